@@ -1,0 +1,83 @@
+/**
+ * Stable codes of every failure the core can return. RFC 6750 §3.1 codes, the DPoP codes of
+ * RFC 9449 §7.1, the step-up code of RFC 9470, and `credentials_required` for a request that
+ * carries no credential at all (its challenge has no `error` attribute).
+ */
+export type AuthErrorCode =
+  | 'credentials_required'
+  | 'invalid_request'
+  | 'invalid_token'
+  | 'insufficient_scope'
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce'
+  | 'insufficient_user_authentication'
+  | 'temporarily_unavailable';
+
+/** The HTTP authentication scheme a challenge is issued for. */
+export type ChallengeScheme = 'Bearer' | 'DPoP' | 'ApiKey';
+
+const STATUS: Record<AuthErrorCode, number> = {
+  credentials_required: 401,
+  invalid_request: 400,
+  invalid_token: 401,
+  insufficient_scope: 403,
+  invalid_dpop_proof: 401,
+  use_dpop_nonce: 401,
+  insufficient_user_authentication: 401,
+  temporarily_unavailable: 503,
+};
+
+// One fixed, public description per code: nothing about why a credential failed reaches the client.
+const DESCRIPTION: Record<AuthErrorCode, string> = {
+  credentials_required: 'Authentication required',
+  invalid_request: 'The request is malformed',
+  invalid_token: 'The access token is invalid',
+  insufficient_scope: 'The access token does not have the required scope',
+  invalid_dpop_proof: 'The DPoP proof is invalid',
+  use_dpop_nonce: 'A DPoP nonce is required',
+  insufficient_user_authentication: 'Stronger user authentication is required',
+  temporarily_unavailable: 'Authentication is temporarily unavailable',
+};
+
+export interface AuthErrorOptions {
+  /** Public description; defaults to the fixed text of the code. Never put the reason here. */
+  description?: string;
+  /** The internal reason, for logs only. */
+  cause?: unknown;
+  /** Scopes the resource needs (`insufficient_scope`). */
+  scopes?: readonly string[];
+  /** Challenge scheme; defaults to `Bearer`. */
+  scheme?: ChallengeScheme;
+  /** Extra challenge parameters (`acr_values`, `max_age`, `algs`…). */
+  params?: Readonly<Record<string, string>>;
+}
+
+/**
+ * A failed authentication or authorization. It knows its HTTP status and the parts of its
+ * `WWW-Authenticate` challenge; `cause` keeps the real reason for logs.
+ */
+export class AuthError extends Error {
+  readonly code: AuthErrorCode;
+  readonly status: number;
+  readonly description: string;
+  readonly scopes: readonly string[];
+  readonly scheme: ChallengeScheme;
+  readonly params: Readonly<Record<string, string>>;
+
+  constructor(code: AuthErrorCode, options: AuthErrorOptions = {}) {
+    const description = options.description ?? DESCRIPTION[code];
+    super(description, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'AuthError';
+    this.code = code;
+    this.status = STATUS[code];
+    this.description = description;
+    this.scopes = options.scopes ?? [];
+    this.scheme = options.scheme ?? 'Bearer';
+    this.params = options.params ?? {};
+  }
+}
+
+export const isAuthError = (value: unknown): value is AuthError => value instanceof AuthError;
+
+/** The result of every expected outcome: bad credentials are values, not exceptions. */
+export type AuthResult<T> = { ok: true; principal: T } | { ok: false; error: AuthError };

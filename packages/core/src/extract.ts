@@ -1,0 +1,114 @@
+import { AuthError } from './errors.js';
+import type { RequestView } from './request.js';
+
+/** Where a credential came from, and so which schemes may verify it. */
+export type CredentialSlot = 'bearer' | 'dpop' | 'apiKey';
+
+export interface Credential {
+  readonly slot: CredentialSlot;
+  readonly token: string;
+  readonly source: 'authorization' | 'cookie' | 'query' | 'header';
+}
+
+/** Which places of a request may carry a credential. Cookie and query are off unless named. */
+export interface CredentialSources {
+  /** Cookie holding a bearer token, e.g. `access_token`. Off by default. */
+  cookie?: string | undefined;
+  /** Query parameter holding a bearer token (RFC 6750 §2.3 discourages it). Off by default. */
+  query?: string | undefined;
+  /** Header holding an API key; set by the API key scheme (default `x-api-key`). */
+  apiKeyHeader?: string | undefined;
+  /** Accept `Authorization: DPoP …`. */
+  dpop?: boolean | undefined;
+}
+
+// RFC 6750 §2.1: credentials = "Bearer" 1*SP b64token; the scheme is case-insensitive (RFC 9110 §11.1).
+const AUTHORIZATION = /^([A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*)(?: +(.*))?$/;
+const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+const API_KEY = /^[\x21-\x7e]+$/;
+
+const malformed = (cause: string) => new AuthError('invalid_request', { cause: new Error(cause) });
+
+export type ExtractResult =
+  | { ok: true; credential: Credential | undefined }
+  | { ok: false; error: AuthError };
+
+/**
+ * Finds the one credential a request carries (RFC 6750 §2). Two credentials, two
+ * `Authorization` headers or a malformed one are `invalid_request`: never a guess.
+ * Other schemes (`Basic …`) count as no credential.
+ */
+export function extractCredential(request: RequestView, sources: CredentialSources): ExtractResult {
+  let found: Credential | undefined;
+  let count = 0;
+
+  const authorization = request.headers('authorization');
+  if (authorization.length > 1)
+    return { ok: false, error: malformed('several Authorization headers') };
+  const header = authorization[0];
+  if (header !== undefined && header !== '') {
+    const match = AUTHORIZATION.exec(header);
+    if (!match) return { ok: false, error: malformed('malformed Authorization header') };
+    const scheme = match[1]!.toLowerCase();
+    const slot =
+      scheme === 'bearer' ? 'bearer' : scheme === 'dpop' && sources.dpop ? 'dpop' : undefined;
+    if (slot) {
+      const token = match[2];
+      if (token === undefined || !B64TOKEN.test(token)) {
+        return { ok: false, error: malformed(`malformed ${match[1]} credentials`) };
+      }
+      found = { slot, token, source: 'authorization' };
+      count++;
+    }
+  }
+
+  if (sources.apiKeyHeader) {
+    const values = request.headers(sources.apiKeyHeader);
+    if (values.length > 1) return { ok: false, error: malformed('several API key headers') };
+    const value = values[0];
+    if (value !== undefined) {
+      if (!API_KEY.test(value)) return { ok: false, error: malformed('malformed API key header') };
+      found = { slot: 'apiKey', token: value, source: 'header' };
+      count++;
+    }
+  }
+
+  if (sources.query) {
+    const values = queryValues(request.url, sources.query);
+    if (values.length > 1) return { ok: false, error: malformed('several query tokens') };
+    const value = values[0];
+    if (value !== undefined) {
+      if (!B64TOKEN.test(value)) return { ok: false, error: malformed('malformed query token') };
+      found = { slot: 'bearer', token: value, source: 'query' };
+      count++;
+    }
+  }
+
+  if (sources.cookie) {
+    const value = cookieValue(request.headers('cookie'), sources.cookie);
+    if (value !== undefined && value !== '') {
+      if (!B64TOKEN.test(value)) return { ok: false, error: malformed('malformed token cookie') };
+      found = { slot: 'bearer', token: value, source: 'cookie' };
+      count++;
+    }
+  }
+
+  if (count > 1) return { ok: false, error: malformed('more than one credential') };
+  return { ok: true, credential: found };
+}
+
+function queryValues(url: string, name: string): string[] {
+  const q = url.indexOf('?');
+  if (q === -1) return [];
+  return new URLSearchParams(url.slice(q + 1).split('#')[0]).getAll(name);
+}
+
+function cookieValue(headers: readonly string[], name: string): string | undefined {
+  for (const header of headers) {
+    for (const part of header.split(';')) {
+      const eq = part.indexOf('=');
+      if (eq !== -1 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,62 @@
+export {
+  type AuthenticateOptions,
+  type AuthenticateResult,
+  type Authenticator,
+  type AuthenticatorOptions,
+  createAuthenticator,
+  type InferPrincipal,
+} from './authenticator.js';
+export {
+  AuthError,
+  type AuthErrorCode,
+  type AuthErrorOptions,
+  type AuthResult,
+  type ChallengeScheme,
+  isAuthError,
+} from './errors.js';
+export {
+  type Credential,
+  type CredentialSlot,
+  type CredentialSources,
+  extractCredential,
+} from './extract.js';
+export {
+  ASYMMETRIC_ALGORITHMS,
+  type AsymmetricAlgorithm,
+  type JwtAlgorithm,
+  SYMMETRIC_ALGORITHMS,
+  type SymmetricAlgorithm,
+} from './jwt/algorithms.js';
+export { metadataUrls } from './jwt/discovery.js';
+export type { KeyInput, LocalKeys } from './jwt/local-keys.js';
+export type { RemoteKeysOptions } from './jwt/remote-keys.js';
+export { type JwtOptions, jwt } from './jwt/scheme.js';
+export type { FetchLike } from './lib/fetch-json.js';
+export {
+  type AnyPrincipal,
+  type ApiKeyClaims,
+  type ApiKeyPrincipal,
+  type JwtClaims,
+  type JwtPrincipal,
+  type Principal,
+  type PrincipalJSON,
+  type PrincipalKind,
+  principalToJSON,
+  type Register,
+} from './principal.js';
+export { type RenderedError, type RenderOptions, renderAuthError } from './render.js';
+export {
+  fetchRequestView,
+  type NodeRequestLike,
+  type NodeRequestViewOptions,
+  nodeRequestView,
+  type RequestView,
+} from './request.js';
+export type { Scheme, SchemePrincipal } from './scheme.js';
+export {
+  authorize,
+  parseScopes,
+  type Requirement,
+  requireScopes,
+  type ScopeRequirement,
+} from './scopes.js';

@@ -1,0 +1,93 @@
+import { createLocalJWKSet, errors, type JWTVerifyGetKey } from 'jose';
+import { type FetchLike, fetchJson } from '../lib/fetch-json.js';
+
+export interface RemoteKeysOptions {
+  /** How long fetched keys are used before a refresh. Default 10 minutes. */
+  cacheMaxAgeMs?: number;
+  /** Least time between two fetches caused by an unknown `kid`. Default 30 seconds. */
+  cooldownMs?: number;
+  /** Deadline of one fetch, body included. Default 5 seconds. */
+  timeoutMs?: number;
+  /** Largest JWKS body accepted. Default 64 KiB. */
+  maxResponseBytes?: number;
+  /** How long the last good keys serve while refreshes fail. Default 1 hour. */
+  staleIfErrorMs?: number;
+  headers?: Record<string, string>;
+}
+
+interface Snapshot {
+  resolve: JWTVerifyGetKey;
+  fetchedAt: number;
+}
+
+/**
+ * Keys from a remote JWKS. One fetch is shared by concurrent requests, an unknown `kid` refetches
+ * at most once per cooldown, and when the endpoint fails the last good keys keep serving for a
+ * bounded time. Key selection itself is jose's.
+ */
+export function remoteKeyResolver(
+  url: string | (() => Promise<string>),
+  options: RemoteKeysOptions & { fetch?: FetchLike | undefined; now?: () => number },
+): JWTVerifyGetKey & { refresh(): Promise<void> } {
+  const cacheMaxAge = options.cacheMaxAgeMs ?? 600_000;
+  const cooldown = options.cooldownMs ?? 30_000;
+  const timeoutMs = options.timeoutMs ?? 5_000;
+  const maxBytes = options.maxResponseBytes ?? 65_536;
+  const staleIfError = options.staleIfErrorMs ?? 3_600_000;
+  const now = options.now ?? Date.now;
+
+  let current: Snapshot | undefined;
+  let pending: Promise<Snapshot> | undefined;
+  let lastAttempt = Number.NEGATIVE_INFINITY;
+
+  const load = (): Promise<Snapshot> => {
+    pending ??= (async () => {
+      lastAttempt = now();
+      try {
+        const target = typeof url === 'string' ? url : await url();
+        const body = await fetchJson(target, {
+          fetch: options.fetch,
+          timeoutMs,
+          maxBytes,
+          headers: options.headers,
+        });
+        current = { resolve: createLocalJWKSet(body as never), fetchedAt: now() };
+        return current;
+      } finally {
+        pending = undefined;
+      }
+    })();
+    return pending;
+  };
+
+  const usable = async (): Promise<Snapshot> => {
+    const t = now();
+    if (current && t - current.fetchedAt < cacheMaxAge) return current;
+    // Stale or missing: refresh, but serve the last good keys while the endpoint fails.
+    if (current && t - lastAttempt < cooldown) return current;
+    try {
+      return await load();
+    } catch (error) {
+      if (current && t - current.fetchedAt < cacheMaxAge + staleIfError) return current;
+      throw error;
+    }
+  };
+
+  const resolver = async (...args: Parameters<JWTVerifyGetKey>) => {
+    const snapshot = await usable();
+    try {
+      return await snapshot.resolve(...args);
+    } catch (error) {
+      if (!(error instanceof errors.JWKSNoMatchingKey) || now() - lastAttempt < cooldown)
+        throw error;
+      // An unknown kid may be a rotation we have not seen yet: refetch, once per cooldown.
+      const fresh = await load();
+      return fresh.resolve(...args);
+    }
+  };
+  return Object.assign(resolver, {
+    refresh: async () => void (await load()),
+  }) as JWTVerifyGetKey & {
+    refresh(): Promise<void>;
+  };
+}

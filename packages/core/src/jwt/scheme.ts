@@ -1,0 +1,234 @@
+import type { StandardSchemaV1 } from '@standard-schema/spec';
+import { type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions, jwtVerify } from 'jose';
+import { AuthError, type AuthResult } from '../errors.js';
+import type { Credential } from '../extract.js';
+import type { FetchLike } from '../lib/fetch-json.js';
+import { ExpiringLru } from '../lib/lru.js';
+import type { JwtClaims, JwtPrincipal } from '../principal.js';
+import type { Scheme } from '../scheme.js';
+import { parseScopes } from '../scopes.js';
+import { checkAlgorithms, type JwtAlgorithm } from './algorithms.js';
+import { discoverJwksUri } from './discovery.js';
+import { type LocalKeys, localKeyResolver } from './local-keys.js';
+import { type RemoteKeysOptions, remoteKeyResolver } from './remote-keys.js';
+
+export interface JwtOptions<Claims = JwtClaims> {
+  /** Exact expected `iss`. */
+  issuer: string;
+  /** This API's identifier: the token's `aud` must be, or contain, one of these. */
+  audience: string | readonly string[];
+  /** Required allowlist; each key only verifies algorithms of its own type. */
+  algorithms: readonly JwtAlgorithm[];
+  /** Local verification keys (JWK, JWKS, PEM, CryptoKey, KeyObject). */
+  keys?: LocalKeys;
+  /** A remote JWKS. */
+  jwksUri?: string;
+  /** Find `jwks_uri` from the issuer's metadata (RFC 8414, then OpenID Connect Discovery). */
+  discovery?: boolean;
+  /** HMAC secret (at least 32 bytes), only with HS* algorithms. */
+  secret?: string | Uint8Array;
+  /** Remote JWKS and discovery tuning. */
+  jwks?: RemoteKeysOptions;
+  fetch?: FetchLike;
+  /** Seconds of leeway on `exp`, `nbf` and `iat`. Default 5. */
+  clockTolerance?: number;
+  /** Greatest age in seconds since `iat`; makes `iat` required. */
+  maxTokenAge?: number;
+  /** Required `typ` header. Default `at+jwt` (RFC 9068); `false` for providers that don't set it. */
+  typ?: string | false;
+  /** Claims that must be present, beyond `exp`, `iss` and `aud`. */
+  requiredClaims?: readonly string[];
+  /** Extension header parameters understood when listed in `crit`. */
+  crit?: Record<string, boolean>;
+  /** A Standard Schema (zod, valibot…) for the claims; its output types `principal.claims`. */
+  claims?: StandardSchemaV1<unknown, Claims>;
+  /** Decides `user` or `service`; default: client-credentials tokens are services. */
+  kind?: (claims: JWTPayload) => 'user' | 'service';
+  /** Verified-token cache, on by default with 1000 entries; `false` turns it off. */
+  cache?: { maxEntries?: number } | false;
+  /** Runs on every request, cache hits included: `true` refuses the token. */
+  isRevoked?: (principal: JwtPrincipal<Claims>) => boolean | Promise<boolean>;
+  /** Longest token accepted, in characters. Default 8192. */
+  maxTokenLength?: number;
+  /** Clock, in milliseconds (tests). */
+  now?: () => number;
+}
+
+const JWS_SHAPE = /^[^.]+\.[^.]+\.[^.]*$/;
+const invalid = (cause: unknown) => new AuthError('invalid_token', { cause });
+const isFiniteOrAbsent = (v: unknown) =>
+  v === undefined || (typeof v === 'number' && Number.isFinite(v));
+const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+
+function defaultKind(claims: JWTPayload): 'user' | 'service' {
+  const clientId = str(claims.client_id) ?? str(claims.azp);
+  if (claims.gty === 'client-credentials' || claims.gty === 'client_credentials') return 'service';
+  if (claims.sub === undefined || (clientId !== undefined && claims.sub === clientId))
+    return 'service';
+  return 'user';
+}
+
+function keySource<C>(options: JwtOptions<C>, algorithms: string[]): JWTVerifyGetKey | Uint8Array {
+  const given = [
+    options.keys,
+    options.jwksUri,
+    options.discovery || undefined,
+    options.secret,
+  ].filter((v) => v !== undefined);
+  if (given.length !== 1) {
+    throw new TypeError(
+      'jwt: configure exactly one of `keys`, `jwksUri`, `discovery: true` or `secret`',
+    );
+  }
+  if (options.secret !== undefined) {
+    const secret =
+      typeof options.secret === 'string'
+        ? new TextEncoder().encode(options.secret)
+        : options.secret;
+    if (secret.byteLength < 32)
+      throw new TypeError('jwt: an HMAC `secret` must be at least 32 bytes');
+    return secret;
+  }
+  if (options.keys !== undefined) return localKeyResolver(options.keys, algorithms);
+  const tuning = options.jwks ?? {};
+  if (options.jwksUri !== undefined) {
+    new URL(options.jwksUri);
+    return remoteKeyResolver(options.jwksUri, {
+      ...tuning,
+      fetch: options.fetch,
+      now: options.now,
+    });
+  }
+  let discovered: Promise<string> | undefined;
+  const uri = () => {
+    discovered ??= discoverJwksUri(options.issuer, {
+      fetch: options.fetch,
+      timeoutMs: tuning.timeoutMs ?? 5_000,
+      maxBytes: tuning.maxResponseBytes ?? 65_536,
+    }).catch((error: unknown) => {
+      discovered = undefined;
+      throw error;
+    });
+    return discovered;
+  };
+  return remoteKeyResolver(uri, { ...tuning, fetch: options.fetch, now: options.now });
+}
+
+/**
+ * The JWT access token scheme (RFC 9068, RFC 8725): signature by jose against local keys, a
+ * remote JWKS or discovery, then exact `iss`, `aud`, `exp`, `nbf`, `iat`, `typ` and your schema.
+ */
+export function jwt<Claims = JwtClaims>(options: JwtOptions<Claims>): Scheme<JwtPrincipal<Claims>> {
+  if (typeof options?.issuer !== 'string' || options.issuer === '')
+    throw new TypeError('jwt: `issuer` is required');
+  const audience =
+    typeof options.audience === 'string' ? [options.audience] : [...(options.audience ?? [])];
+  if (audience.length === 0 || audience.some((a) => typeof a !== 'string' || a === '')) {
+    throw new TypeError('jwt: `audience` is required');
+  }
+  const algorithms = checkAlgorithms(options.algorithms, options.secret !== undefined);
+  const key = keySource(options, algorithms);
+  const clockTolerance = options.clockTolerance ?? 5;
+  const maxTokenLength = options.maxTokenLength ?? 8192;
+  const now = options.now ?? Date.now;
+  const cacheSize = options.cache === false ? 0 : (options.cache?.maxEntries ?? 1000);
+  const cache = cacheSize > 0 ? new ExpiringLru<JwtPrincipal<Claims>>(cacheSize) : undefined;
+  const kindOf = options.kind ?? defaultKind;
+  const schema = options.claims;
+
+  const verifyOptions: JWTVerifyOptions = {
+    algorithms,
+    issuer: options.issuer,
+    audience,
+    clockTolerance,
+    requiredClaims: ['exp', ...(options.requiredClaims ?? [])],
+    ...(options.maxTokenAge !== undefined && { maxTokenAge: options.maxTokenAge }),
+    ...(options.typ !== false && { typ: options.typ ?? 'at+jwt' }),
+    ...(options.crit && { crit: options.crit }),
+  };
+
+  const revoked = async (principal: JwtPrincipal<Claims>) => {
+    if (!options.isRevoked) return false;
+    return (await options.isRevoked(principal)) !== false;
+  };
+
+  const verifyToken = async (token: string): Promise<AuthResult<JwtPrincipal<Claims>>> => {
+    const t = now();
+    const hit = cache?.get(token, t);
+    if (hit) {
+      return (await revoked(hit))
+        ? { ok: false, error: invalid(new Error('revoked')) }
+        : { ok: true, principal: hit };
+    }
+    const currentDate = new Date(t);
+    const { payload } =
+      key instanceof Uint8Array
+        ? await jwtVerify(token, key, { ...verifyOptions, currentDate })
+        : await jwtVerify(token, key, { ...verifyOptions, currentDate });
+
+    for (const claim of ['exp', 'nbf', 'iat', 'auth_time'] as const) {
+      if (!isFiniteOrAbsent(payload[claim]))
+        return { ok: false, error: invalid(new Error(`${claim} is not a finite number`)) };
+    }
+    if (payload.iat !== undefined && payload.iat > t / 1000 + clockTolerance) {
+      return { ok: false, error: invalid(new Error('iat is in the future')) };
+    }
+    let claims: Claims = payload as Claims;
+    if (schema) {
+      const result = await schema['~standard'].validate(payload);
+      if (result.issues)
+        return {
+          ok: false,
+          error: invalid(new Error('claims schema refused the token', { cause: result.issues })),
+        };
+      claims = result.value;
+    }
+    const clientId = str(payload.client_id) ?? str(payload.azp);
+    const id = str(payload.sub) ?? clientId;
+    if (id === undefined) return { ok: false, error: invalid(new Error('no sub nor client_id')) };
+    const exp = payload.exp as number;
+    const principal: JwtPrincipal<Claims> = {
+      scheme: 'jwt',
+      kind: kindOf(payload),
+      id,
+      scopes: parseScopes(payload.scope, payload.scp),
+      clientId,
+      issuer: payload.iss,
+      audience: typeof payload.aud === 'string' ? [payload.aud] : (payload.aud ?? []),
+      expiresAt: new Date(exp * 1000),
+      acr: str(payload.acr),
+      authTime:
+        typeof payload.auth_time === 'number' ? new Date(payload.auth_time * 1000) : undefined,
+      claims,
+    };
+    if (await revoked(principal)) return { ok: false, error: invalid(new Error('revoked')) };
+    if (cache) {
+      // Never past exp, nor past the maxTokenAge of its iat.
+      let until = exp * 1000;
+      if (options.maxTokenAge !== undefined && typeof payload.iat === 'number') {
+        until = Math.min(until, (payload.iat + options.maxTokenAge) * 1000);
+      }
+      cache.set(token, principal, until);
+    }
+    return { ok: true, principal };
+  };
+
+  return {
+    name: 'jwt',
+    slots: ['bearer'],
+    challenge: 'Bearer',
+    // A JWS in compact form has exactly three segments; anything else is for another scheme.
+    accepts: (credential: Credential) =>
+      credential.slot === 'bearer' && JWS_SHAPE.test(credential.token),
+    async verify(credential) {
+      const { token } = credential;
+      if (token.length > maxTokenLength)
+        return { ok: false, error: invalid(new Error('token too long')) };
+      try {
+        return await verifyToken(token);
+      } catch (cause) {
+        return { ok: false, error: invalid(cause) };
+      }
+    },
+  };
+}

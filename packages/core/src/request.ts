@@ -1,0 +1,82 @@
+/**
+ * What the core needs of a request, and no more. Adapters build it from their framework's
+ * request without copying every header.
+ */
+export interface RequestView {
+  readonly method: string;
+  /** The absolute URL as the client used it (scheme, host, path, query). */
+  readonly url: string;
+  /** Every value of a header, one entry per field line, in order; `name` is lower case. */
+  headers(name: string): readonly string[];
+}
+
+const NONE: readonly string[] = Object.freeze([]);
+
+// Fetch `Headers` merges repeated field lines with ", ". No credential grammar the core reads
+// allows a comma, so splitting restores the separate values (and so the "two headers" check).
+const splitMerged = (value: string | null): readonly string[] => {
+  if (value === null) return NONE;
+  return value.includes(',') ? value.split(',').map((v) => v.trim()) : [value];
+};
+
+/** A request view over a Web `Request` (Hono, Bun, Deno, edge runtimes, the issuer). */
+export function fetchRequestView(request: Request): RequestView {
+  return {
+    method: request.method,
+    url: request.url,
+    headers: (name) =>
+      name === 'cookie'
+        ? [request.headers.get(name) ?? ''].filter(Boolean)
+        : splitMerged(request.headers.get(name)),
+  };
+}
+
+/** The part of Node's `IncomingMessage` the core reads; typed structurally to stay free of `node:`. */
+export interface NodeRequestLike {
+  readonly method?: string | undefined;
+  readonly url?: string | undefined;
+  /** Node's `rawHeaders`: name, value, name, value… with repeated headers kept apart. */
+  readonly rawHeaders: readonly string[];
+  readonly socket?: { readonly encrypted?: boolean } | null | undefined;
+}
+
+export interface NodeRequestViewOptions {
+  /** Take the scheme and host from `X-Forwarded-Proto` / `X-Forwarded-Host` (behind a proxy you run). */
+  trustProxy?: boolean;
+  /** Overrides the path and query (frameworks that rewrite `req.url`, such as Express routers). */
+  originalUrl?: string | undefined;
+}
+
+/** A request view over Node's `IncomingMessage` (Express, Koa, Fastify, `node:http`). */
+export function nodeRequestView(
+  req: NodeRequestLike,
+  options: NodeRequestViewOptions = {},
+): RequestView {
+  const raw = req.rawHeaders;
+  const headers = (name: string): readonly string[] => {
+    let found: string[] | undefined;
+    for (let i = 0; i < raw.length; i += 2) {
+      const key = raw[i]!;
+      if (key.length === name.length && key.toLowerCase() === name) {
+        found ??= [];
+        found.push(raw[i + 1]!);
+      }
+    }
+    return found ?? NONE;
+  };
+  let url: string | undefined;
+  return {
+    method: req.method ?? 'GET',
+    headers,
+    get url() {
+      if (url === undefined) {
+        const forwarded = (h: string) =>
+          options.trustProxy ? headers(h)[0]?.split(',')[0]?.trim() : undefined;
+        const proto = forwarded('x-forwarded-proto') ?? (req.socket?.encrypted ? 'https' : 'http');
+        const host = forwarded('x-forwarded-host') ?? headers('host')[0] ?? 'localhost';
+        url = `${proto}://${host}${options.originalUrl ?? req.url ?? '/'}`;
+      }
+      return url;
+    },
+  };
+}

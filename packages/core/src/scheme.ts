@@ -1,0 +1,24 @@
+import type { AuthResult, ChallengeScheme } from './errors.js';
+import type { Credential, CredentialSlot, CredentialSources } from './extract.js';
+import type { RequestView } from './request.js';
+
+/**
+ * One kind of credential verified into a principal. The authenticator extracts the credential and
+ * hands it to the first scheme that takes its slot and `accepts` it.
+ */
+export interface Scheme<P> {
+  readonly name: string;
+  /** Slots this scheme verifies: `bearer`, `dpop`, `apiKey`. */
+  readonly slots: readonly CredentialSlot[];
+  /** Extra places to look for credentials (an API key header). */
+  readonly sources?: Partial<CredentialSources>;
+  /** The challenge scheme of this scheme's 401s. */
+  readonly challenge: ChallengeScheme;
+  /** Whether this credential is for this scheme, by its form only (no I/O). */
+  accepts(credential: Credential): boolean;
+  /** Never throws for a bad credential: failures are `{ ok: false, error }`. */
+  verify(credential: Credential, request: RequestView): Promise<AuthResult<P>>;
+}
+
+/** The principal type a scheme resolves to. */
+export type SchemePrincipal<S> = S extends Scheme<infer P> ? P : never;

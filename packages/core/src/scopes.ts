@@ -1,0 +1,64 @@
+import { AuthError } from './errors.js';
+import type { AnyPrincipal } from './principal.js';
+
+/** Scopes from a space-delimited `scope` claim (RFC 8693 §4.2) or an `scp` array. */
+export function parseScopes(scope: unknown, scp?: unknown): Set<string> {
+  const out = new Set<string>();
+  if (typeof scope === 'string') {
+    for (const s of scope.split(' ')) if (s) out.add(s);
+  }
+  if (Array.isArray(scp)) {
+    for (const s of scp) if (typeof s === 'string' && s) out.add(s);
+  } else if (typeof scp === 'string') {
+    for (const s of scp.split(' ')) if (s) out.add(s);
+  }
+  return out;
+}
+
+/** All of the scopes (a list or a space-delimited string), or any one of them. */
+export type ScopeRequirement = string | readonly string[] | { readonly anyOf: readonly string[] };
+
+export interface Requirement<P = AnyPrincipal> {
+  scopes?: ScopeRequirement;
+  /** A predicate on the principal (claims, kind…); `false` is `insufficient_scope`. */
+  check?: (principal: P) => boolean;
+}
+
+const toList = (s: string | readonly string[]) =>
+  typeof s === 'string' ? s.split(' ').filter(Boolean) : s;
+
+/**
+ * Checks a principal against a requirement. `undefined` when it passes; otherwise an
+ * `insufficient_scope` error (403) whose challenge names the scopes needed.
+ */
+export function authorize<P extends { readonly scopes: ReadonlySet<string> }>(
+  principal: P,
+  requirement: Requirement<P>,
+): AuthError | undefined {
+  const { scopes, check } = requirement;
+  if (scopes !== undefined) {
+    if (typeof scopes === 'object' && 'anyOf' in scopes) {
+      const any = scopes.anyOf;
+      if (!any.some((s) => principal.scopes.has(s)))
+        return new AuthError('insufficient_scope', { scopes: any });
+    } else {
+      const all = toList(scopes);
+      if (!all.every((s) => principal.scopes.has(s)))
+        return new AuthError('insufficient_scope', { scopes: all });
+    }
+  }
+  if (check) {
+    let passed = false;
+    try {
+      passed = check(principal) === true;
+    } catch (cause) {
+      return new AuthError('insufficient_scope', { cause });
+    }
+    if (!passed)
+      return new AuthError('insufficient_scope', { cause: new Error('claim predicate refused') });
+  }
+  return undefined;
+}
+
+/** A reusable scope requirement: all of the scopes by default, or `{ anyOf }`. */
+export const requireScopes = (scopes: ScopeRequirement): Requirement => ({ scopes });

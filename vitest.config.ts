@@ -1,0 +1,22 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const src = (pkg: string) =>
+  fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
+const packages = ['core', 'express', 'koa', 'hono', 'fastify', 'testing', 'issuer', 'redis'];
+
+// Tests import every @authcore package from its source, so they never test a stale dist/.
+export default defineConfig({
+  resolve: {
+    alias: Object.fromEntries(packages.map((p) => [`@authcore/${p}`, src(p)])),
+  },
+  test: {
+    include: [
+      'packages/*/test/**/*.test.ts',
+      'examples/*/test/**/*.test.ts',
+      'bench/test/**/*.test.ts',
+    ],
+    testTimeout: 20_000,
+    hookTimeout: 30_000,
+  },
+});
