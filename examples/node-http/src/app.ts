@@ -1,0 +1,51 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  type AnyPrincipal,
+  type Authenticator,
+  nodeRequestView,
+  principalToJSON,
+  type RenderedError,
+  type Requirement,
+} from '@authcore/core';
+
+type Access = { optional?: boolean; require?: Requirement<AnyPrincipal> } | null;
+
+// The example contract: method + path -> the access it needs.
+const routes: Record<string, Access> = {
+  'GET /health': null,
+  'GET /v1/me': {},
+  'GET /v1/orders': { require: { scopes: 'orders:read' } },
+  'POST /v1/orders': { require: { scopes: 'orders:write' } },
+  'GET /v1/optional': { optional: true },
+};
+
+function send(res: ServerResponse, status: number, body: unknown) {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+function sendError(res: ServerResponse, rendered: RenderedError) {
+  res.writeHead(rendered.status, rendered.headers);
+  res.end(rendered.body);
+}
+
+/** A request listener protecting the example routes with nothing but `@authcore/core`. */
+export function createListener(authenticator: Authenticator<AnyPrincipal>) {
+  return async (req: IncomingMessage, res: ServerResponse) => {
+    const path = (req.url ?? '/').split('?')[0];
+    const key = `${req.method} ${path}`;
+    if (!(key in routes)) return send(res, 404, { error: 'not_found' });
+    const access = routes[key];
+    if (access === null || access === undefined) return send(res, 200, { status: 'ok' });
+    const result = await authenticator.authenticate(nodeRequestView(req), {
+      optional: access.optional === true,
+      ...(access.require && { require: access.require }),
+    });
+    if (!result.ok) return sendError(res, authenticator.render(result.error));
+    const principal = result.principal;
+    if (key === 'GET /v1/me') return send(res, 200, principalToJSON(principal!));
+    if (key === 'GET /v1/orders') return send(res, 200, { orders: [] });
+    if (key === 'POST /v1/orders') return send(res, 201, { created: true });
+    return send(res, 200, principal ? { authenticated: true, principal: principalToJSON(principal) } : { authenticated: false });
+  };
+}

@@ -1,0 +1,19 @@
+import { createServer } from 'node:http';
+import { exampleSetup, readyLine } from '@authcore/example-shared';
+import { createListener } from './app.js';
+
+const setup = await exampleSetup();
+const server = createServer(createListener(setup.authenticator));
+server.listen(setup.port, '127.0.0.1', () => {
+  const address = server.address();
+  console.log(readyLine('node-http', typeof address === 'object' && address ? address.port : setup.port));
+  for (const line of setup.hints) console.log(line);
+});
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    server.close();
+    server.closeAllConnections();
+    void setup.close();
+  });
+}

@@ -1,0 +1,56 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+
+export interface RunningExample {
+  /** `http://127.0.0.1:<port>` from the ready line. */
+  url: string;
+  /** Everything printed so far. */
+  output: () => string;
+  /** The token the embedded issuer printed, if any. */
+  token: string | undefined;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts an example as a real process (`node dist/server.js` in its folder) on a free port and
+ * resolves once its ready line is printed. Used by every example's test.
+ */
+export function startExample(dir: string, env: Record<string, string> = {}, timeoutMs = 15_000): Promise<RunningExample> {
+  const child: ChildProcess = spawn(process.execPath, ['dist/server.js'], {
+    cwd: dir,
+    env: { ...process.env, PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+      setTimeout(() => child.kill('SIGKILL'), 3000).unref();
+    });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      void stop();
+      reject(new Error(`example in ${dir} not ready after ${timeoutMs} ms:\n${out}`));
+    }, timeoutMs);
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString();
+      const ready = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (!ready) return;
+      // Wait for the hint lines that follow the ready line (they are printed synchronously).
+      setImmediate(() => {
+        clearTimeout(timer);
+        const token = /^(eyJ[\w-]+\.[\w-]+\.[\w-]+)$/m.exec(out)?.[1];
+        resolve({ url: ready[1]!, output: () => out, token, stop });
+      });
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`example in ${dir} exited with ${code}:\n${out}`));
+    });
+  });
+}

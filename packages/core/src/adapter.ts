@@ -1,0 +1,49 @@
+import type { Authenticator } from './authenticator.js';
+import { AuthError } from './errors.js';
+import type { RenderedError } from './render.js';
+import type { ScopeRequirement } from './scopes.js';
+
+/** Options every adapter's `authenticate` middleware takes, under the same names. */
+export interface AdapterOptions {
+  /** Let requests without any credential through with no principal. Default `false`. */
+  optional?: boolean;
+  /** Scopes the route needs once authenticated (all of a list, or `{ anyOf }`). */
+  scopes?: ScopeRequirement;
+  /**
+   * `respond` (default) sends the core's rendering, identical in every framework; `forward` hands
+   * the `AuthError` to the framework's own error path.
+   */
+  errors?: 'respond' | 'forward';
+  /** Trust `X-Forwarded-Proto` / `X-Forwarded-Host` when building the request URL. */
+  trustProxy?: boolean;
+}
+
+// Which authenticator authenticated a request, so a later scope guard renders with its options.
+const bound = new WeakMap<object, Authenticator<unknown>>();
+
+export function bindAuthenticator(carrier: object, authenticator: Authenticator<unknown>): void {
+  bound.set(carrier, authenticator);
+}
+
+/**
+ * The scope guard shared by every adapter: `undefined` to go on, or the error and its rendering.
+ * A guard on a request that was not authenticated (anonymous on an optional route) is a 401.
+ */
+export function guardScopes(
+  carrier: object,
+  principal: unknown,
+  scopes: ScopeRequirement,
+): { error: AuthError; response: RenderedError } | undefined {
+  const authenticator = bound.get(carrier);
+  if (!authenticator) {
+    throw new Error('authcore: a scope guard ran before `authenticate` on this route');
+  }
+  const error =
+    principal === undefined ? new AuthError('credentials_required') : authorizeError(authenticator, principal, scopes);
+  return error ? { error, response: authenticator.render(error) } : undefined;
+}
+
+function authorizeError(authenticator: Authenticator<unknown>, principal: unknown, scopes: ScopeRequirement) {
+  const result = authenticator.authorize(principal, { scopes });
+  return result.ok ? undefined : result.error;
+}

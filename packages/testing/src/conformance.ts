@@ -1,0 +1,260 @@
+import { request as httpRequest } from 'node:http';
+import {
+  apiKey,
+  type Authenticator,
+  type AnyPrincipal,
+  createAuthenticator,
+  jwt,
+  principalToJSON,
+} from '@authcore/core';
+import type { TestIssuer } from './test-issuer.js';
+
+/**
+ * The contract every adapter's conformance app implements (the same as the runnable examples):
+ *
+ * | route               | auth                    | answer                                        |
+ * | ------------------- | ----------------------- | --------------------------------------------- |
+ * | `GET /health`       | none                    | 200 `{ "status": "ok" }`                      |
+ * | `GET /v1/me`        | required                | 200 `principalToJSON(principal)`              |
+ * | `GET /v1/orders`    | required, `orders:read` | 200 `{ "orders": [] }`                        |
+ * | `POST /v1/orders`   | required, `orders:write`| 201 `{ "created": true }`                     |
+ * | `GET /v1/optional`  | optional                | 200 `optionalBody(principal)`                 |
+ */
+export const conformanceRoutes = {
+  health: { status: 'ok' },
+  orders: { orders: [] as string[] },
+  created: { created: true },
+} as const;
+
+export const optionalBody = (principal: AnyPrincipal | undefined) =>
+  principal ? { authenticated: true, principal: principalToJSON(principal) } : { authenticated: false };
+
+/**
+ * The authenticator every conformance app uses: JWTs from the test issuer, its API keys, and
+ * query tokens turned on so that "header plus query" is a real second credential.
+ */
+export function conformanceAuthenticator(issuer: TestIssuer): Authenticator<AnyPrincipal> {
+  return createAuthenticator({
+    schemes: [jwt(issuer.jwtOptions()), apiKey({ store: issuer.apiKeyStore })],
+    sources: { query: 'access_token' },
+  });
+}
+
+export interface ConformanceRequest {
+  method: 'GET' | 'POST';
+  path: string;
+  /** Header lines in order; a name may repeat (two `Authorization` lines). */
+  headers?: ReadonlyArray<readonly [string, string]>;
+}
+
+export interface ConformanceExpectation {
+  status: number;
+  /** Exact `WWW-Authenticate`, or `null` for none. */
+  wwwAuthenticate: string | null;
+  /** Exact body, parsed from JSON. */
+  body: unknown;
+}
+
+export interface ConformanceCase {
+  name: string;
+  request: ConformanceRequest;
+  expect: ConformanceExpectation;
+}
+
+export interface ConformanceResponse {
+  status: number;
+  wwwAuthenticate: string | null;
+  contentType: string | null;
+  /** The raw body text. */
+  text: string;
+  body: unknown;
+}
+
+/** Sends one case with `node:http`, so repeated header lines really go out as separate lines. */
+export function sendConformanceRequest(baseUrl: string, req: ConformanceRequest): Promise<ConformanceResponse> {
+  const url = new URL(req.path, baseUrl);
+  const grouped = new Map<string, string[]>();
+  for (const [name, value] of req.headers ?? []) grouped.set(name, [...(grouped.get(name) ?? []), value]);
+  return new Promise((resolve, reject) => {
+    const r = httpRequest(url, { method: req.method, agent: false }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        text += chunk;
+      });
+      res.on('end', () => {
+        let body: unknown = text;
+        try {
+          body = text === '' ? null : JSON.parse(text);
+        } catch {}
+        const www = res.headers['www-authenticate'];
+        resolve({
+          status: res.statusCode ?? 0,
+          wwwAuthenticate: www === undefined ? null : String(www),
+          contentType: res.headers['content-type'] ?? null,
+          text,
+          body,
+        });
+      });
+    });
+    r.on('error', reject);
+    for (const [name, values] of grouped) r.setHeader(name, values.length === 1 ? values[0]! : values);
+    if (req.method === 'POST') r.setHeader('content-length', '0');
+    r.end();
+  });
+}
+
+const REALM = 'realm="api"';
+const bearer = (code: string, description: string, extra = '') =>
+  `Bearer ${REALM}, error="${code}", error_description="${description}"${extra}`;
+const INVALID_TOKEN = 'The access token is invalid';
+const INVALID_REQUEST = 'The request is malformed';
+const INSUFFICIENT = 'The access token does not have the required scope';
+const errorBody = (error: string, description: string) => ({ error, error_description: description });
+const auth = (value: string) => ['authorization', value] as const;
+
+/**
+ * The table of cases every adapter must answer identically. It mints its tokens and API keys
+ * from the test issuer, so call it once per issuer.
+ */
+export async function conformanceCases(issuer: TestIssuer): Promise<ConformanceCase[]> {
+  const valid = await issuer.issueToken({ sub: 'user-1', scope: 'orders:read profile' });
+  const writer = await issuer.issueToken({ sub: 'user-2', scope: 'orders:read orders:write' });
+  const service = await issuer.issueToken({ sub: 'client-a', client_id: 'client-a', scope: 'orders:read' });
+  const expired = await issuer.issueToken({ scope: 'orders:read' }, { expiresIn: -3600 });
+  const wrongAudience = await issuer.issueToken({ aud: 'https://other.test' });
+  const wrongIssuer = await issuer.issueToken({ iss: 'https://evil.test' });
+  const badSignature = await issuer.issueToken({}, { foreignKey: true });
+  const [h, p] = valid.split('.');
+  const none = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'at+jwt' })).toString('base64url')}.${p}.`;
+  const now = Math.floor(Date.now() / 1000);
+  const proto = await issuer.signRaw(
+    `{"iss":"${issuer.issuer}","aud":"${issuer.audience}","sub":"user-3","iat":${now},"exp":${now + 600},` +
+      `"__proto__":{"scope":"orders:read orders:write"},"constructor":{"prototype":{"scope":"orders:read"}}}`,
+  );
+  const key = await issuer.createApiKey({ scopes: ['orders:read'], owner: 'acme' });
+  const wrongKey = `${key.slice(0, -10)}${key.slice(-10).split('').reverse().join('')}`;
+  const keyRecord = issuer.apiKeys.get(key)!;
+
+  const me = (token: string) => ({ method: 'GET' as const, path: '/v1/me', headers: [auth(`Bearer ${token}`)] });
+  const invalidToken = {
+    status: 401,
+    wwwAuthenticate: bearer('invalid_token', INVALID_TOKEN),
+    body: errorBody('invalid_token', INVALID_TOKEN),
+  };
+  const invalidRequest = {
+    status: 400,
+    wwwAuthenticate: bearer('invalid_request', INVALID_REQUEST),
+    body: errorBody('invalid_request', INVALID_REQUEST),
+  };
+  const required = {
+    status: 401,
+    wwwAuthenticate: `Bearer ${REALM}, ApiKey ${REALM}`,
+    body: errorBody('credentials_required', 'Authentication required'),
+  };
+  const user = (id: string, scopes: string[]) => ({
+    kind: 'user',
+    id,
+    scheme: 'jwt',
+    scopes,
+    clientId: null,
+    issuer: issuer.issuer,
+    audience: [issuer.audience],
+    expiresAt: expect_any,
+  });
+
+  return [
+    { name: 'public route needs nothing', request: { method: 'GET', path: '/health' }, expect: { status: 200, wwwAuthenticate: null, body: conformanceRoutes.health } },
+    { name: 'valid JWT', request: me(valid), expect: { status: 200, wwwAuthenticate: null, body: user('user-1', ['orders:read', 'profile']) } },
+    {
+      name: 'client-credentials JWT is a service',
+      request: me(service),
+      expect: { status: 200, wwwAuthenticate: null, body: { ...user('client-a', ['orders:read']), kind: 'service', clientId: 'client-a' } },
+    },
+    { name: 'expired JWT', request: me(expired), expect: invalidToken },
+    { name: 'wrong audience', request: me(wrongAudience), expect: invalidToken },
+    { name: 'wrong issuer', request: me(wrongIssuer), expect: invalidToken },
+    { name: 'bad signature', request: me(badSignature), expect: invalidToken },
+    { name: 'alg none', request: me(none), expect: invalidToken },
+    { name: 'tampered header', request: me(`${h}x.${p}.${valid.split('.')[2]}`), expect: invalidToken },
+    { name: 'no credential', request: { method: 'GET', path: '/v1/me' }, expect: required },
+    { name: 'Basic credential counts as none', request: { method: 'GET', path: '/v1/me', headers: [auth('Basic dXNlcjpwYXNz')] }, expect: required },
+    { name: 'malformed Bearer', request: { method: 'GET', path: '/v1/me', headers: [auth('Bearer a b')] }, expect: invalidRequest },
+    { name: 'two Authorization headers', request: { method: 'GET', path: '/v1/me', headers: [auth(`Bearer ${valid}`), auth(`Bearer ${writer}`)] }, expect: invalidRequest },
+    { name: 'header plus query token', request: { method: 'GET', path: `/v1/me?access_token=${valid}`, headers: [auth(`Bearer ${valid}`)] }, expect: invalidRequest },
+    {
+      name: 'valid API key',
+      request: { method: 'GET', path: '/v1/me', headers: [['x-api-key', key]] },
+      expect: {
+        status: 200,
+        wwwAuthenticate: null,
+        body: { kind: 'application', id: keyRecord.id, scheme: 'apiKey', scopes: ['orders:read'], clientId: null, issuer: null, audience: [], expiresAt: null },
+      },
+    },
+    {
+      name: 'wrong API key',
+      request: { method: 'GET', path: '/v1/me', headers: [['x-api-key', wrongKey]] },
+      expect: { status: 401, wwwAuthenticate: `ApiKey ${REALM}, error="invalid_token", error_description="${INVALID_TOKEN}"`, body: errorBody('invalid_token', INVALID_TOKEN) },
+    },
+    { name: 'JWT and API key together', request: { method: 'GET', path: '/v1/me', headers: [auth(`Bearer ${valid}`), ['x-api-key', key]] }, expect: invalidRequest },
+    { name: 'scope present', request: { method: 'GET', path: '/v1/orders', headers: [auth(`Bearer ${valid}`)] }, expect: { status: 200, wwwAuthenticate: null, body: conformanceRoutes.orders } },
+    {
+      name: 'missing scope',
+      request: { method: 'POST', path: '/v1/orders', headers: [auth(`Bearer ${valid}`)] },
+      expect: { status: 403, wwwAuthenticate: bearer('insufficient_scope', INSUFFICIENT, ', scope="orders:write"'), body: errorBody('insufficient_scope', INSUFFICIENT) },
+    },
+    { name: 'write scope creates', request: { method: 'POST', path: '/v1/orders', headers: [auth(`Bearer ${writer}`)] }, expect: { status: 201, wwwAuthenticate: null, body: conformanceRoutes.created } },
+    { name: 'API key scope', request: { method: 'GET', path: '/v1/orders', headers: [['x-api-key', key]] }, expect: { status: 200, wwwAuthenticate: null, body: conformanceRoutes.orders } },
+    {
+      name: 'API key missing scope',
+      request: { method: 'POST', path: '/v1/orders', headers: [['x-api-key', key]] },
+      expect: { status: 403, wwwAuthenticate: `ApiKey ${REALM}, error="insufficient_scope", error_description="${INSUFFICIENT}", scope="orders:write"`, body: errorBody('insufficient_scope', INSUFFICIENT) },
+    },
+    { name: 'optional route, anonymous', request: { method: 'GET', path: '/v1/optional' }, expect: { status: 200, wwwAuthenticate: null, body: { authenticated: false } } },
+    {
+      name: 'optional route, authenticated',
+      request: { method: 'GET', path: '/v1/optional', headers: [auth(`Bearer ${valid}`)] },
+      expect: { status: 200, wwwAuthenticate: null, body: { authenticated: true, principal: user('user-1', ['orders:read', 'profile']) } },
+    },
+    { name: 'optional route, bad credential still fails', request: { method: 'GET', path: '/v1/optional', headers: [auth(`Bearer ${expired}`)] }, expect: invalidToken },
+    {
+      name: 'prototype keys in the payload grant nothing',
+      request: { method: 'GET', path: '/v1/orders', headers: [auth(`Bearer ${proto}`)] },
+      expect: { status: 403, wwwAuthenticate: bearer('insufficient_scope', INSUFFICIENT, ', scope="orders:read"'), body: errorBody('insufficient_scope', INSUFFICIENT) },
+    },
+  ];
+}
+
+/** Placeholder for values that vary per run (timestamps): any string matches. */
+export const expect_any = '<any string>';
+
+/** Compares a response with a case; returns the differences (empty when it conforms). */
+export function diffConformance(expectation: ConformanceExpectation, actual: ConformanceResponse): string[] {
+  const out: string[] = [];
+  if (actual.status !== expectation.status) out.push(`status ${actual.status}, expected ${expectation.status}`);
+  if (actual.wwwAuthenticate !== expectation.wwwAuthenticate) {
+    out.push(`WWW-Authenticate ${JSON.stringify(actual.wwwAuthenticate)}, expected ${JSON.stringify(expectation.wwwAuthenticate)}`);
+  }
+  if (!matches(expectation.body, actual.body)) {
+    out.push(`body ${JSON.stringify(actual.body)}, expected ${JSON.stringify(expectation.body)}`);
+  }
+  if (actual.status >= 400 && !/^application\/(problem\+)?json/.test(actual.contentType ?? '')) {
+    out.push(`content-type ${actual.contentType} on an error`);
+  }
+  return out;
+}
+
+function matches(expected: unknown, actual: unknown): boolean {
+  if (expected === expect_any) return typeof actual === 'string';
+  if (Array.isArray(expected)) {
+    return Array.isArray(actual) && actual.length === expected.length && expected.every((e, i) => matches(e, actual[i]));
+  }
+  if (expected && typeof expected === 'object') {
+    if (!actual || typeof actual !== 'object' || Array.isArray(actual)) return false;
+    const a = actual as Record<string, unknown>;
+    const e = expected as Record<string, unknown>;
+    const keys = Object.keys(e);
+    return keys.length === Object.keys(a).length && keys.every((k) => Object.hasOwn(a, k) && matches(e[k], a[k]));
+  }
+  return Object.is(expected, actual);
+}

@@ -1,0 +1,20 @@
+export {
+  type ConformanceCase,
+  type ConformanceExpectation,
+  type ConformanceRequest,
+  type ConformanceResponse,
+  conformanceAuthenticator,
+  conformanceCases,
+  conformanceRoutes,
+  diffConformance,
+  expect_any,
+  optionalBody,
+  sendConformanceRequest,
+} from './conformance.js';
+export {
+  createTestIssuer,
+  type TestAlgorithm,
+  type TestIssuer,
+  type TestIssuerOptions,
+  type TokenOptions,
+} from './test-issuer.js';
