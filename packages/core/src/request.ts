@@ -14,9 +14,21 @@ const NONE: readonly string[] = Object.freeze([]);
 
 // Fetch `Headers` merges repeated field lines with ", ". No credential grammar the core reads
 // allows a comma, so splitting restores the separate values (and so the "two headers" check).
+// But other schemes' credentials do (`Digest username="a", realm="b"`, RFC 9110 §11.4): a piece
+// that does not start a new credential (`auth-scheme` alone or followed by a space) is an
+// auth-param of the previous one and is joined back, so the fetch view answers like the Node
+// view (one header, no Bearer credential: 401) instead of "two headers" (400).
+const CREDENTIAL_START = /^[A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*(?: |$)/;
 const splitMerged = (value: string | null): readonly string[] => {
   if (value === null) return NONE;
-  return value.includes(',') ? value.split(',').map((v) => v.trim()) : [value];
+  if (!value.includes(',')) return [value];
+  const out: string[] = [];
+  for (const piece of value.split(',')) {
+    const v = piece.trim();
+    if (out.length > 0 && !CREDENTIAL_START.test(v)) out[out.length - 1] += `, ${v}`;
+    else out.push(v);
+  }
+  return out;
 };
 
 /** A request view over a Web `Request` (Hono, Bun, Deno, edge runtimes, the issuer). */

@@ -1,0 +1,216 @@
+import {
+  createAuthenticator,
+  extractCredential,
+  fetchRequestView,
+  jwt,
+  type RequestView,
+} from '@authcore/core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  INVALID_REQUEST,
+  jwtAuthenticator,
+  jwtOptions,
+  nodeView,
+  rendered,
+  sign,
+  type TestKey,
+  testKeys,
+} from './fixtures.js';
+
+let key: TestKey;
+let token: string;
+beforeAll(async () => {
+  key = (await testKeys()).ES256;
+  token = await sign(key);
+});
+
+const BARE = {
+  status: 401,
+  code: 'credentials_required',
+  wwwAuthenticate: 'Bearer realm="api"',
+  body: '{"error":"credentials_required","error_description":"Authentication required"}',
+};
+const BAD_REQUEST = { ...INVALID_REQUEST, code: 'invalid_request' };
+
+const fetchView = (headers: [string, string][], url = 'https://api.example/resource') =>
+  fetchRequestView(new Request(url, { headers }));
+
+describe('Authorization: Bearer', () => {
+  it.each([
+    ['Bearer'],
+    ['bearer'],
+    ['BEARER'],
+    ['BeArEr'],
+  ])('accepts the scheme name %s case-insensitively', async (scheme) => {
+    const auth = jwtAuthenticator({ keys: key.jwk });
+    const result = await auth.authenticate(nodeView(['Authorization', `${scheme} ${token}`]));
+    expect(result.ok).toBe(true);
+  });
+
+  it('accepts one or more spaces between scheme and token', async () => {
+    const auth = jwtAuthenticator({ keys: key.jwk });
+    for (const sp of [' ', '  ', '     ']) {
+      const result = await auth.authenticate(nodeView(['Authorization', `Bearer${sp}${token}`]));
+      expect(result.ok).toBe(true);
+    }
+  });
+
+  it('takes the full b64token charset (RFC 6750 §2.1), trailing "=" included', () => {
+    const token = 'AZaz09-._~+/abc==';
+    const result = extractCredential(nodeView(['Authorization', `Bearer ${token}`]), {});
+    expect(result).toEqual({
+      ok: true,
+      credential: { slot: 'bearer', token, source: 'authorization' },
+    });
+  });
+
+  it.each([
+    ['Bearer'],
+    ['Bearer '],
+    ['Bearer a b'],
+    ['Bearer a@b'],
+    ['Bearer a,b'],
+    ['Bearer "abc"'],
+    ['Bearer =abc'],
+    ['Bearer ab=c'],
+    ['Bearer\tabc'],
+    ['Bearer abc\u00e9'],
+    ['@@@ abc'],
+  ])('malformed header %j is invalid_request 400', async (value) => {
+    const auth = jwtAuthenticator({ keys: key.jwk });
+    const result = await auth.authenticate(nodeView(['Authorization', value]));
+    expect(rendered(auth, result)).toEqual(BAD_REQUEST);
+  });
+});
+
+describe('more than one credential is invalid_request', () => {
+  it('two Authorization headers, Node rawHeaders view', async () => {
+    const auth = jwtAuthenticator({ keys: key.jwk });
+    const view = nodeView(['Authorization', `Bearer ${token}`, 'authorization', `Bearer ${token}`]);
+    expect(view.headers('authorization')).toHaveLength(2);
+    expect(rendered(auth, await auth.authenticate(view))).toEqual(BAD_REQUEST);
+  });
+
+  it('two Authorization headers, fetch Request view (merged with ", ")', async () => {
+    const auth = jwtAuthenticator({ keys: key.jwk });
+    const view = fetchView([
+      ['authorization', `Bearer ${token}`],
+      ['authorization', `Bearer ${token}`],
+    ]);
+    expect(rendered(auth, await auth.authenticate(view))).toEqual(BAD_REQUEST);
+  });
+
+  it('one valid Authorization header in a fetch Request view', async () => {
+    const auth = jwtAuthenticator({ keys: key.jwk });
+    const result = await auth.authenticate(fetchView([['authorization', `Bearer ${token}`]]));
+    expect(result.ok).toBe(true);
+  });
+
+  it('a header and a query token', async () => {
+    const auth = jwtAuthenticator({ keys: key.jwk });
+    const withQuery = createAuthenticator({
+      schemes: [jwt(jwtOptionsFor(key))],
+      sources: { query: 'access_token' },
+    });
+    const view = nodeView(['Authorization', `Bearer ${token}`], `/resource?access_token=${token}`);
+    expect(rendered(withQuery, await withQuery.authenticate(view))).toEqual(BAD_REQUEST);
+    // Without the query source, the query parameter is not a credential at all.
+    expect((await auth.authenticate(view)).ok).toBe(true);
+  });
+
+  it('a header and a cookie', async () => {
+    const auth = createAuthenticator({
+      schemes: [jwt(jwtOptionsFor(key))],
+      sources: { cookie: 'access_token' },
+    });
+    const view = nodeView([
+      'Authorization',
+      `Bearer ${token}`,
+      'Cookie',
+      `theme=dark; access_token=${token}`,
+    ]);
+    expect(rendered(auth, await auth.authenticate(view))).toEqual(BAD_REQUEST);
+  });
+
+  it('two query tokens', async () => {
+    const auth = createAuthenticator({
+      schemes: [jwt(jwtOptionsFor(key))],
+      sources: { query: 'access_token' },
+    });
+    const view = nodeView([], `/r?access_token=${token}&access_token=${token}`);
+    expect(rendered(auth, await auth.authenticate(view))).toEqual(BAD_REQUEST);
+  });
+});
+
+describe('cookie and query sources', () => {
+  const cookieView = (t: string) => nodeView(['Cookie', `a=1; access_token=${t}; b=2`]);
+  const queryView = (t: string) => nodeView([], `/resource?x=1&access_token=${t}#frag`);
+
+  it('are off by default: a token there is no credential (401 bare)', async () => {
+    const auth = jwtAuthenticator({ keys: key.jwk });
+    expect(rendered(auth, await auth.authenticate(cookieView(token)))).toEqual(BARE);
+    expect(rendered(auth, await auth.authenticate(queryView(token)))).toEqual(BARE);
+  });
+
+  it('a cookie is read when named', async () => {
+    const auth = createAuthenticator({
+      schemes: [jwt(jwtOptionsFor(key))],
+      sources: { cookie: 'access_token' },
+    });
+    const result = await auth.authenticate(cookieView(token));
+    expect(result.ok && result.principal.id).toBe('user-1');
+    const fetched = await auth.authenticate(fetchView([['cookie', `access_token=${token}`]]));
+    expect(fetched.ok).toBe(true);
+    expect(rendered(auth, await auth.authenticate(cookieView('a b')))).toEqual(BAD_REQUEST);
+  });
+
+  it('a query parameter is read when named', async () => {
+    const auth = createAuthenticator({
+      schemes: [jwt(jwtOptionsFor(key))],
+      sources: { query: 'access_token' },
+    });
+    const result = await auth.authenticate(queryView(token));
+    expect(result.ok && result.principal.id).toBe('user-1');
+    expect(rendered(auth, await auth.authenticate(queryView('a%20b')))).toEqual(BAD_REQUEST);
+  });
+});
+
+describe('no credential', () => {
+  const cases: [string, RequestView][] = [
+    ['no header at all', nodeView(['Host', 'api.example'])],
+    ['an empty Authorization header', nodeView(['Authorization', ''])],
+    ['Basic credentials', nodeView(['Authorization', 'Basic dXNlcjpwYXNz'])],
+    ['Basic credentials (fetch view)', fetchView([['authorization', 'Basic dXNlcjpwYXNz']])],
+    ['DPoP when no scheme takes DPoP', nodeView(['Authorization', 'DPoP abc'])],
+    [
+      'Digest credentials with parameters (Node view)',
+      nodeView(['Authorization', 'Digest username="a", realm="b", nonce="c"']),
+    ],
+    [
+      'Digest credentials with parameters (fetch view)',
+      fetchView([['authorization', 'Digest username="a", realm="b", nonce="c"']]),
+    ],
+  ];
+  it.each(cases)('%s is 401 with a bare challenge', async (_name, view) => {
+    const auth = jwtAuthenticator({ keys: key.jwk });
+    expect(rendered(auth, await auth.authenticate(view))).toEqual(BARE);
+  });
+
+  it('optional mode lets it through as anonymous', async () => {
+    const auth = jwtAuthenticator({ keys: key.jwk });
+    const result = await auth.authenticate(nodeView([]), { optional: true });
+    expect(result).toEqual({ ok: true, principal: undefined });
+  });
+
+  it('optional mode still refuses a malformed credential', async () => {
+    const auth = jwtAuthenticator({ keys: key.jwk });
+    const result = await auth.authenticate(nodeView(['Authorization', 'Bearer']), {
+      optional: true,
+    });
+    expect(result.ok).toBe(false);
+  });
+});
+
+function jwtOptionsFor(k: TestKey) {
+  return jwtOptions({ keys: k.jwk });
+}

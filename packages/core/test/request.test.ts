@@ -1,0 +1,97 @@
+import { fetchRequestView, nodeRequestView } from '@authcore/core';
+import { describe, expect, it } from 'vitest';
+
+describe('nodeRequestView', () => {
+  const raw = [
+    'Host',
+    'api.example:8443',
+    'Authorization',
+    'Bearer one',
+    'X-Forwarded-Proto',
+    'https, http',
+    'X-Forwarded-Host',
+    'public.example',
+    'AUTHORIZATION',
+    'Bearer two',
+    'Cookie',
+    'a=1',
+    'cookie',
+    'b=2',
+  ];
+
+  it('sees every value of a repeated header, in order, whatever the case of its name', () => {
+    const view = nodeRequestView({ rawHeaders: raw, url: '/x' });
+    expect(view.headers('authorization')).toEqual(['Bearer one', 'Bearer two']);
+    expect(view.headers('cookie')).toEqual(['a=1', 'b=2']);
+    expect(view.headers('x-api-key')).toEqual([]);
+  });
+
+  it('builds the absolute URL from the socket and Host', () => {
+    expect(nodeRequestView({ rawHeaders: raw, url: '/x?y=1' }).url).toBe(
+      'http://api.example:8443/x?y=1',
+    );
+    expect(
+      nodeRequestView({ rawHeaders: raw, url: '/x', socket: { encrypted: true } }).url,
+    ).toBe('https://api.example:8443/x');
+    expect(nodeRequestView({ rawHeaders: [] }).url).toBe('http://localhost/');
+  });
+
+  it('ignores X-Forwarded-* unless trustProxy, then takes their first value', () => {
+    expect(nodeRequestView({ rawHeaders: raw, url: '/x' }, { trustProxy: true }).url).toBe(
+      'https://public.example/x',
+    );
+  });
+
+  it('originalUrl overrides a rewritten req.url; method defaults to GET', () => {
+    const view = nodeRequestView({ rawHeaders: raw, url: '/x' }, { originalUrl: '/api/x?q' });
+    expect(view.url).toBe('http://api.example:8443/api/x?q');
+    expect(view.method).toBe('GET');
+    expect(nodeRequestView({ rawHeaders: [], method: 'POST' }).method).toBe('POST');
+  });
+});
+
+describe('fetchRequestView', () => {
+  it('exposes method, URL and header values', () => {
+    const view = fetchRequestView(
+      new Request('https://api.example/x?y=1', {
+        method: 'POST',
+        headers: { Authorization: 'Bearer abc' },
+      }),
+    );
+    expect(view.method).toBe('POST');
+    expect(view.url).toBe('https://api.example/x?y=1');
+    expect(view.headers('authorization')).toEqual(['Bearer abc']);
+    expect(view.headers('x-api-key')).toEqual([]);
+    expect(view.headers('cookie')).toEqual([]);
+  });
+
+  it('splits repeated credentials merged with ", " back apart', () => {
+    const view = fetchRequestView(
+      new Request('https://api.example/', {
+        headers: [
+          ['authorization', 'Bearer a'],
+          ['authorization', 'Bearer b'],
+        ],
+      }),
+    );
+    expect(view.headers('authorization')).toEqual(['Bearer a', 'Bearer b']);
+  });
+
+  it('keeps the auth-params of one credential together', () => {
+    const view = fetchRequestView(
+      new Request('https://api.example/', {
+        headers: { authorization: 'Digest username="a", realm="b, c", nonce="d"' },
+      }),
+    );
+    expect(view.headers('authorization')).toEqual([
+      'Digest username="a", realm="b, c", nonce="d"',
+    ]);
+  });
+
+  it('reads the Cookie header whole (its separator is ";")', () => {
+    const view = fetchRequestView(
+      new Request('https://api.example/', { headers: { cookie: 'a=1, 2; b=3' } }),
+    );
+    expect(view.headers('cookie')).toEqual(['a=1, 2; b=3']);
+  });
+});
