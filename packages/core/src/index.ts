@@ -1,4 +1,15 @@
 export {
+  type GenerateApiKeyOptions,
+  type GeneratedApiKey,
+  generateApiKey,
+} from './apikey/generate.js';
+export { MemoryApiKeyStore } from './apikey/memory-store.js';
+export { API_KEY_PATTERN, type ParsedApiKey, parseApiKey } from './apikey/parse.js';
+export { type ApiKeyRecordOptions, apiKeyRecord } from './apikey/record.js';
+export { type RotateApiKeyOptions, type RotatedApiKey, rotateApiKey } from './apikey/rotate.js';
+export { type ApiKeyOptions, apiKey } from './apikey/scheme.js';
+export type { ApiKeyRecord, ApiKeyStore } from './apikey/types.js';
+export {
   type AuthenticateOptions,
   type AuthenticateResult,
   type Authenticator,

@@ -1,0 +1,147 @@
+import { AuthError, type AuthResult } from '../errors.js';
+import type { Credential } from '../extract.js';
+import {
+  checkPrefix,
+  decodeHash,
+  hasApiKeyShape,
+  hashSecret,
+  splitApiKey,
+} from '../lib/api-key.js';
+import { timingSafeEqual } from '../lib/timing-safe-equal.js';
+import type { ApiKeyPrincipal } from '../principal.js';
+import type { Scheme } from '../scheme.js';
+import type { ApiKeyRecord, ApiKeyStore } from './types.js';
+
+export interface ApiKeyOptions {
+  /** Where the records are. */
+  store: ApiKeyStore;
+  /** The header carrying the key. Default `x-api-key`. */
+  header?: string;
+  /**
+   * Also take keys sent as `Authorization: Bearer <key>`. Only tokens of the API key form come
+   * here, so a JWT scheme beside this one still gets the JWTs. Default `false`.
+   */
+  bearer?: boolean;
+  /** Only keys with one of these prefixes (`['sk_live']`); others are refused before any lookup. */
+  prefixes?: readonly string[];
+  /** Call `store.recordUse` after each success (not awaited, failures ignored). Default `true`. */
+  trackUsage?: boolean;
+  /** Clock in epoch ms, for expiry. */
+  now?: () => number;
+}
+
+// RFC 9110 §5.1 field-name token.
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const noop = () => {};
+const invalid = (cause: Error) =>
+  ({ ok: false, error: new AuthError('invalid_token', { scheme: 'ApiKey', cause }) }) as const;
+
+function reject(reason: string): { ok: false; error: AuthError } {
+  return invalid(new Error(reason));
+}
+
+/**
+ * The API key scheme. A key is refused before any store lookup when malformed, when its checksum
+ * does not match or when its prefix is not allowed. Otherwise the SHA-256 of its secret is
+ * compared in constant time with the stored one (with a dummy hash for an unknown id, so that
+ * costs the same as a wrong secret), then expiry and revocation are checked. Every refusal is the
+ * same `invalid_token`; `cause` says why, for logs.
+ */
+export function apiKey(options: ApiKeyOptions): Scheme<ApiKeyPrincipal> {
+  const store = options?.store;
+  if (!store || typeof store.find !== 'function')
+    throw new TypeError('apiKey: `store` (an ApiKeyStore) is required');
+  const header = options.header ?? 'x-api-key';
+  if (typeof header !== 'string' || !HEADER_NAME.test(header))
+    throw new TypeError(`apiKey: invalid header name ${JSON.stringify(header)}`);
+  const headerName = header.toLowerCase();
+  if (headerName === 'authorization')
+    throw new TypeError('apiKey: use `bearer: true` to take keys from the Authorization header');
+  const bearer = options.bearer === true;
+  const prefixes = options.prefixes?.map((p) => checkPrefix(p, 'apiKey: `prefixes`'));
+  if (prefixes && prefixes.length === 0)
+    throw new TypeError('apiKey: `prefixes`, when given, must not be empty');
+  const trackUsage = options.trackUsage !== false;
+  const now = options.now ?? Date.now;
+  // Compared against when the id is unknown or its stored hash unreadable: same work, never equal.
+  const dummy = crypto.getRandomValues(new Uint8Array(32));
+
+  const recordUse = (id: string, at: number) => {
+    try {
+      const pending = store.recordUse(id, at);
+      if (pending && typeof pending.then === 'function') pending.then(noop, noop);
+    } catch {}
+  };
+
+  async function verifyKey(token: string): Promise<AuthResult<ApiKeyPrincipal>> {
+    const parts = splitApiKey(token);
+    if (parts === 'malformed') return reject('malformed API key');
+    if (parts === 'checksum') return reject('API key checksum mismatch');
+    if (prefixes && !prefixes.includes(parts.prefix))
+      return reject(`API key prefix ${parts.prefix} not allowed`);
+
+    const digest = hashSecret(parts.secret);
+    let record: ApiKeyRecord | undefined;
+    try {
+      record = await store.find(parts.id);
+    } catch (cause) {
+      digest.catch(noop);
+      return invalid(new Error('API key store failed', { cause }));
+    }
+    const presented = await digest;
+    const stored = record === undefined ? undefined : decodeHash(record.hash);
+    // Always one compare of 32 bytes, whatever was found.
+    const equal = timingSafeEqual(presented, stored ?? dummy);
+    if (record === undefined) return reject('unknown API key id');
+    if (stored === undefined) return reject('stored API key hash is unreadable');
+    if (!equal) return reject('API key secret mismatch');
+    if (record.id !== parts.id || record.prefix !== parts.prefix)
+      return reject('API key prefix does not match its record');
+    const t = now();
+    if (record.revokedAt !== undefined && record.revokedAt !== null)
+      return reject('API key revoked');
+    const { expiresAt } = record;
+    if (expiresAt !== undefined && expiresAt !== null && !(t < expiresAt))
+      return reject('API key expired');
+
+    if (trackUsage) recordUse(record.id, t);
+    return {
+      ok: true,
+      principal: {
+        scheme: 'apiKey',
+        kind: 'application',
+        id: record.id,
+        scopes: new Set(record.scopes),
+        clientId: undefined,
+        issuer: undefined,
+        audience: [],
+        expiresAt: expiresAt === undefined || expiresAt === null ? undefined : new Date(expiresAt),
+        claims: {
+          keyId: record.id,
+          owner: record.owner,
+          prefix: record.prefix,
+          metadata: record.metadata ?? {},
+        },
+      },
+    };
+  }
+
+  return {
+    name: 'apiKey',
+    slots: bearer ? ['apiKey', 'bearer'] : ['apiKey'],
+    sources: { apiKeyHeader: headerName },
+    challenge: 'ApiKey',
+    accepts: (credential: Credential) =>
+      credential.slot === 'apiKey' ||
+      (bearer && credential.slot === 'bearer' && hasApiKeyShape(credential.token)),
+    async verify(credential) {
+      try {
+        return await verifyKey(credential.token);
+      } catch (cause) {
+        return invalid(
+          cause instanceof Error ? cause : new Error('API key check failed', { cause }),
+        );
+      }
+    },
+  };
+}
