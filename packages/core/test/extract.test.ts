@@ -36,16 +36,14 @@ const fetchView = (headers: [string, string][], url = 'https://api.example/resou
   fetchRequestView(new Request(url, { headers }));
 
 describe('Authorization: Bearer', () => {
-  it.each([
-    ['Bearer'],
-    ['bearer'],
-    ['BEARER'],
-    ['BeArEr'],
-  ])('accepts the scheme name %s case-insensitively', async (scheme) => {
-    const auth = jwtAuthenticator({ keys: key.jwk });
-    const result = await auth.authenticate(nodeView(['Authorization', `${scheme} ${token}`]));
-    expect(result.ok).toBe(true);
-  });
+  it.each([['Bearer'], ['bearer'], ['BEARER'], ['BeArEr']])(
+    'accepts the scheme name %s case-insensitively',
+    async (scheme) => {
+      const auth = jwtAuthenticator({ keys: key.jwk });
+      const result = await auth.authenticate(nodeView(['Authorization', `${scheme} ${token}`]));
+      expect(result.ok).toBe(true);
+    },
+  );
 
   it('accepts one or more spaces between scheme and token', async () => {
     const auth = jwtAuthenticator({ keys: key.jwk });

@@ -5,6 +5,16 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
+  type Authenticator,
+  type AuthResult,
+  createAuthenticator,
+  type JwtOptions,
+  jwt,
+  nodeRequestView,
+  type RequestView,
+} from '@authcore/core';
+import {
+  CompactSign,
   type CryptoKey,
   exportJWK,
   exportSPKI,
@@ -13,15 +23,6 @@ import {
   type JWTPayload,
   SignJWT,
 } from 'jose';
-import {
-  type AuthResult,
-  type Authenticator,
-  createAuthenticator,
-  type JwtOptions,
-  jwt,
-  nodeRequestView,
-  type RequestView,
-} from '@authcore/core';
 
 export const ISSUER = 'https://issuer.example';
 export const AUDIENCE = 'https://api.example';
@@ -47,6 +48,17 @@ export async function makeKey(alg: TestAlg, kid = `${alg.toLowerCase()}-1`): Pro
   return { alg, kid, privateKey, publicKey, jwk, pem: await exportSPKI(publicKey) };
 }
 
+/** Signs exact payload bytes (for JSON that JSON.stringify cannot produce, such as `1e400`). */
+export function signRaw(
+  key: TestKey,
+  payloadJson: string,
+  header: Record<string, unknown> = { alg: key.alg, typ: 'at+jwt', kid: key.kid },
+): Promise<string> {
+  return new CompactSign(new TextEncoder().encode(payloadJson))
+    .setProtectedHeader(header as { alg: string })
+    .sign(key.privateKey);
+}
+
 let keysOnce: Promise<Record<TestAlg, TestKey>> | undefined;
 /** One key pair per algorithm, generated once per test file. */
 export function testKeys(): Promise<Record<TestAlg, TestKey>> {
@@ -65,8 +77,8 @@ export function testKeys(): Promise<Record<TestAlg, TestKey>> {
 export interface SignOptions {
   /** Header overrides; `undefined` values remove a default (`typ`, `kid`). */
   header?: Record<string, unknown>;
-  /** Use the default iss/aud/iat/exp (on by default). */
-  defaults?: boolean;
+  /** Extension header parameters the signer should accept in `crit`. */
+  crit?: Record<string, boolean>;
 }
 
 /** Claims of a typical user token at `NOW`, valid for 10 minutes. */
@@ -94,7 +106,7 @@ export async function sign(
   }
   return new SignJWT(claims)
     .setProtectedHeader(header as { alg: string })
-    .sign(key.privateKey);
+    .sign(key.privateKey, options.crit ? { crit: options.crit } : undefined);
 }
 
 /** A request view over Node-style raw headers. */

@@ -105,13 +105,17 @@ describe('renderAuthError', () => {
   });
 
   it('resource_metadata (RFC 9728) on 401 challenges only', () => {
-    const options = { resourceMetadata: 'https://api.example/.well-known/oauth-protected-resource' };
+    const options = {
+      resourceMetadata: 'https://api.example/.well-known/oauth-protected-resource',
+    };
     expect(
       renderAuthError(new AuthError('credentials_required'), options).headers['www-authenticate'],
     ).toBe(
       'Bearer realm="api", resource_metadata="https://api.example/.well-known/oauth-protected-resource"',
     );
-    expect(renderAuthError(new AuthError('invalid_token'), options).headers['www-authenticate']).toBe(
+    expect(
+      renderAuthError(new AuthError('invalid_token'), options).headers['www-authenticate'],
+    ).toBe(
       'Bearer realm="api", error="invalid_token", error_description="The access token is invalid", resource_metadata="https://api.example/.well-known/oauth-protected-resource"',
     );
     expect(

@@ -30,9 +30,9 @@ describe('nodeRequestView', () => {
     expect(nodeRequestView({ rawHeaders: raw, url: '/x?y=1' }).url).toBe(
       'http://api.example:8443/x?y=1',
     );
-    expect(
-      nodeRequestView({ rawHeaders: raw, url: '/x', socket: { encrypted: true } }).url,
-    ).toBe('https://api.example:8443/x');
+    expect(nodeRequestView({ rawHeaders: raw, url: '/x', socket: { encrypted: true } }).url).toBe(
+      'https://api.example:8443/x',
+    );
     expect(nodeRequestView({ rawHeaders: [] }).url).toBe('http://localhost/');
   });
 
@@ -83,9 +83,7 @@ describe('fetchRequestView', () => {
         headers: { authorization: 'Digest username="a", realm="b, c", nonce="d"' },
       }),
     );
-    expect(view.headers('authorization')).toEqual([
-      'Digest username="a", realm="b, c", nonce="d"',
-    ]);
+    expect(view.headers('authorization')).toEqual(['Digest username="a", realm="b, c", nonce="d"']);
   });
 
   it('reads the Cookie header whole (its separator is ";")', () => {

@@ -1,6 +1,7 @@
 import {
   type CryptoKey,
   createLocalJWKSet,
+  errors,
   exportJWK,
   importSPKI,
   importX509,
@@ -61,7 +62,23 @@ export function localKeyResolver(keys: LocalKeys, algorithms: readonly string[])
         ? (keys as readonly KeyInput[])
         : [keys as KeyInput];
     const jwks = await Promise.all(list.map((k) => toJwk(k, algorithms)));
-    return createLocalJWKSet({ keys: jwks });
+    const all = createLocalJWKSet({ keys: jwks });
+    // jose only selects a key whose `kid` equals the token's, so a key given without one (a PEM,
+    // a CryptoKey, a bare JWK) would refuse every token that carries a `kid`. A key configured
+    // without an id is trusted whatever `kid` the token names; kty, crv, alg and the allowlist
+    // still bind it. Keys that have an id are matched by it first.
+    const unnamed = jwks.filter((jwk) => jwk.kid === undefined);
+    const anyKid = unnamed.length > 0 ? createLocalJWKSet({ keys: unnamed }) : undefined;
+    const select: JWTVerifyGetKey = async (header, token) => {
+      try {
+        return await all(header, token);
+      } catch (error) {
+        if (!anyKid || header.kid === undefined || !(error instanceof errors.JWKSNoMatchingKey))
+          throw error;
+        return anyKid({ ...header, kid: undefined }, token);
+      }
+    };
+    return select;
   };
   return async (header, token) => {
     resolver ??= build();

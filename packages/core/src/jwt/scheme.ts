@@ -55,6 +55,10 @@ export interface JwtOptions<Claims = JwtClaims> {
 }
 
 const JWS_SHAPE = /^[^.]+\.[^.]+\.[^.]*$/;
+// RFC 7515 §2: each segment is base64url with no padding. jose decodes with `atob`, which also
+// takes `=` padding, so `<header>.<payload>.<signature>==` would verify as the same token under
+// another string (a second cache entry, a way around a revocation list keyed by the token).
+const JWS_STRICT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 const invalid = (cause: unknown) => new AuthError('invalid_token', { cause });
 const isFiniteOrAbsent = (v: unknown) =>
   v === undefined || (typeof v === 'number' && Number.isFinite(v));
@@ -63,8 +67,10 @@ const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
 function defaultKind(claims: JWTPayload): 'user' | 'service' {
   const clientId = str(claims.client_id) ?? str(claims.azp);
   if (claims.gty === 'client-credentials' || claims.gty === 'client_credentials') return 'service';
-  if (claims.sub === undefined || (clientId !== undefined && claims.sub === clientId))
-    return 'service';
+  // An empty (or non-string) `sub` is no subject, as for the principal's `id` below: such a
+  // token identifies its client, so it must not become a `user` named after that client.
+  const sub = str(claims.sub);
+  if (sub === undefined || (clientId !== undefined && sub === clientId)) return 'service';
   return 'user';
 }
 
@@ -224,6 +230,8 @@ export function jwt<Claims = JwtClaims>(options: JwtOptions<Claims>): Scheme<Jwt
       const { token } = credential;
       if (token.length > maxTokenLength)
         return { ok: false, error: invalid(new Error('token too long')) };
+      if (!JWS_STRICT.test(token))
+        return { ok: false, error: invalid(new Error('not a compact JWS in strict base64url')) };
       try {
         return await verifyToken(token);
       } catch (cause) {

@@ -1,0 +1,223 @@
+import {
+  type AuthError,
+  type AuthResult,
+  createAuthenticator,
+  jwt,
+  nodeRequestView,
+  principalToJSON,
+  type Scheme,
+} from '@authcore/core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  bearer,
+  INVALID_TOKEN,
+  jwtAuthenticator,
+  jwtOptions,
+  NOW_S,
+  rendered,
+  sign,
+  type TestKey,
+  testKeys,
+  userClaims,
+} from './fixtures.js';
+
+let key: TestKey;
+beforeAll(async () => {
+  key = (await testKeys()).ES256;
+});
+
+const FORBIDDEN = (scope: string) => ({
+  status: 403,
+  code: 'insufficient_scope',
+  wwwAuthenticate: `Bearer realm="api", error="insufficient_scope", error_description="The access token does not have the required scope", scope="${scope}"`,
+  body: '{"error":"insufficient_scope","error_description":"The access token does not have the required scope"}',
+});
+
+describe('construction', () => {
+  it('needs at least one scheme', () => {
+    expect(() => createAuthenticator({ schemes: [] })).toThrow(TypeError);
+  });
+});
+
+describe('authenticate(view, { require })', () => {
+  it('all-of passes and fails with the scopes named', async () => {
+    const auth = jwtAuthenticator({ keys: key.jwk });
+    const view = bearer(await sign(key, userClaims({ scope: 'read write' })));
+    expect((await auth.authenticate(view, { require: { scopes: ['read', 'write'] } })).ok).toBe(
+      true,
+    );
+    const denied = await auth.authenticate(view, { require: { scopes: ['read', 'admin'] } });
+    expect(rendered(auth, denied)).toEqual(FORBIDDEN('read admin'));
+  });
+
+  it('any-of and the string form', async () => {
+    const auth = jwtAuthenticator({ keys: key.jwk });
+    const view = bearer(await sign(key, userClaims({ scope: 'read' })));
+    expect(
+      (await auth.authenticate(view, { require: { scopes: { anyOf: ['admin', 'read'] } } })).ok,
+    ).toBe(true);
+    expect(
+      rendered(auth, await auth.authenticate(view, { require: { scopes: { anyOf: ['x', 'y'] } } })),
+    ).toEqual(FORBIDDEN('x y'));
+    expect(
+      rendered(auth, await auth.authenticate(view, { require: { scopes: 'read x' } })),
+    ).toEqual(FORBIDDEN('read x'));
+  });
+
+  it('a claim predicate; a throwing one is 403', async () => {
+    const auth = jwtAuthenticator({ keys: key.jwk });
+    const view = bearer(await sign(key, userClaims({ tenant: 'acme' })));
+    const ok = await auth.authenticate(view, {
+      require: { check: (p) => p.claims.tenant === 'acme' },
+    });
+    expect(ok.ok).toBe(true);
+    const refused = await auth.authenticate(view, {
+      require: { check: (p) => p.claims.tenant === 'other' },
+    });
+    const thrown = await auth.authenticate(view, {
+      require: {
+        check: () => {
+          throw new Error('boom');
+        },
+      },
+    });
+    const noScope = {
+      status: 403,
+      code: 'insufficient_scope',
+      wwwAuthenticate:
+        'Bearer realm="api", error="insufficient_scope", error_description="The access token does not have the required scope"',
+      body: '{"error":"insufficient_scope","error_description":"The access token does not have the required scope"}',
+    };
+    expect(rendered(auth, refused)).toEqual(noScope);
+    expect(rendered(auth, thrown)).toEqual(noScope);
+  });
+});
+
+describe('authenticator.authorize', () => {
+  it('checks an authenticated principal', async () => {
+    const auth = jwtAuthenticator({ keys: key.jwk });
+    const result = await auth.authenticate(bearer(await sign(key, userClaims({ scope: 'a b' }))));
+    if (!result.ok) throw result.error;
+    expect(auth.authorize(result.principal, { scopes: 'a' })).toEqual({
+      ok: true,
+      principal: result.principal,
+    });
+    expect(rendered(auth, auth.authorize(result.principal, { scopes: ['a', 'c'] }))).toEqual(
+      FORBIDDEN('a c'),
+    );
+    expect(rendered(auth, auth.authorize(result.principal, { scopes: { anyOf: ['c'] } }))).toEqual(
+      FORBIDDEN('c'),
+    );
+    const thrown = auth.authorize(result.principal, {
+      check: () => {
+        throw new Error('boom');
+      },
+    });
+    expect(thrown.ok).toBe(false);
+    expect(!thrown.ok && thrown.error.status).toBe(403);
+  });
+});
+
+describe('never throws for what a request carries', () => {
+  const throwing: Scheme<{ id: string; scopes: Set<string> }> = {
+    name: 'throwing',
+    slots: ['bearer'],
+    challenge: 'Bearer',
+    accepts: () => true,
+    verify: async () => {
+      throw new Error('bug in a scheme');
+    },
+  };
+
+  it('a scheme that throws is invalid_token', async () => {
+    const auth = createAuthenticator({ schemes: [throwing] });
+    expect(rendered(auth, await auth.authenticate(bearer('abc')))).toEqual({
+      ...INVALID_TOKEN,
+      code: 'invalid_token',
+    });
+  });
+
+  it('a request view whose header lookup throws is invalid_request', async () => {
+    const auth = createAuthenticator({ schemes: [throwing] });
+    const view = {
+      method: 'GET',
+      url: 'https://api.example/',
+      headers: () => {
+        throw new Error('broken');
+      },
+    };
+    const result = await auth.authenticate(view);
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.error.code).toBe('invalid_request');
+  });
+
+  it('a credential no scheme accepts is invalid_token', async () => {
+    const auth = jwtAuthenticator({ keys: key.jwk });
+    expect(rendered(auth, await auth.authenticate(bearer('opaque-token')))).toEqual({
+      ...INVALID_TOKEN,
+      code: 'invalid_token',
+    });
+  });
+
+  it('onFailure sees every failure with its cause; a throwing hook changes nothing', async () => {
+    const seen: AuthError[] = [];
+    const auth = createAuthenticator({
+      schemes: [jwt(jwtOptions({ keys: key.jwk }))],
+      onFailure: (error) => {
+        seen.push(error);
+        throw new Error('logger down');
+      },
+    });
+    const result = await auth.authenticate(bearer('a.b.c'));
+    expect(result.ok).toBe(false);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.cause).toBeDefined();
+  });
+});
+
+describe('first scheme that accepts verifies', () => {
+  const named = (
+    name: string,
+    accepts: boolean,
+  ): Scheme<{ name: string; scopes: Set<string> }> => ({
+    name,
+    slots: ['bearer'],
+    challenge: 'Bearer',
+    accepts: () => accepts,
+    verify: async (): Promise<AuthResult<{ name: string; scopes: Set<string> }>> => ({
+      ok: true,
+      principal: { name, scopes: new Set() },
+    }),
+  });
+
+  it('in order', async () => {
+    const auth = createAuthenticator({
+      schemes: [named('a', false), named('b', true), named('c', true)],
+    });
+    const result = await auth.authenticate(
+      nodeRequestView({ rawHeaders: ['Authorization', 'Bearer x'] }),
+    );
+    expect(result.ok && result.principal.name).toBe('b');
+    expect(auth.schemes).toEqual(['a', 'b', 'c']);
+  });
+});
+
+describe('principalToJSON', () => {
+  it('leaves claims out and sorts scopes', async () => {
+    const auth = jwtAuthenticator({ keys: key.jwk });
+    const result = await auth.authenticate(
+      bearer(await sign(key, userClaims({ scope: 'z a', email: 'x@example.com' }))),
+    );
+    if (!result.ok) throw result.error;
+    expect(principalToJSON(result.principal)).toEqual({
+      kind: 'user',
+      id: 'user-1',
+      scheme: 'jwt',
+      scopes: ['a', 'z'],
+      clientId: 'web-app',
+      issuer: 'https://issuer.example',
+      audience: ['https://api.example'],
+      expiresAt: new Date((NOW_S + 600) * 1000).toISOString(),
+    });
+  });
+});

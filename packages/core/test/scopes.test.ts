@@ -1,0 +1,62 @@
+import { AuthError, authorize, parseScopes, requireScopes } from '@authcore/core';
+import { describe, expect, it } from 'vitest';
+
+const principal = (scopes: string[], claims: Record<string, unknown> = {}) => ({
+  scopes: new Set(scopes),
+  claims,
+});
+
+describe('parseScopes', () => {
+  it('reads a space-delimited scope string and an scp array or string', () => {
+    expect([...parseScopes('a  b c')]).toEqual(['a', 'b', 'c']);
+    expect([...parseScopes(undefined, ['x', 'y', 3, ''])]).toEqual(['x', 'y']);
+    expect([...parseScopes('a', 'b c')]).toEqual(['a', 'b', 'c']);
+    expect([...parseScopes(42, { 0: 'a' })]).toEqual([]);
+  });
+});
+
+describe('authorize', () => {
+  it('all-of (list), passes only with every scope', () => {
+    expect(authorize(principal(['a', 'b', 'c']), { scopes: ['a', 'b'] })).toBeUndefined();
+    const denied = authorize(principal(['a']), { scopes: ['a', 'b'] });
+    expect(denied).toBeInstanceOf(AuthError);
+    expect(denied?.code).toBe('insufficient_scope');
+    expect(denied?.status).toBe(403);
+    expect(denied?.scopes).toEqual(['a', 'b']);
+  });
+
+  it('all-of (space-delimited string form)', () => {
+    expect(authorize(principal(['a', 'b']), { scopes: 'a b' })).toBeUndefined();
+    expect(authorize(principal(['a']), { scopes: 'a  b' })?.scopes).toEqual(['a', 'b']);
+  });
+
+  it('any-of', () => {
+    expect(authorize(principal(['b']), { scopes: { anyOf: ['a', 'b'] } })).toBeUndefined();
+    expect(authorize(principal(['c']), { scopes: { anyOf: ['a', 'b'] } })?.scopes).toEqual([
+      'a',
+      'b',
+    ]);
+  });
+
+  it('a claim predicate: false and throwing are both insufficient_scope', () => {
+    const p = principal([], { tenant: 't1' });
+    expect(authorize(p, { check: (x) => x.claims.tenant === 't1' })).toBeUndefined();
+    expect(authorize(p, { check: (x) => x.claims.tenant === 't2' })?.code).toBe(
+      'insufficient_scope',
+    );
+    const thrown = authorize(p, {
+      check: () => {
+        throw new Error('boom');
+      },
+    });
+    expect(thrown?.code).toBe('insufficient_scope');
+    expect(thrown?.cause).toEqual(new Error('boom'));
+    // Only `true` passes: a truthy non-boolean is a refusal.
+    expect(authorize(p, { check: () => 1 as unknown as boolean })?.code).toBe('insufficient_scope');
+  });
+
+  it('requireScopes builds a reusable requirement', () => {
+    expect(requireScopes('a b')).toEqual({ scopes: 'a b' });
+    expect(authorize(principal(['a']), requireScopes({ anyOf: ['a'] }))).toBeUndefined();
+  });
+});
