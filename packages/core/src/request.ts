@@ -49,7 +49,11 @@ export interface NodeRequestLike {
   readonly url?: string | undefined;
   /** Node's `rawHeaders`: name, value, name, value… with repeated headers kept apart. */
   readonly rawHeaders: readonly string[];
-  readonly socket?: { readonly encrypted?: boolean } | null | undefined;
+  /**
+   * Its `encrypted` flag (a TLS socket) picks `https`. Typed as `object`: a `{ encrypted?: boolean }`
+   * would be a weak type that `net.Socket`, which has no `encrypted`, is refused against.
+   */
+  readonly socket?: object | null | undefined;
 }
 
 export interface NodeRequestViewOptions {
@@ -58,6 +62,9 @@ export interface NodeRequestViewOptions {
   /** Overrides the path and query (frameworks that rewrite `req.url`, such as Express routers). */
   originalUrl?: string | undefined;
 }
+
+const isEncrypted = (socket: object | null | undefined) =>
+  (socket as { encrypted?: unknown } | null | undefined)?.encrypted === true;
 
 /** A request view over Node's `IncomingMessage` (Express, Koa, Fastify, `node:http`). */
 export function nodeRequestView(
@@ -84,7 +91,8 @@ export function nodeRequestView(
       if (url === undefined) {
         const forwarded = (h: string) =>
           options.trustProxy ? headers(h)[0]?.split(',')[0]?.trim() : undefined;
-        const proto = forwarded('x-forwarded-proto') ?? (req.socket?.encrypted ? 'https' : 'http');
+        const proto =
+          forwarded('x-forwarded-proto') ?? (isEncrypted(req.socket) ? 'https' : 'http');
         const host = forwarded('x-forwarded-host') ?? headers('host')[0] ?? 'localhost';
         url = `${proto}://${host}${options.originalUrl ?? req.url ?? '/'}`;
       }
