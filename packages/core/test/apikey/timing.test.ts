@@ -1,0 +1,65 @@
+import { apiKey, createAuthenticator, generateApiKey, parseApiKey } from '@authcore/core';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { timingSafeEqual } from '../../src/lib/timing-safe-equal.js';
+import { CountingStore, keyOf, typo, withHeaders } from './helpers.js';
+
+// A spy around the real compare (not a replacement): the scheme keeps running the real code.
+vi.mock('../../src/lib/timing-safe-equal.js', async (importOriginal) => {
+  const original = await importOriginal<typeof import('../../src/lib/timing-safe-equal.js')>();
+  return { timingSafeEqual: vi.fn(original.timingSafeEqual) };
+});
+const compare = vi.mocked(timingSafeEqual);
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  compare.mockClear();
+});
+
+describe('timingSafeEqual', () => {
+  it('is a plain equality over bytes', () => {
+    const a = new Uint8Array([1, 2, 3]);
+    expect(timingSafeEqual(a, new Uint8Array([1, 2, 3]))).toBe(true);
+    expect(timingSafeEqual(a, new Uint8Array([1, 2, 4]))).toBe(false);
+    expect(timingSafeEqual(a, new Uint8Array([0, 2, 3]))).toBe(false);
+    expect(timingSafeEqual(a, new Uint8Array([1, 2]))).toBe(false);
+    expect(timingSafeEqual(a, new Uint8Array([1, 2, 3, 4]))).toBe(false);
+    expect(timingSafeEqual(new Uint8Array(), new Uint8Array())).toBe(true);
+  });
+});
+
+describe('the constant-time path', () => {
+  it('does the same hashing and compare for an unknown id as for a wrong secret', async () => {
+    const store = new CountingStore();
+    const { key, record } = await generateApiKey({ prefix: 'sk_live', owner: 'acme' });
+    await store.create(record);
+    const auth = createAuthenticator({ schemes: [apiKey({ store })] });
+    const { id, secret } = parseApiKey(key)!;
+    const digest = vi.spyOn(crypto.subtle, 'digest');
+
+    const work = async (candidate: string) => {
+      compare.mockClear();
+      digest.mockClear();
+      const before = store.calls.find;
+      const result = await auth.authenticate(withHeaders({ 'x-api-key': candidate }));
+      return {
+        ok: result.ok,
+        finds: store.calls.find - before,
+        digests: digest.mock.calls.map(([alg, data]) => [alg, (data as Uint8Array).byteLength]),
+        compares: compare.mock.calls.map(([a, b]) => [a.length, b.length]),
+        equal: compare.mock.results.map((r) => r.value),
+      };
+    };
+
+    const unknown = await work(keyOf('sk_live', 'Zz9Zz9Zz9Zz9', secret));
+    const wrong = await work(keyOf('sk_live', id, 'B'.repeat(24)));
+    const right = await work(key);
+    const expected = { finds: 1, digests: [['SHA-256', 24]], compares: [[32, 32]] };
+    expect(unknown).toEqual({ ok: false, ...expected, equal: [false] });
+    expect(wrong).toEqual({ ok: false, ...expected, equal: [false] });
+    expect(right).toEqual({ ok: true, ...expected, equal: [true] });
+
+    // Refused by form or checksum: no store, no hashing, no compare.
+    const refused = await work(typo(key));
+    expect(refused).toMatchObject({ ok: false, finds: 0, digests: [], compares: [] });
+  });
+});
