@@ -148,5 +148,6 @@ function withScheme(error: AuthError, scheme: ChallengeScheme): AuthError {
     scopes: error.scopes,
     scheme,
     params: error.params,
+    headers: error.headers,
   });
 }

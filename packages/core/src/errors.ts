@@ -50,6 +50,8 @@ export interface AuthErrorOptions {
   scheme?: ChallengeScheme;
   /** Extra challenge parameters (`acr_values`, `max_age`, `algs`…). */
   params?: Readonly<Record<string, string>>;
+  /** Extra response headers (`DPoP-Nonce`). */
+  headers?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -63,6 +65,7 @@ export class AuthError extends Error {
   readonly scopes: readonly string[];
   readonly scheme: ChallengeScheme;
   readonly params: Readonly<Record<string, string>>;
+  readonly headers: Readonly<Record<string, string>>;
 
   constructor(code: AuthErrorCode, options: AuthErrorOptions = {}) {
     const description = options.description ?? DESCRIPTION[code];
@@ -74,6 +77,7 @@ export class AuthError extends Error {
     this.scopes = options.scopes ?? [];
     this.scheme = options.scheme ?? 'Bearer';
     this.params = options.params ?? {};
+    this.headers = options.headers ?? {};
   }
 }
 

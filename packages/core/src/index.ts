@@ -1,3 +1,4 @@
+export { type AdapterOptions, bindAuthenticator, guardScopes } from './adapter.js';
 export {
   type GenerateApiKeyOptions,
   type GeneratedApiKey,
@@ -31,6 +32,7 @@ export {
   type CredentialSources,
   extractCredential,
 } from './extract.js';
+export { type IntrospectionOptions, introspection } from './introspection/scheme.js';
 export {
   ASYMMETRIC_ALGORITHMS,
   type AsymmetricAlgorithm,
@@ -43,6 +45,14 @@ export type { KeyInput, LocalKeys } from './jwt/local-keys.js';
 export type { RemoteKeysOptions } from './jwt/remote-keys.js';
 export { type JwtOptions, jwt } from './jwt/scheme.js';
 export type { FetchLike } from './lib/fetch-json.js';
+export {
+  protectedResourceMetadata,
+  type ResourceMetadata,
+  type ResourceMetadataOptions,
+  resourceMetadataPath,
+  resourceMetadataUrl,
+} from './metadata.js';
+export type { IntrospectionClaims, OpaquePrincipal } from './principal.js';
 export {
   type AnyPrincipal,
   type ApiKeyClaims,
@@ -64,6 +74,7 @@ export {
   type RequestView,
 } from './request.js';
 export type { Scheme, SchemePrincipal } from './scheme.js';
+export type { AuthorizablePrincipal } from './scopes.js';
 export {
   authorize,
   parseScopes,

@@ -43,6 +43,30 @@ export interface ApiKeyPrincipal extends PrincipalBase {
   readonly claims: ApiKeyClaims;
 }
 
+/** An RFC 7662 introspection response for an active token. */
+export interface IntrospectionClaims {
+  readonly active: true;
+  readonly scope?: string;
+  readonly client_id?: string;
+  readonly username?: string;
+  readonly token_type?: string;
+  readonly exp?: number;
+  readonly iat?: number;
+  readonly nbf?: number;
+  readonly sub?: string;
+  readonly aud?: string | readonly string[];
+  readonly iss?: string;
+  readonly jti?: string;
+  readonly [claim: string]: unknown;
+}
+
+/** A principal resolved from an opaque token by introspection (RFC 7662). */
+export interface OpaquePrincipal extends PrincipalBase {
+  readonly scheme: 'opaque';
+  readonly kind: 'user' | 'service';
+  readonly claims: IntrospectionClaims;
+}
+
 /**
  * Declaration-merge `principal` here to type the principal everywhere (the adapters' `req.auth`,
  * `ctx.state.auth`, `c.get('auth')`, `request.auth`) without casts:
@@ -57,7 +81,7 @@ export interface ApiKeyPrincipal extends PrincipalBase {
 export interface Register {}
 
 /** Any principal the built-in schemes produce. */
-export type AnyPrincipal = JwtPrincipal | ApiKeyPrincipal;
+export type AnyPrincipal = JwtPrincipal | ApiKeyPrincipal | OpaquePrincipal;
 
 /** The principal type users registered, or every built-in kind when they did not. */
 export type Principal = Register extends { principal: infer P } ? P : AnyPrincipal;

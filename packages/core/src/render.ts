@@ -64,6 +64,7 @@ export function renderAuthError(error: AuthError, options: RenderOptions = {}): 
     'content-type': options.problemJson ? 'application/problem+json' : 'application/json',
     'cache-control': 'no-store',
     'www-authenticate': wwwAuthenticate,
+    ...error.headers,
   };
   const body = options.problemJson
     ? JSON.stringify({

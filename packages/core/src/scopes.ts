@@ -22,6 +22,41 @@ export interface Requirement<P = AnyPrincipal> {
   scopes?: ScopeRequirement;
   /** A predicate on the principal (claims, kind…); `false` is `insufficient_scope`. */
   check?: (principal: P) => boolean;
+  /**
+   * Step-up (RFC 9470): the token's `acr` must be one of these, else
+   * `insufficient_user_authentication` (401) with `acr_values`.
+   */
+  acr?: readonly string[];
+  /** Step-up (RFC 9470): seconds since `auth_time` at most, else 401 with `max_age`. */
+  maxAge?: number;
+}
+
+/** What `authorize` reads of a principal. */
+export interface AuthorizablePrincipal {
+  readonly scopes: ReadonlySet<string>;
+  readonly acr?: string | undefined;
+  readonly authTime?: Date | undefined;
+}
+
+// RFC 9470 §3: one challenge carries both parameters when both apply.
+function checkStepUp(
+  principal: AuthorizablePrincipal,
+  req: Requirement<never>,
+  now: number,
+): AuthError | undefined {
+  const params: Record<string, string> = {};
+  if (req.acr && !(principal.acr !== undefined && req.acr.includes(principal.acr))) {
+    params.acr_values = req.acr.join(' ');
+  }
+  if (req.maxAge !== undefined) {
+    const at = principal.authTime?.getTime();
+    if (at === undefined || now - at > req.maxAge * 1000) params.max_age = String(req.maxAge);
+  }
+  if (Object.keys(params).length === 0) return undefined;
+  return new AuthError('insufficient_user_authentication', {
+    params,
+    cause: new Error('step-up required'),
+  });
 }
 
 const toList = (s: string | readonly string[]) =>
@@ -31,11 +66,14 @@ const toList = (s: string | readonly string[]) =>
  * Checks a principal against a requirement. `undefined` when it passes; otherwise an
  * `insufficient_scope` error (403) whose challenge names the scopes needed.
  */
-export function authorize<P extends { readonly scopes: ReadonlySet<string> }>(
+export function authorize<P extends AuthorizablePrincipal>(
   principal: P,
   requirement: Requirement<P>,
+  now: number = Date.now(),
 ): AuthError | undefined {
   const { scopes, check } = requirement;
+  const stepUp = checkStepUp(principal, requirement, now);
+  if (stepUp) return stepUp;
   if (scopes !== undefined) {
     if (typeof scopes === 'object' && 'anyOf' in scopes) {
       const any = scopes.anyOf;
@@ -61,4 +99,4 @@ export function authorize<P extends { readonly scopes: ReadonlySet<string> }>(
 }
 
 /** A reusable scope requirement: all of the scopes by default, or `{ anyOf }`. */
-export const requireScopes = (scopes: ScopeRequirement): Requirement => ({ scopes });
+export const requireScopes = (scopes: ScopeRequirement): { scopes: ScopeRequirement } => ({ scopes });

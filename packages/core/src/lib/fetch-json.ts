@@ -6,20 +6,27 @@ export interface BoundedFetchOptions {
   timeoutMs: number;
   maxBytes: number;
   headers?: Record<string, string> | undefined;
+  /** A form body makes it a POST (introspection). */
+  form?: URLSearchParams | undefined;
 }
 
 /**
- * GETs a JSON document with a deadline and a cap on its size, following no redirect: key and
+ * GETs (or POSTs a form for) a JSON document with a deadline and a cap on its size, following no redirect: key and
  * metadata endpoints are configured URLs and must answer for themselves.
  */
 export async function fetchJson(url: string, options: BoundedFetchOptions): Promise<unknown> {
   const doFetch = options.fetch ?? fetch;
   const signal = AbortSignal.timeout(options.timeoutMs);
   const response = await doFetch(url, {
-    method: 'GET',
+    method: options.form ? 'POST' : 'GET',
     redirect: 'manual',
     signal,
-    headers: { accept: 'application/json', ...options.headers },
+    headers: {
+      accept: 'application/json',
+      ...(options.form && { 'content-type': 'application/x-www-form-urlencoded' }),
+      ...options.headers,
+    },
+    ...(options.form && { body: options.form.toString() }),
   });
   if (response.status !== 200) {
     await response.body?.cancel().catch(() => undefined);

@@ -1,0 +1,146 @@
+import { AuthError, type AuthResult } from '../errors.js';
+import { type FetchLike, fetchJson } from '../lib/fetch-json.js';
+import { ExpiringLru } from '../lib/lru.js';
+import type { IntrospectionClaims, OpaquePrincipal } from '../principal.js';
+import type { Scheme } from '../scheme.js';
+import { parseScopes } from '../scopes.js';
+
+export interface IntrospectionOptions {
+  /** The authorization server's RFC 7662 endpoint. */
+  endpoint: string;
+  /** This resource server's client credentials at the authorization server. */
+  clientId: string;
+  clientSecret: string;
+  /** Default `client_secret_basic`. */
+  authMethod?: 'client_secret_basic' | 'client_secret_post';
+  /** When set, the response's `iss` must equal it. */
+  issuer?: string;
+  /** When set, the response's `aud` must be, or contain, one of these. */
+  audience?: string | readonly string[];
+  /** Deadline of one introspection call. Default 3 seconds. */
+  timeoutMs?: number;
+  /** Largest response accepted. Default 16 KiB. */
+  maxResponseBytes?: number;
+  /** Active results cached, never past `exp` nor `maxAgeMs`; `false` turns it off. */
+  cache?: { maxEntries?: number; maxAgeMs?: number } | false;
+  /**
+   * When the endpoint fails or times out: `invalid_token` (401, default) or
+   * `temporarily_unavailable` (503) so clients retry instead of refreshing.
+   */
+  onUnavailable?: 'invalid_token' | 'temporarily_unavailable';
+  fetch?: FetchLike;
+  now?: () => number;
+}
+
+const invalid = (cause: unknown) => new AuthError('invalid_token', { cause });
+const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+const finite = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+
+/**
+ * Opaque tokens verified by RFC 7662 introspection. Put it after `jwt(...)` in the schemes: it
+ * takes the bearer tokens that are not JWTs (or all bearer tokens when it is alone).
+ */
+export function introspection(options: IntrospectionOptions): Scheme<OpaquePrincipal> {
+  new URL(options.endpoint);
+  if (!options.clientId || !options.clientSecret) {
+    throw new TypeError('introspection: `clientId` and `clientSecret` are required');
+  }
+  const audience = options.audience === undefined ? undefined : [options.audience].flat();
+  const now = options.now ?? Date.now;
+  const timeoutMs = options.timeoutMs ?? 3_000;
+  const maxBytes = options.maxResponseBytes ?? 16_384;
+  const maxAgeMs = options.cache === false ? 0 : (options.cache?.maxAgeMs ?? 60_000);
+  const cache =
+    options.cache === false
+      ? undefined
+      : new ExpiringLru<OpaquePrincipal>(options.cache?.maxEntries ?? 1000);
+  const basic = options.authMethod !== 'client_secret_post';
+  // RFC 6749 §2.3.1: each part is form-urlencoded (so ASCII, fit for btoa) before Basic encoding.
+  const authorization = `Basic ${btoa(`${encodeURIComponent(options.clientId)}:${encodeURIComponent(options.clientSecret)}`)}`;
+  const unavailable = options.onUnavailable ?? 'invalid_token';
+
+  const introspect = async (token: string): Promise<AuthResult<OpaquePrincipal>> => {
+    const form = new URLSearchParams({ token, token_type_hint: 'access_token' });
+    if (!basic) {
+      form.set('client_id', options.clientId);
+      form.set('client_secret', options.clientSecret);
+    }
+    let body: unknown;
+    try {
+      body = await fetchJson(options.endpoint, {
+        fetch: options.fetch,
+        timeoutMs,
+        maxBytes,
+        form,
+        ...(basic && { headers: { authorization } }),
+      });
+    } catch (cause) {
+      return { ok: false, error: new AuthError(unavailable, { cause }) };
+    }
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      return { ok: false, error: invalid(new Error('introspection response is not an object')) };
+    }
+    const claims = body as Record<string, unknown>;
+    if (claims.active !== true)
+      return { ok: false, error: invalid(new Error('token is not active')) };
+    const t = now() / 1000;
+    const exp = finite(claims.exp);
+    if (claims.exp !== undefined && exp === undefined)
+      return { ok: false, error: invalid(new Error('exp is not a number')) };
+    if (exp !== undefined && exp <= t)
+      return { ok: false, error: invalid(new Error('token expired')) };
+    const nbf = finite(claims.nbf);
+    if (nbf !== undefined && nbf > t)
+      return { ok: false, error: invalid(new Error('token not yet valid')) };
+    if (options.issuer !== undefined && claims.iss !== options.issuer) {
+      return { ok: false, error: invalid(new Error('unexpected iss')) };
+    }
+    const aud =
+      typeof claims.aud === 'string'
+        ? [claims.aud]
+        : Array.isArray(claims.aud)
+          ? claims.aud.filter((a): a is string => typeof a === 'string')
+          : [];
+    if (audience && !aud.some((a) => audience.includes(a)))
+      return { ok: false, error: invalid(new Error('unexpected aud')) };
+    const clientId = str(claims.client_id);
+    const sub = str(claims.sub);
+    const id = sub ?? clientId;
+    if (id === undefined) return { ok: false, error: invalid(new Error('no sub nor client_id')) };
+    const authTime = finite(claims.auth_time);
+    const principal: OpaquePrincipal = {
+      scheme: 'opaque',
+      kind: sub === undefined || sub === clientId ? 'service' : 'user',
+      id,
+      scopes: parseScopes(claims.scope),
+      clientId,
+      issuer: str(claims.iss),
+      audience: aud,
+      expiresAt: exp === undefined ? undefined : new Date(exp * 1000),
+      acr: str(claims.acr),
+      authTime: authTime === undefined ? undefined : new Date(authTime * 1000),
+      claims: claims as IntrospectionClaims,
+    };
+    return { ok: true, principal };
+  };
+
+  return {
+    name: 'opaque',
+    slots: ['bearer'],
+    challenge: 'Bearer',
+    accepts: (credential) => credential.slot === 'bearer',
+    async verify(credential) {
+      const token = credential.token;
+      if (token.length > 4096) return { ok: false, error: invalid(new Error('token too long')) };
+      const t = now();
+      const hit = cache?.get(token, t);
+      if (hit) return { ok: true, principal: hit };
+      const result = await introspect(token);
+      if (result.ok && cache) {
+        const exp = result.principal.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY;
+        cache.set(token, result.principal, Math.min(exp, t + maxAgeMs));
+      }
+      return result;
+    },
+  };
+}

@@ -1,0 +1,60 @@
+import { authorize, createAuthenticator, jwt } from '@authcore/core';
+import { describe, expect, it } from 'vitest';
+import { bearer, jwtOptions, NOW, NOW_S, sign, testKeys, userClaims } from './fixtures.js';
+
+describe('step-up authentication (RFC 9470)', () => {
+  const principal = (acr?: string, authTime?: number) => ({
+    scopes: new Set<string>(),
+    acr,
+    authTime: authTime === undefined ? undefined : new Date(authTime),
+  });
+
+  it('passes when acr is allowed and auth_time is recent', () => {
+    expect(
+      authorize(principal('mfa', NOW - 60_000), { acr: ['mfa'], maxAge: 300 }, NOW),
+    ).toBeUndefined();
+  });
+
+  it('asks for acr_values when acr is missing or other', () => {
+    for (const p of [principal(), principal('pwd')]) {
+      const error = authorize(p, { acr: ['mfa', 'hwk'] }, NOW);
+      expect(error?.code).toBe('insufficient_user_authentication');
+      expect(error?.status).toBe(401);
+      expect(error?.params).toEqual({ acr_values: 'mfa hwk' });
+    }
+  });
+
+  it('asks for max_age when authentication is too old or unknown', () => {
+    expect(authorize(principal('mfa', NOW - 600_000), { maxAge: 300 }, NOW)?.params).toEqual({
+      max_age: '300',
+    });
+    expect(authorize(principal('mfa'), { maxAge: 300 }, NOW)?.params).toEqual({ max_age: '300' });
+  });
+
+  it('renders both parameters in one challenge through the authenticator', async () => {
+    const { ES256 } = await testKeys();
+    const auth = createAuthenticator({ schemes: [jwt(jwtOptions({ keys: [ES256.jwk] }))] });
+    const token = await sign(ES256, userClaims({ acr: 'pwd', auth_time: NOW_S - 3600 }));
+    const result = await auth.authenticate(bearer(token), {
+      require: { acr: ['mfa'], maxAge: 300 },
+    });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    const r = auth.render(result.error);
+    expect(r.status).toBe(401);
+    expect(r.headers['www-authenticate']).toBe(
+      'Bearer realm="api", error="insufficient_user_authentication", error_description="Stronger user authentication is required", acr_values="mfa", max_age="300"',
+    );
+    const ok = await auth.authenticate(
+      bearer(
+        await sign(
+          ES256,
+          userClaims({ acr: 'mfa', auth_time: Math.floor(Date.now() / 1000) - 10 }),
+        ),
+      ),
+      { require: { acr: ['mfa'], maxAge: 300 } },
+    );
+    // The token is verified at the fixed clock NOW but step-up uses the real clock: auth_time is recent.
+    expect(ok.ok).toBe(true);
+  });
+});
