@@ -1,0 +1,68 @@
+import { authenticateClient } from '../lib/client-auth.js';
+import { type Context, verifyOwnAccessToken } from '../lib/context.js';
+import { sha256 } from '../lib/crypto.js';
+import { errorResponse, json, OAuthError, readForm } from '../lib/http.js';
+
+/** What an active token looks like to `/introspect` (RFC 7662 §2.2). */
+export interface IntrospectionResponse {
+  active: boolean;
+  scope?: string;
+  client_id?: string;
+  sub?: string;
+  aud?: string | string[];
+  iss?: string;
+  exp?: number;
+  iat?: number;
+  jti?: string;
+  token_type?: string;
+  [claim: string]: unknown;
+}
+
+const inactive = () => json(200, { active: false });
+
+async function introspect(ctx: Context, token: string): Promise<IntrospectionResponse | undefined> {
+  const payload = await verifyOwnAccessToken(ctx, token);
+  if (payload) {
+    if (await ctx.revocations.isRevoked(payload.jti!)) return undefined;
+    return { ...payload, active: true, token_type: 'Bearer' };
+  }
+  const found = await ctx.refreshTokens.find(await sha256(token));
+  if (!found || found.used) return undefined;
+  const { record } = found;
+  if (record.expiresAt <= ctx.now()) return undefined;
+  if (await ctx.refreshTokens.isFamilyRevoked(record.familyId)) return undefined;
+  const response: IntrospectionResponse = {
+    active: true,
+    client_id: record.clientId,
+    sub: record.userId,
+    aud: record.audience.length === 1 ? record.audience[0]! : record.audience,
+    iss: ctx.issuer,
+    exp: Math.floor(record.expiresAt / 1000),
+    iat: Math.floor(record.issuedAt / 1000),
+    token_type: 'refresh_token',
+  };
+  if (record.scopes.length > 0) response.scope = record.scopes.join(' ');
+  return response;
+}
+
+/**
+ * `POST /introspect` (RFC 7662), for confidential clients (resource servers). Honours
+ * expiry, revocation of the token and of its refresh-token family.
+ */
+export async function introspectEndpoint(ctx: Context, request: Request): Promise<Response> {
+  try {
+    const params = await readForm(request);
+    await authenticateClient(request, params, ctx.clients, {
+      realm: ctx.issuer,
+      allowPublic: false,
+    });
+    const token = params.get('token');
+    if (token === undefined) throw new OAuthError('invalid_request', 'token is required');
+    const result = await introspect(ctx, token);
+    return result ? json(200, result) : inactive();
+  } catch (error) {
+    if (error instanceof OAuthError) return errorResponse(error);
+    ctx.onError(error);
+    return errorResponse(new OAuthError('server_error'));
+  }
+}

@@ -1,0 +1,40 @@
+import { authenticateClient } from '../lib/client-auth.js';
+import { type Context, revokeFamily, verifyOwnAccessToken } from '../lib/context.js';
+import { sha256 } from '../lib/crypto.js';
+import { errorResponse, OAuthError, readForm } from '../lib/http.js';
+
+const notYours = () => new OAuthError('invalid_request', 'the token was not issued to this client');
+
+/**
+ * `POST /revoke` (RFC 7009). A refresh token revokes its whole family, access tokens included;
+ * an access token is revoked by `jti`. Unknown and invalid tokens are answered 200 as well.
+ */
+export async function revokeEndpoint(ctx: Context, request: Request): Promise<Response> {
+  try {
+    const params = await readForm(request);
+    const { client } = await authenticateClient(request, params, ctx.clients, {
+      realm: ctx.issuer,
+      allowPublic: true,
+    });
+    const token = params.get('token');
+    if (token === undefined) throw new OAuthError('invalid_request', 'token is required');
+    // `token_type_hint` is optional and only an optimisation (§2.1): the token's shape decides.
+    const payload = await verifyOwnAccessToken(ctx, token);
+    if (payload) {
+      if (payload.client_id !== client.clientId) throw notYours();
+      await ctx.revocations.revoke(payload.jti!, payload.exp! * 1000);
+    } else {
+      const found = await ctx.refreshTokens.find(await sha256(token));
+      if (found) {
+        if (found.record.clientId !== client.clientId) throw notYours();
+        const until = Math.max(found.record.expiresAt, ctx.now() + ctx.accessTokenTtl * 1000);
+        await revokeFamily(ctx, found.record.familyId, until);
+      }
+    }
+    return new Response(null, { status: 200, headers: { 'cache-control': 'no-store' } });
+  } catch (error) {
+    if (error instanceof OAuthError) return errorResponse(error);
+    ctx.onError(error);
+    return errorResponse(new OAuthError('server_error'));
+  }
+}

@@ -1,0 +1,192 @@
+import { type AuthenticatedClient, authenticateClient } from '../lib/client-auth.js';
+import {
+  type Context,
+  issueAccessToken,
+  issueRefreshToken,
+  resolveAudience,
+  resolveScopes,
+  revokeFamily,
+} from '../lib/context.js';
+import { constantTimeEqual, sha256 } from '../lib/crypto.js';
+import { errorResponse, json, OAuthError, type Params, readForm } from '../lib/http.js';
+
+const VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
+
+interface TokenResponse {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  scope?: string;
+  refresh_token?: string;
+}
+
+function tokenResponse(
+  accessToken: string,
+  expiresIn: number,
+  scopes: readonly string[],
+  refreshToken?: string,
+): Response {
+  const body: TokenResponse = {
+    access_token: accessToken,
+    token_type: 'Bearer',
+    expires_in: expiresIn,
+  };
+  if (scopes.length > 0) body.scope = scopes.join(' ');
+  if (refreshToken !== undefined) body.refresh_token = refreshToken;
+  return json(200, body, { pragma: 'no-cache' });
+}
+
+function requireGrant(auth: AuthenticatedClient, grant: string): void {
+  if (!auth.client.grantTypes.includes(grant as never))
+    throw new OAuthError('unauthorized_client', `this client may not use the ${grant} grant`);
+}
+
+async function clientCredentials(ctx: Context, auth: AuthenticatedClient, params: Params) {
+  requireGrant(auth, 'client_credentials');
+  const { client } = auth;
+  const scopes = resolveScopes(params.get('scope'), client.scopes);
+  const audience = resolveAudience(params.getAll('resource'), client.audience);
+  const at = await issueAccessToken(ctx, { sub: client.clientId, client, scopes, audience });
+  return tokenResponse(at.token, at.expiresIn, scopes);
+}
+
+async function authorizationCode(ctx: Context, auth: AuthenticatedClient, params: Params) {
+  requireGrant(auth, 'authorization_code');
+  const { client } = auth;
+  const code = params.get('code');
+  if (code === undefined) throw new OAuthError('invalid_request', 'code is required');
+  const verifier = params.get('code_verifier');
+  if (verifier === undefined) throw new OAuthError('invalid_request', 'code_verifier is required');
+
+  const consumed = await ctx.codes.consume(await sha256(code));
+  const invalid = new OAuthError('invalid_grant', 'invalid or expired authorization code');
+  if (consumed === undefined) throw invalid;
+  const { record } = consumed;
+  const now = ctx.now();
+  if (consumed.alreadyUsed) {
+    // RFC 6749 §4.1.2: a replayed code revokes every token issued from it.
+    await revokeFamily(
+      ctx,
+      record.familyId,
+      Math.max(record.retainUntil, now + ctx.refreshTokenTtl * 1000),
+    );
+    throw new OAuthError('invalid_grant', 'authorization code already used');
+  }
+  if (record.clientId !== client.clientId || record.expiresAt <= now) throw invalid;
+  const redirectUri = params.get('redirect_uri');
+  if (redirectUri === undefined ? record.redirectUriInRequest : redirectUri !== record.redirectUri)
+    throw new OAuthError('invalid_grant', 'redirect_uri does not match the authorization request');
+  if (!VERIFIER.test(verifier) || !constantTimeEqual(await sha256(verifier), record.codeChallenge))
+    throw new OAuthError('invalid_grant', 'PKCE verification failed');
+
+  // The client's scopes may have shrunk since the user consented.
+  const scopes = record.scopes.filter((s) => client.scopes.includes(s));
+  const audience = record.audience.filter((a) => client.audience.includes(a));
+  if (audience.length === 0)
+    throw new OAuthError('invalid_target', 'the audience is no longer allowed');
+  const withRefresh = client.grantTypes.includes('refresh_token') && ctx.refreshTokenTtl > 0;
+  const familyExpiresAt = now + ctx.refreshTokenTtl * 1000;
+  const family = { id: record.familyId, expiresAt: Math.max(familyExpiresAt, record.retainUntil) };
+  const at = await issueAccessToken(ctx, {
+    sub: record.userId,
+    client,
+    scopes,
+    audience,
+    claims: record.claims,
+    family,
+  });
+  const refreshToken = withRefresh
+    ? await issueRefreshToken(ctx, {
+        familyId: record.familyId,
+        client,
+        userId: record.userId,
+        scopes,
+        audience,
+        claims: record.claims,
+        expiresAt: familyExpiresAt,
+      })
+    : undefined;
+  return tokenResponse(at.token, at.expiresIn, scopes, refreshToken);
+}
+
+async function refreshToken(ctx: Context, auth: AuthenticatedClient, params: Params) {
+  requireGrant(auth, 'refresh_token');
+  const { client } = auth;
+  const token = params.get('refresh_token');
+  if (token === undefined) throw new OAuthError('invalid_request', 'refresh_token is required');
+  const invalid = new OAuthError('invalid_grant', 'invalid or expired refresh token');
+  const consumed = await ctx.refreshTokens.consume(await sha256(token));
+  if (consumed === undefined) throw invalid;
+  const { record } = consumed;
+  const now = ctx.now();
+  const until = Math.max(record.expiresAt, now + ctx.accessTokenTtl * 1000);
+  if (consumed.alreadyUsed) {
+    // RFC 9700 §4.14.2: a used refresh token presented again revokes the whole family.
+    await revokeFamily(ctx, record.familyId, until);
+    throw new OAuthError('invalid_grant', 'refresh token already used');
+  }
+  if (record.clientId !== client.clientId) {
+    // Another client holds this client's token: treat it as stolen.
+    await revokeFamily(ctx, record.familyId, until);
+    throw invalid;
+  }
+  if (record.expiresAt <= now || (await ctx.refreshTokens.isFamilyRevoked(record.familyId)))
+    throw invalid;
+
+  const scopes = resolveScopes(
+    params.get('scope'),
+    record.scopes.filter((s) => client.scopes.includes(s)),
+  );
+  const allowed = record.audience.filter((a) => client.audience.includes(a));
+  const resources = params.getAll('resource');
+  const audience = resources.length > 0 ? resolveAudience(resources, allowed) : allowed;
+  if (audience.length === 0)
+    throw new OAuthError('invalid_target', 'the audience is no longer allowed');
+  // Always rotate: the new token keeps the grant's scopes and the family's absolute expiry.
+  const next = await issueRefreshToken(ctx, {
+    familyId: record.familyId,
+    client,
+    userId: record.userId,
+    scopes: record.scopes,
+    audience: record.audience,
+    claims: record.claims,
+    expiresAt: record.expiresAt,
+  });
+  const at = await issueAccessToken(ctx, {
+    sub: record.userId,
+    client,
+    scopes,
+    audience,
+    claims: record.claims,
+    family: { id: record.familyId, expiresAt: record.expiresAt },
+  });
+  return tokenResponse(at.token, at.expiresIn, scopes, next);
+}
+
+/** `POST /token` (RFC 6749 §3.2). */
+export async function tokenEndpoint(ctx: Context, request: Request): Promise<Response> {
+  try {
+    const params = await readForm(request);
+    const grantType = params.get('grant_type');
+    if (grantType === undefined) throw new OAuthError('invalid_request', 'grant_type is required');
+    const handler =
+      grantType === 'client_credentials'
+        ? clientCredentials
+        : grantType === 'authorization_code'
+          ? authorizationCode
+          : grantType === 'refresh_token'
+            ? refreshToken
+            : undefined;
+    const auth = await authenticateClient(request, params, ctx.clients, {
+      realm: ctx.issuer,
+      allowPublic: true,
+    });
+    if (!handler)
+      throw new OAuthError('unsupported_grant_type', `grant_type ${grantType} is not supported`);
+    return await handler(ctx, auth, params);
+  } catch (error) {
+    if (error instanceof OAuthError) return errorResponse(error);
+    ctx.onError(error);
+    return errorResponse(new OAuthError('server_error'));
+  }
+}

@@ -1,0 +1,210 @@
+import type { JSONWebKeySet } from 'jose';
+import { authorizeEndpoint } from './endpoints/authorize.js';
+import { introspectEndpoint } from './endpoints/introspect.js';
+import { type AuthorizationServerMetadata, buildMetadata } from './endpoints/metadata.js';
+import { revokeEndpoint } from './endpoints/revoke.js';
+import { tokenEndpoint } from './endpoints/token.js';
+import type { Context } from './lib/context.js';
+import { json, methodNotAllowed } from './lib/http.js';
+import { KeyRing, SIGNING_ALGORITHMS } from './lib/keys.js';
+import type { EndpointName, IssuerOptions } from './options.js';
+import { type ClientConfig, memoryClientStore } from './stores/clients.js';
+import {
+  memoryCodeStore,
+  memoryRefreshTokenStore,
+  memoryRevocationStore,
+} from './stores/memory.js';
+import type { ClientStore } from './stores/types.js';
+
+export interface Issuer {
+  /** The Web fetch handler: mount it in any framework, or `node:http` via `toNodeListener`. */
+  fetch(request: Request): Promise<Response>;
+  /** The issuer identifier, exactly as configured. */
+  readonly issuerUrl: string;
+  /** The path each endpoint answers on. */
+  readonly paths: Readonly<Record<EndpointName, string>>;
+  /** The RFC 8414 metadata document. */
+  readonly metadata: AuthorizationServerMetadata;
+  /** The published public keys. */
+  jwks(): Promise<JSONWebKeySet>;
+  /** Signs with a new key from now on; the old public key stays published for the grace period. Returns the new `kid`. */
+  rotateKeys(): Promise<string>;
+  /** Whether an access token's `jti` was revoked (for a resource server's `isRevoked`). */
+  isRevoked(jti: string): Promise<boolean>;
+}
+
+const DEFAULT_REFRESH_TTL = 14 * 24 * 3600;
+
+function integer(
+  name: string,
+  value: number | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+) {
+  const v = value ?? fallback;
+  if (!Number.isInteger(v) || v < min || v > max)
+    throw new TypeError(
+      `createIssuer: \`${name}\` must be an integer from ${min} to ${max} seconds`,
+    );
+  return v;
+}
+
+function checkIssuer(issuer: unknown): URL {
+  if (typeof issuer !== 'string') throw new TypeError('createIssuer: `issuer` is required');
+  let url: URL;
+  try {
+    url = new URL(issuer);
+  } catch {
+    throw new TypeError('createIssuer: `issuer` must be an absolute URL');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new TypeError('createIssuer: `issuer` must be an http(s) URL');
+  if (issuer.includes('?') || issuer.includes('#'))
+    throw new TypeError('createIssuer: `issuer` must have no query or fragment (RFC 8414)');
+  return url;
+}
+
+const isStore = (clients: IssuerOptions['clients']): clients is ClientStore =>
+  typeof (clients as ClientStore | undefined)?.get === 'function';
+
+/**
+ * A minimal OAuth 2.0 authorization server as a Web fetch handler: client credentials,
+ * authorization code with PKCE, rotating refresh tokens, revocation, introspection, metadata
+ * and JWKS. Options are validated here; misconfiguration throws.
+ */
+export function createIssuer(options: IssuerOptions): Issuer {
+  const issuerUrl = checkIssuer(options?.issuer);
+  const issuer = options.issuer;
+  const accessTokenTtl = integer('accessTokenTtl', options.accessTokenTtl, 600, 300, 900);
+  const refreshTokenTtl = integer(
+    'refreshTokenTtl',
+    options.refreshTokenTtl,
+    DEFAULT_REFRESH_TTL,
+    0,
+    366 * 24 * 3600,
+  );
+  const codeTtl = integer('codeTtl', options.codeTtl, 60, 1, 600);
+  const keyGracePeriod = integer(
+    'keyGracePeriod',
+    options.keyGracePeriod,
+    3600,
+    accessTokenTtl,
+    366 * 24 * 3600,
+  );
+  const algorithm = options.algorithm ?? 'ES256';
+  if (!SIGNING_ALGORITHMS.includes(algorithm))
+    throw new TypeError(
+      `createIssuer: \`algorithm\` must be one of ${SIGNING_ALGORITHMS.join(', ')}`,
+    );
+  if (options.authorize !== undefined && typeof options.authorize !== 'function')
+    throw new TypeError('createIssuer: `authorize` must be a function');
+  if (
+    options.clients === undefined ||
+    (!isStore(options.clients) && !Array.isArray(options.clients))
+  )
+    throw new TypeError(
+      'createIssuer: `clients` must be an array of client configurations or a ClientStore',
+    );
+  const now = options.now ?? Date.now;
+
+  const base = issuerUrl.pathname.replace(/\/+$/, '');
+  const paths: Record<EndpointName, string> = {
+    authorize: `${base}/authorize`,
+    token: `${base}/token`,
+    revoke: `${base}/revoke`,
+    introspect: `${base}/introspect`,
+    jwks: `${base}/jwks`,
+    // RFC 8414 §3.1: the well-known segment goes between the host and the issuer's path.
+    metadata: `/.well-known/oauth-authorization-server${base}`,
+  };
+  for (const [name, path] of Object.entries(options.paths ?? {})) {
+    if (!(name in paths)) throw new TypeError(`createIssuer: unknown endpoint \`paths.${name}\``);
+    if (typeof path !== 'string' || !path.startsWith('/'))
+      throw new TypeError(`createIssuer: \`paths.${name}\` must start with /`);
+    paths[name as EndpointName] = path;
+  }
+  const routes = new Map<string, EndpointName>();
+  for (const [name, path] of Object.entries(paths) as [EndpointName, string][]) {
+    if (routes.has(path)) throw new TypeError(`createIssuer: two endpoints on ${path}`);
+    routes.set(path, name);
+  }
+  const urls = Object.fromEntries(
+    Object.entries(paths).map(([name, path]) => [name, `${issuerUrl.origin}${path}`]),
+  ) as Record<EndpointName, string>;
+
+  const clients = isStore(options.clients)
+    ? options.clients
+    : memoryClientStore(options.clients as readonly ClientConfig[]);
+  const scopesSupported =
+    options.scopesSupported ??
+    (isStore(options.clients)
+      ? undefined
+      : [...new Set((options.clients as readonly ClientConfig[]).flatMap((c) => c.scopes ?? []))]);
+
+  const ctx: Context = {
+    issuer,
+    urls,
+    clients,
+    codes: options.stores?.codes ?? memoryCodeStore({ now }),
+    refreshTokens: options.stores?.refreshTokens ?? memoryRefreshTokenStore({ now }),
+    revocations: options.stores?.revocations ?? memoryRevocationStore({ now }),
+    keys: new KeyRing(algorithm, keyGracePeriod * 1000, now, options.keys),
+    accessTokenTtl,
+    refreshTokenTtl,
+    codeTtl,
+    now,
+    authorize: options.authorize,
+    onError: options.onError ?? (() => {}),
+  };
+  const metadata = buildMetadata(ctx, scopesSupported);
+  const publicHeaders = { 'access-control-allow-origin': '*' };
+
+  async function handle(request: Request): Promise<Response> {
+    const endpoint = routes.get(new URL(request.url).pathname);
+    const { method } = request;
+    switch (endpoint) {
+      case 'token':
+        return method === 'POST' ? tokenEndpoint(ctx, request) : methodNotAllowed('POST');
+      case 'revoke':
+        return method === 'POST' ? revokeEndpoint(ctx, request) : methodNotAllowed('POST');
+      case 'introspect':
+        return method === 'POST' ? introspectEndpoint(ctx, request) : methodNotAllowed('POST');
+      case 'authorize':
+        if (!ctx.authorize) break;
+        return method === 'GET' || method === 'POST'
+          ? authorizeEndpoint(ctx, request)
+          : methodNotAllowed('GET, POST');
+      case 'jwks':
+        return method === 'GET'
+          ? json(200, await ctx.keys.jwks(), {
+              ...publicHeaders,
+              'content-type': 'application/jwk-set+json',
+              'cache-control': 'public, max-age=60',
+            })
+          : methodNotAllowed('GET');
+      case 'metadata':
+        return method === 'GET'
+          ? json(200, metadata, { ...publicHeaders, 'cache-control': 'public, max-age=300' })
+          : methodNotAllowed('GET');
+    }
+    return json(404, { error: 'not_found' });
+  }
+
+  return {
+    fetch: async (request) => {
+      try {
+        return await handle(request);
+      } catch (error) {
+        ctx.onError(error);
+        return json(500, { error: 'server_error' });
+      }
+    },
+    issuerUrl: issuer,
+    paths,
+    metadata,
+    jwks: () => ctx.keys.jwks(),
+    rotateKeys: () => ctx.keys.rotate(),
+    isRevoked: (jti) => ctx.revocations.isRevoked(jti),
+  };
+}

@@ -1,0 +1,82 @@
+import type { ClientRecord, ClientStore } from '../stores/types.js';
+import { constantTimeEqual, sha256 } from './crypto.js';
+import { OAuthError, type Params } from './http.js';
+
+export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
+
+export interface AuthenticatedClient {
+  client: ClientRecord;
+  method: ClientAuthMethod;
+}
+
+// Compared against when the client is unknown, so that costs what a wrong secret costs.
+const DUMMY_HASH = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+
+const formDecode = (s: string) => decodeURIComponent(s.replace(/\+/g, ' '));
+
+function parseBasic(value: string): { id: string; secret: string } | undefined {
+  const match = /^basic +([A-Za-z0-9+/]+={0,2}) *$/i.exec(value);
+  if (!match) return undefined;
+  try {
+    const bytes = Uint8Array.from(atob(match[1]!), (c) => c.charCodeAt(0));
+    const decoded = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    const colon = decoded.indexOf(':');
+    if (colon < 0) return undefined;
+    // RFC 6749 §2.3.1: both parts are form-urlencoded before being joined.
+    return {
+      id: formDecode(decoded.slice(0, colon)),
+      secret: formDecode(decoded.slice(colon + 1)),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Client authentication at the token, revocation and introspection endpoints (RFC 6749 §2.3):
+ * `client_secret_basic`, `client_secret_post`, or `none` for a public client when allowed.
+ */
+export async function authenticateClient(
+  request: Request,
+  params: Params,
+  clients: ClientStore,
+  options: { realm: string; allowPublic: boolean },
+): Promise<AuthenticatedClient> {
+  const header = request.headers.get('authorization');
+  const challenge = { 'www-authenticate': `Basic realm="${options.realm}"` };
+  const failed = (basic: boolean) =>
+    new OAuthError('invalid_client', 'client authentication failed', 401, basic ? challenge : {});
+
+  let id: string | undefined;
+  let secret: string | undefined;
+  let method: ClientAuthMethod;
+  if (header !== null) {
+    const basic = parseBasic(header);
+    if (!basic) throw failed(true);
+    if (params.get('client_secret') !== undefined)
+      throw new OAuthError('invalid_request', 'use only one client authentication method');
+    const bodyId = params.get('client_id');
+    if (bodyId !== undefined && bodyId !== basic.id)
+      throw new OAuthError('invalid_request', 'client_id does not match the authenticated client');
+    ({ id, secret } = basic);
+    method = 'client_secret_basic';
+  } else {
+    id = params.get('client_id');
+    secret = params.get('client_secret');
+    if (id === undefined)
+      throw new OAuthError('invalid_client', 'client authentication failed', 401);
+    method = secret === undefined ? 'none' : 'client_secret_post';
+  }
+
+  const client = await clients.get(id);
+  if (method === 'none') {
+    if (!client || client.clientSecretHash !== undefined || !options.allowPublic)
+      throw failed(false);
+    return { client, method };
+  }
+  const presented = await sha256(secret ?? '');
+  const matches = constantTimeEqual(presented, client?.clientSecretHash ?? DUMMY_HASH);
+  if (!client || client.clientSecretHash === undefined || !matches)
+    throw failed(method === 'client_secret_basic');
+  return { client, method };
+}

@@ -1,0 +1,88 @@
+import type { JWK } from 'jose';
+import type { SigningAlgorithm } from './lib/keys.js';
+import type { ClientConfig } from './stores/clients.js';
+import type {
+  ClientRecord,
+  ClientStore,
+  CodeStore,
+  RefreshTokenStore,
+  RevocationStore,
+} from './stores/types.js';
+
+export type EndpointName = 'authorize' | 'token' | 'revoke' | 'introspect' | 'jwks' | 'metadata';
+
+/** A client as the `authorize` hook sees it: no secret hash. */
+export type ClientInfo = Omit<ClientRecord, 'clientSecretHash'> & { public: boolean };
+
+/** What `/authorize` validated before asking the host. */
+export interface AuthorizeContext {
+  client: ClientInfo;
+  /** Scopes requested and allowed for the client (all of its scopes when none were asked for). */
+  scopes: string[];
+  /** Audience the tokens will carry (client default or RFC 8707 `resource`). */
+  audience: string[];
+  redirectUri: string;
+  state: string | undefined;
+  /** Every parameter of the authorization request, as sent. */
+  params: URLSearchParams;
+}
+
+/** The host's answer: a user who consented, a refusal, or its own page (login, consent). */
+export type AuthorizeDecision =
+  | {
+      /** The user, as the access token's `sub`. */
+      userId: string;
+      /** Scopes the user consented to: a subset of `context.scopes`. Default all of them. */
+      scopes?: readonly string[];
+      /**
+       * Extra access-token claims (`acr`, `auth_time`, roles…). Registered claims the issuer
+       * sets (`iss`, `sub`, `aud`, `exp`, `iat`, `nbf`, `jti`, `client_id`, `scope`) are ignored.
+       */
+      claims?: Record<string, unknown>;
+    }
+  | {
+      error: 'access_denied' | 'login_required' | 'consent_required' | 'interaction_required';
+      errorDescription?: string;
+    };
+
+export type AuthorizeHook = (
+  request: Request,
+  context: AuthorizeContext,
+) => AuthorizeDecision | Response | Promise<AuthorizeDecision | Response>;
+
+export interface IssuerStores {
+  codes?: CodeStore;
+  refreshTokens?: RefreshTokenStore;
+  revocations?: RevocationStore;
+}
+
+export interface IssuerOptions {
+  /** The issuer identifier (`iss`): an http(s) URL with no query or fragment. */
+  issuer: string;
+  /** Client configurations (held in memory), or your own store. */
+  clients: readonly ClientConfig[] | ClientStore;
+  /** Authenticates the user and records consent for `/authorize`; without it, no code flow. */
+  authorize?: AuthorizeHook;
+  /** Access-token lifetime in seconds, 300 to 900. Default 600. */
+  accessTokenTtl?: number;
+  /** Refresh-token family lifetime in seconds (rotation does not extend it); 0 issues none. Default 14 days. */
+  refreshTokenTtl?: number;
+  /** Authorization-code lifetime in seconds, 1 to 600. Default 60. */
+  codeTtl?: number;
+  /** Seconds a rotated-out public key stays in the JWKS; at least `accessTokenTtl`. Default 3600. */
+  keyGracePeriod?: number;
+  /** Signing algorithm. Default `ES256`. */
+  algorithm?: SigningAlgorithm;
+  /** Private JWKs to sign with (the first) and to keep publishing (the rest); default a fresh key. */
+  keys?: readonly JWK[];
+  /** Shared stores; in-memory by default. */
+  stores?: IssuerStores;
+  /** Endpoint paths; defaults are the issuer's path + `/authorize`, `/token`… and RFC 8414's. */
+  paths?: Partial<Record<EndpointName, string>>;
+  /** Advertised `scopes_supported`; default: every scope of the configured clients (array form). */
+  scopesSupported?: readonly string[];
+  /** Called with unexpected errors (those answered `server_error`). */
+  onError?: (error: unknown) => void;
+  /** Clock in epoch milliseconds (tests). Default `Date.now`. */
+  now?: () => number;
+}

@@ -1,0 +1,116 @@
+/**
+ * Store interfaces. Every method is async and every record is plain, JSON-serialisable data with
+ * expirations as epoch milliseconds, so a shared store (Redis, SQL) implements them unchanged.
+ * Stores hold only SHA-256 hashes of codes, refresh tokens and client secrets, never the values.
+ */
+
+export type GrantType = 'authorization_code' | 'client_credentials' | 'refresh_token';
+
+/** A registered client as the issuer reads it. */
+export interface ClientRecord {
+  clientId: string;
+  /** base64url SHA-256 of the secret (see `hashSecret`); absent for a public client. */
+  clientSecretHash?: string | undefined;
+  /** Exact redirect URIs for the authorization code flow. */
+  redirectUris: string[];
+  /** Scopes the client may be granted; a token never carries more. */
+  scopes: string[];
+  /** Audiences (resource identifiers) the client may get tokens for; the first is the default. */
+  audience: string[];
+  grantTypes: GrantType[];
+}
+
+export interface ClientStore {
+  get(clientId: string): Promise<ClientRecord | undefined>;
+}
+
+/** What `consume` found: the record, and whether it had been consumed before this call. */
+export interface Consumed<R> {
+  record: R;
+  /** `true` when an earlier call already consumed it: a replay. */
+  alreadyUsed: boolean;
+}
+
+export interface CodeRecord {
+  codeHash: string;
+  clientId: string;
+  /** The redirect URI used (given, or the client's only one). */
+  redirectUri: string;
+  /** Whether the request carried `redirect_uri`, which the token request must then repeat. */
+  redirectUriInRequest: boolean;
+  userId: string;
+  scopes: string[];
+  audience: string[];
+  /** PKCE S256 challenge. */
+  codeChallenge: string;
+  /** The family of every token issued from this code. */
+  familyId: string;
+  /** Extra access-token claims from the host's `authorize` hook. */
+  claims?: Record<string, unknown> | undefined;
+  issuedAt: number;
+  /** The code is redeemable until then. */
+  expiresAt: number;
+  /** Keep the record (used or not) until then, so that a late replay is still recognised. */
+  retainUntil: number;
+}
+
+export interface CodeStore {
+  save(record: CodeRecord): Promise<void>;
+  /**
+   * Atomically marks the code used and returns it with its previous state; `undefined` when
+   * unknown (or dropped after `retainUntil`). Exactly one concurrent caller sees
+   * `alreadyUsed: false`.
+   */
+  consume(codeHash: string): Promise<Consumed<CodeRecord> | undefined>;
+}
+
+export interface RefreshTokenRecord {
+  tokenHash: string;
+  familyId: string;
+  clientId: string;
+  userId: string;
+  /** Scopes of the original grant; a refresh may narrow the access token, never this. */
+  scopes: string[];
+  audience: string[];
+  claims?: Record<string, unknown> | undefined;
+  issuedAt: number;
+  /** Absolute end of the family: rotation does not extend it. */
+  expiresAt: number;
+}
+
+export interface TrackedAccessToken {
+  jti: string;
+  expiresAt: number;
+}
+
+export interface RefreshTokenStore {
+  save(record: RefreshTokenRecord): Promise<void>;
+  /**
+   * Atomically marks the token used and returns it with its previous state; `undefined` when
+   * unknown or expired. Exactly one concurrent caller sees `alreadyUsed: false`.
+   */
+  consume(tokenHash: string): Promise<Consumed<RefreshTokenRecord> | undefined>;
+  /** Reads a token without consuming it (introspection, revocation). */
+  find(tokenHash: string): Promise<{ record: RefreshTokenRecord; used: boolean } | undefined>;
+  /**
+   * Remembers an access token issued in a family so that revoking the family revokes it too.
+   * Returns `false` when the family is already revoked (the caller then revokes the token).
+   */
+  trackAccessToken(
+    familyId: string,
+    token: TrackedAccessToken,
+    familyExpiresAt: number,
+  ): Promise<boolean>;
+  /**
+   * Revokes a family (RFC 9700 §4.14): none of its refresh tokens is usable afterwards. Keeps
+   * the mark until `until`; returns the access tokens tracked in the family.
+   */
+  revokeFamily(familyId: string, until: number): Promise<TrackedAccessToken[]>;
+  isFamilyRevoked(familyId: string): Promise<boolean>;
+}
+
+/** Revoked access-token `jti`s, each kept until the token would have expired anyway. */
+export interface RevocationStore {
+  revoke(jti: string, expiresAt: number): Promise<void>;
+  isRevoked(jti: string): Promise<boolean>;
+}
