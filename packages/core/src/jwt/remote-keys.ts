@@ -64,11 +64,18 @@ export function remoteKeyResolver(
     const t = now();
     if (current && t - current.fetchedAt < cacheMaxAge) return current;
     // Stale or missing: refresh, but serve the last good keys while the endpoint fails.
-    if (current && t - lastAttempt < cooldown) return current;
+    const withinStale = current !== undefined && t - current.fetchedAt < cacheMaxAge + staleIfError;
+    if (current && t - lastAttempt < cooldown) {
+      // A refresh ran (and failed) within the cooldown. The last good keys serve only within
+      // `staleIfErrorMs`: past it they are refused too, not served for as long as the endpoint
+      // keeps failing (each failed attempt restarted the cooldown).
+      if (withinStale) return current;
+      if (!pending) throw new Error('JWKS expired and its last refresh failed');
+    }
     try {
       return await load();
     } catch (error) {
-      if (current && t - current.fetchedAt < cacheMaxAge + staleIfError) return current;
+      if (current && withinStale) return current;
       throw error;
     }
   };

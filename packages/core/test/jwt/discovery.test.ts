@@ -1,0 +1,134 @@
+import { createAuthenticator, jwt, metadataUrls } from '@authcore/core';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  AUDIENCE,
+  bearer,
+  INVALID_TOKEN,
+  type JsonServer,
+  makeKey,
+  NOW,
+  rendered,
+  sign,
+  startJsonServer,
+  type TestKey,
+  userClaims,
+} from '../fixtures.js';
+
+let key: TestKey;
+beforeAll(async () => {
+  key = await makeKey('ES256', 'disc-1');
+});
+
+let server: JsonServer;
+afterEach(() => server?.close());
+
+const INVALID = { ...INVALID_TOKEN, code: 'invalid_token' };
+const RFC8414 = '/.well-known/oauth-authorization-server/tenant';
+const OIDC = '/tenant/.well-known/openid-configuration';
+
+function discovering(issuer: string, fetch?: typeof globalThis.fetch) {
+  return createAuthenticator({
+    schemes: [
+      jwt({
+        issuer,
+        audience: AUDIENCE,
+        algorithms: ['ES256'],
+        discovery: true,
+        now: () => NOW,
+        ...(fetch && { fetch }),
+      }),
+    ],
+  });
+}
+
+describe('metadataUrls', () => {
+  it('RFC 8414 §3.1 path-inserted URL first, then OpenID Connect', () => {
+    expect(metadataUrls('https://as.example')).toEqual([
+      'https://as.example/.well-known/oauth-authorization-server',
+      'https://as.example/.well-known/openid-configuration',
+    ]);
+    expect(metadataUrls('https://as.example/tenant/')).toEqual([
+      'https://as.example/.well-known/oauth-authorization-server/tenant',
+      'https://as.example/tenant/.well-known/openid-configuration',
+    ]);
+  });
+});
+
+describe('discovery', () => {
+  it('uses the RFC 8414 document first and its jwks_uri', async () => {
+    server = await startJsonServer();
+    const issuer = `${server.origin}/tenant`;
+    server.json(RFC8414, { issuer, jwks_uri: `${server.origin}/keys-8414` });
+    server.json(OIDC, { issuer, jwks_uri: `${server.origin}/keys-oidc` });
+    server.json('/keys-8414', { keys: [key.jwk] });
+    server.json('/keys-oidc', { keys: [] });
+    const auth = discovering(issuer);
+    const token = await sign(key, userClaims({ iss: issuer }));
+    expect((await auth.authenticate(bearer(token))).ok).toBe(true);
+    expect((await auth.authenticate(bearer(token))).ok).toBe(true);
+    expect(server.hitsOf(RFC8414)).toBe(1);
+    expect(server.hitsOf(OIDC)).toBe(0);
+    expect(server.hitsOf('/keys-8414')).toBe(1);
+  });
+
+  it('falls back to OpenID Connect Discovery', async () => {
+    server = await startJsonServer();
+    const issuer = `${server.origin}/tenant`;
+    server.json(OIDC, { issuer, jwks_uri: `${server.origin}/keys` });
+    server.json('/keys', { keys: [key.jwk] });
+    const auth = discovering(issuer);
+    expect((await auth.authenticate(bearer(await sign(key, userClaims({ iss: issuer }))))).ok).toBe(
+      true,
+    );
+    expect(server.hitsOf(RFC8414)).toBe(1);
+    expect(server.hitsOf(OIDC)).toBe(1);
+    expect(server.hitsOf('/keys')).toBe(1);
+  });
+
+  it('refuses a document whose issuer is not the configured one', async () => {
+    server = await startJsonServer();
+    const issuer = `${server.origin}/tenant`;
+    server.json(RFC8414, { issuer: `${issuer}/`, jwks_uri: `${server.origin}/keys` });
+    server.json(OIDC, { issuer: 'https://evil.example', jwks_uri: `${server.origin}/keys` });
+    server.json('/keys', { keys: [key.jwk] });
+    const auth = discovering(issuer);
+    const result = await auth.authenticate(bearer(await sign(key, userClaims({ iss: issuer }))));
+    expect(rendered(auth, result)).toEqual(INVALID);
+    expect(server.hitsOf('/keys')).toBe(0);
+  });
+
+  it('a failed discovery is retried on a later request', async () => {
+    server = await startJsonServer();
+    const issuer = `${server.origin}/tenant`;
+    const auth = discovering(issuer);
+    const token = await sign(key, userClaims({ iss: issuer }));
+    expect(rendered(auth, await auth.authenticate(bearer(token)))).toEqual(INVALID);
+    server.json(OIDC, { issuer, jwks_uri: `${server.origin}/keys` });
+    server.json('/keys', { keys: [key.jwk] });
+    expect((await auth.authenticate(bearer(token))).ok).toBe(true);
+  });
+
+  it('an https issuer must not send keys over http', async () => {
+    server = await startJsonServer();
+    const issuer = 'https://issuer.test';
+    // The `fetch` option routes the https issuer to the local server (no network).
+    const local: typeof fetch = (input, init) =>
+      fetch(String(input).replace('https://issuer.test', server.origin), init);
+    server.json('/.well-known/oauth-authorization-server', {
+      issuer,
+      jwks_uri: `${server.origin}/keys`,
+    });
+    server.json('/keys', { keys: [key.jwk] });
+    const token = await sign(key, userClaims({ iss: issuer }));
+    const auth = discovering(issuer, local);
+    expect(rendered(auth, await auth.authenticate(bearer(token)))).toEqual(INVALID);
+    expect(server.hitsOf('/keys')).toBe(0);
+    server.json('/.well-known/oauth-authorization-server', {
+      issuer,
+      jwks_uri: 'https://issuer.test/keys',
+    });
+    const ok = discovering(issuer, local);
+    expect((await ok.authenticate(bearer(token))).ok).toBe(true);
+    expect(server.hitsOf('/keys')).toBe(1);
+  });
+});
