@@ -36,9 +36,19 @@ const noop = () => {};
 const invalid = (cause: Error) =>
   ({ ok: false, error: new AuthError('invalid_token', { scheme: 'ApiKey', cause }) }) as const;
 
-function reject(reason: string): { ok: false; error: AuthError } {
-  return invalid(new Error(reason));
-}
+// The reasons, made once: a refusal is the hot path under attack, so it builds no extra stack trace.
+const REASONS = {
+  malformed: new Error('malformed API key'),
+  checksum: new Error('API key checksum mismatch'),
+  prefixNotAllowed: new Error('API key prefix not allowed'),
+  unknownId: new Error('unknown API key id'),
+  unreadableHash: new Error('stored API key hash is unreadable'),
+  secretMismatch: new Error('API key secret mismatch'),
+  prefixMismatch: new Error('API key prefix does not match its record'),
+  revoked: new Error('API key revoked'),
+  expired: new Error('API key expired'),
+};
+const reject = (reason: keyof typeof REASONS) => invalid(REASONS[reason]);
 
 /**
  * The API key scheme. A key is refused before any store lookup when malformed, when its checksum
@@ -75,10 +85,9 @@ export function apiKey(options: ApiKeyOptions): Scheme<ApiKeyPrincipal> {
 
   async function verifyKey(token: string): Promise<AuthResult<ApiKeyPrincipal>> {
     const parts = splitApiKey(token);
-    if (parts === 'malformed') return reject('malformed API key');
-    if (parts === 'checksum') return reject('API key checksum mismatch');
-    if (prefixes && !prefixes.includes(parts.prefix))
-      return reject(`API key prefix ${parts.prefix} not allowed`);
+    if (parts === 'malformed') return reject('malformed');
+    if (parts === 'checksum') return reject('checksum');
+    if (prefixes && !prefixes.includes(parts.prefix)) return reject('prefixNotAllowed');
 
     const digest = hashSecret(parts.secret);
     let record: ApiKeyRecord | undefined;
@@ -92,17 +101,14 @@ export function apiKey(options: ApiKeyOptions): Scheme<ApiKeyPrincipal> {
     const stored = record === undefined ? undefined : decodeHash(record.hash);
     // Always one compare of 32 bytes, whatever was found.
     const equal = timingSafeEqual(presented, stored ?? dummy);
-    if (record === undefined) return reject('unknown API key id');
-    if (stored === undefined) return reject('stored API key hash is unreadable');
-    if (!equal) return reject('API key secret mismatch');
-    if (record.id !== parts.id || record.prefix !== parts.prefix)
-      return reject('API key prefix does not match its record');
+    if (record === undefined) return reject('unknownId');
+    if (stored === undefined) return reject('unreadableHash');
+    if (!equal) return reject('secretMismatch');
+    if (record.id !== parts.id || record.prefix !== parts.prefix) return reject('prefixMismatch');
     const t = now();
-    if (record.revokedAt !== undefined && record.revokedAt !== null)
-      return reject('API key revoked');
+    if (record.revokedAt !== undefined && record.revokedAt !== null) return reject('revoked');
     const { expiresAt } = record;
-    if (expiresAt !== undefined && expiresAt !== null && !(t < expiresAt))
-      return reject('API key expired');
+    if (expiresAt !== undefined && expiresAt !== null && !(t < expiresAt)) return reject('expired');
 
     if (trackUsage) recordUse(record.id, t);
     return {
