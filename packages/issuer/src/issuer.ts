@@ -84,6 +84,7 @@ export function createIssuer(options: IssuerOptions): Issuer {
     0,
     366 * 24 * 3600,
   );
+  const refreshReuseLeeway = integer('refreshReuseLeeway', options.refreshReuseLeeway, 2, 0, 60);
   const codeTtl = integer('codeTtl', options.codeTtl, 60, 1, 600);
   const keyGracePeriod = integer(
     'keyGracePeriod',
@@ -152,6 +153,7 @@ export function createIssuer(options: IssuerOptions): Issuer {
     keys: new KeyRing(algorithm, keyGracePeriod * 1000, now, options.keys),
     accessTokenTtl,
     refreshTokenTtl,
+    refreshReuseLeeway,
     codeTtl,
     now,
     authorize: options.authorize,

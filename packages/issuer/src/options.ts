@@ -67,6 +67,12 @@ export interface IssuerOptions {
   accessTokenTtl?: number;
   /** Refresh-token family lifetime in seconds (rotation does not extend it); 0 issues none. Default 14 days. */
   refreshTokenTtl?: number;
+  /**
+   * Seconds after a refresh token's first use during which presenting it again is taken for
+   * the client racing itself: refused, without revoking the family. Later reuse revokes the
+   * family. 0 treats every reuse as theft. Default 2.
+   */
+  refreshReuseLeeway?: number;
   /** Authorization-code lifetime in seconds, 1 to 600. Default 60. */
   codeTtl?: number;
   /** Seconds a rotated-out public key stays in the JWKS; at least `accessTokenTtl`. Default 3600. */

@@ -58,11 +58,11 @@ async function authorizationCode(ctx: Context, auth: AuthenticatedClient, params
   const verifier = params.get('code_verifier');
   if (verifier === undefined) throw new OAuthError('invalid_request', 'code_verifier is required');
 
-  const consumed = await ctx.codes.consume(await sha256(code));
+  const now = ctx.now();
+  const consumed = await ctx.codes.consume(await sha256(code), now);
   const invalid = new OAuthError('invalid_grant', 'invalid or expired authorization code');
   if (consumed === undefined) throw invalid;
   const { record } = consumed;
-  const now = ctx.now();
   if (consumed.alreadyUsed) {
     // RFC 6749 §4.1.2: a replayed code revokes every token issued from it.
     await revokeFamily(
@@ -115,15 +115,18 @@ async function refreshToken(ctx: Context, auth: AuthenticatedClient, params: Par
   const token = params.get('refresh_token');
   if (token === undefined) throw new OAuthError('invalid_request', 'refresh_token is required');
   const invalid = new OAuthError('invalid_grant', 'invalid or expired refresh token');
-  const consumed = await ctx.refreshTokens.consume(await sha256(token));
+  const now = ctx.now();
+  const consumed = await ctx.refreshTokens.consume(await sha256(token), now);
   if (consumed === undefined) throw invalid;
   const { record } = consumed;
-  const now = ctx.now();
   const until = Math.max(record.expiresAt, now + ctx.accessTokenTtl * 1000);
   if (consumed.alreadyUsed) {
-    // RFC 9700 §4.14.2: a used refresh token presented again revokes the whole family.
+    // A client racing itself (two tabs refreshing at once) loses without harm; past the
+    // leeway, RFC 9700 §4.14.2 applies: reuse revokes the whole family.
+    const used = new OAuthError('invalid_grant', 'refresh token already used');
+    if (now - consumed.usedAt <= ctx.refreshReuseLeeway * 1000) throw used;
     await revokeFamily(ctx, record.familyId, until);
-    throw new OAuthError('invalid_grant', 'refresh token already used');
+    throw used;
   }
   if (record.clientId !== client.clientId) {
     // Another client holds this client's token: treat it as stolen.

@@ -22,6 +22,7 @@ export interface Context {
   keys: KeyRing;
   accessTokenTtl: number;
   refreshTokenTtl: number;
+  refreshReuseLeeway: number;
   codeTtl: number;
   now: () => number;
   authorize: AuthorizeHook | undefined;

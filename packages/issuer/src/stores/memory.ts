@@ -51,20 +51,23 @@ class ExpiringMap<V> {
 // Records are copied in and out, as a real store would serialise them.
 const copy = <T>(value: T): T => structuredClone(value);
 
+function consumeEntry<R>(entry: { record: R; usedAt?: number }, now: number): Consumed<R> {
+  const alreadyUsed = entry.usedAt !== undefined;
+  entry.usedAt ??= now;
+  return { record: copy(entry.record), alreadyUsed, usedAt: entry.usedAt };
+}
+
 /** In-memory authorization codes for one process. */
 export function memoryCodeStore(options: MemoryStoreOptions = {}): CodeStore {
-  const codes = new ExpiringMap<{ record: CodeRecord; used: boolean }>(options.now ?? Date.now);
+  const codes = new ExpiringMap<{ record: CodeRecord; usedAt?: number }>(options.now ?? Date.now);
   return {
     async save(record) {
-      codes.set(record.codeHash, { record: copy(record), used: false }, record.retainUntil);
+      codes.set(record.codeHash, { record: copy(record) }, record.retainUntil);
     },
-    async consume(codeHash): Promise<Consumed<CodeRecord> | undefined> {
+    async consume(codeHash, now): Promise<Consumed<CodeRecord> | undefined> {
       // No await between the read and the write: atomic within the event loop.
       const entry = codes.get(codeHash);
-      if (entry === undefined) return undefined;
-      const alreadyUsed = entry.used;
-      entry.used = true;
-      return { record: copy(entry.record), alreadyUsed };
+      return entry && consumeEntry(entry, now);
     },
   };
 }
@@ -77,25 +80,22 @@ interface Family {
 /** In-memory refresh tokens and their families for one process. */
 export function memoryRefreshTokenStore(options: MemoryStoreOptions = {}): RefreshTokenStore {
   const now = options.now ?? Date.now;
-  const tokens = new ExpiringMap<{ record: RefreshTokenRecord; used: boolean }>(now);
+  const tokens = new ExpiringMap<{ record: RefreshTokenRecord; usedAt?: number }>(now);
   const families = new ExpiringMap<Family>(now);
   const family = (familyId: string, until: number): Family =>
     families.upsert(familyId, () => ({ revoked: false, accessTokens: new Map() }), until);
   return {
     async save(record) {
-      tokens.set(record.tokenHash, { record: copy(record), used: false }, record.expiresAt);
+      tokens.set(record.tokenHash, { record: copy(record) }, record.expiresAt);
       family(record.familyId, record.expiresAt);
     },
-    async consume(tokenHash) {
+    async consume(tokenHash, at) {
       const entry = tokens.get(tokenHash);
-      if (entry === undefined) return undefined;
-      const alreadyUsed = entry.used;
-      entry.used = true;
-      return { record: copy(entry.record), alreadyUsed };
+      return entry && consumeEntry(entry, at);
     },
     async find(tokenHash) {
       const entry = tokens.get(tokenHash);
-      return entry && { record: copy(entry.record), used: entry.used };
+      return entry && { record: copy(entry.record), used: entry.usedAt !== undefined };
     },
     async trackAccessToken(familyId, token, familyExpiresAt) {
       const f = family(familyId, Math.max(familyExpiresAt, token.expiresAt));

@@ -29,6 +29,8 @@ export interface Consumed<R> {
   record: R;
   /** `true` when an earlier call already consumed it: a replay. */
   alreadyUsed: boolean;
+  /** When it was first consumed (epoch ms): `now` of this call, or of the earlier one. */
+  usedAt: number;
 }
 
 export interface CodeRecord {
@@ -57,11 +59,11 @@ export interface CodeRecord {
 export interface CodeStore {
   save(record: CodeRecord): Promise<void>;
   /**
-   * Atomically marks the code used and returns it with its previous state; `undefined` when
-   * unknown (or dropped after `retainUntil`). Exactly one concurrent caller sees
-   * `alreadyUsed: false`.
+   * Atomically marks the code used at `now` (unless it already was) and returns it with its
+   * previous state; `undefined` when unknown (or dropped after `retainUntil`). Exactly one
+   * concurrent caller sees `alreadyUsed: false`.
    */
-  consume(codeHash: string): Promise<Consumed<CodeRecord> | undefined>;
+  consume(codeHash: string, now: number): Promise<Consumed<CodeRecord> | undefined>;
 }
 
 export interface RefreshTokenRecord {
@@ -86,10 +88,11 @@ export interface TrackedAccessToken {
 export interface RefreshTokenStore {
   save(record: RefreshTokenRecord): Promise<void>;
   /**
-   * Atomically marks the token used and returns it with its previous state; `undefined` when
-   * unknown or expired. Exactly one concurrent caller sees `alreadyUsed: false`.
+   * Atomically marks the token used at `now` (unless it already was) and returns it with its
+   * previous state; `undefined` when unknown or expired. Exactly one concurrent caller sees
+   * `alreadyUsed: false`.
    */
-  consume(tokenHash: string): Promise<Consumed<RefreshTokenRecord> | undefined>;
+  consume(tokenHash: string, now: number): Promise<Consumed<RefreshTokenRecord> | undefined>;
   /** Reads a token without consuming it (introspection, revocation). */
   find(tokenHash: string): Promise<{ record: RefreshTokenRecord; used: boolean } | undefined>;
   /**
