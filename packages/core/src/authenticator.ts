@@ -61,7 +61,7 @@ export function createAuthenticator<const S extends readonly Scheme<unknown>[]>(
   const challenges: ChallengeScheme[] = [];
   for (const scheme of schemes) {
     Object.assign(sources, scheme.sources);
-    if (!challenges.includes(scheme.challenge)) challenges.push(scheme.challenge);
+    for (const c of [scheme.challenge].flat()) if (!challenges.includes(c)) challenges.push(c);
     if (scheme.slots.includes('dpop')) sources.dpop = true;
   }
   const renderOptions: RenderOptions = { ...options.render, schemes: challenges };

@@ -18,6 +18,8 @@ export {
   createAuthenticator,
   type InferPrincipal,
 } from './authenticator.js';
+export type { DpopNonce, DpopOptions } from './dpop/proof.js';
+export { MemoryReplayStore, type ReplayStore } from './dpop/replay.js';
 export {
   AuthError,
   type AuthErrorCode,

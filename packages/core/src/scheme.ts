@@ -12,8 +12,8 @@ export interface Scheme<P> {
   readonly slots: readonly CredentialSlot[];
   /** Extra places to look for credentials (an API key header). */
   readonly sources?: Partial<CredentialSources>;
-  /** The challenge scheme of this scheme's 401s. */
-  readonly challenge: ChallengeScheme;
+  /** The challenge scheme(s) this scheme offers in a bare 401. */
+  readonly challenge: ChallengeScheme | readonly ChallengeScheme[];
   /** Whether this credential is for this scheme, by its form only (no I/O). */
   accepts(credential: Credential): boolean;
   /** Never throws for a bad credential: failures are `{ ok: false, error }`. */

@@ -1,10 +1,13 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions, jwtVerify } from 'jose';
+import { type DpopOptions, proofContext, verifyProof } from '../dpop/proof.js';
+import { MemoryReplayStore } from '../dpop/replay.js';
 import { AuthError, type AuthResult } from '../errors.js';
 import type { Credential } from '../extract.js';
 import type { FetchLike } from '../lib/fetch-json.js';
 import { ExpiringLru } from '../lib/lru.js';
 import type { JwtClaims, JwtPrincipal } from '../principal.js';
+import type { RequestView } from '../request.js';
 import type { Scheme } from '../scheme.js';
 import { parseScopes } from '../scopes.js';
 import { checkAlgorithms, type JwtAlgorithm } from './algorithms.js';
@@ -50,6 +53,11 @@ export interface JwtOptions<Claims = JwtClaims> {
   isRevoked?: (principal: JwtPrincipal<Claims>) => boolean | Promise<boolean>;
   /** Longest token accepted, in characters. Default 8192. */
   maxTokenLength?: number;
+  /**
+   * Accept DPoP-bound tokens (RFC 9449) as `Authorization: DPoP` with a `DPoP` proof; `true` for
+   * the defaults. A token bound with `cnf` is never accepted as Bearer.
+   */
+  dpop?: DpopOptions | boolean;
   /** Clock, in milliseconds (tests). */
   now?: () => number;
 }
@@ -140,6 +148,10 @@ export function jwt<Claims = JwtClaims>(options: JwtOptions<Claims>): Scheme<Jwt
   const cacheSize = options.cache === false ? 0 : (options.cache?.maxEntries ?? 1000);
   const cache = cacheSize > 0 ? new ExpiringLru<JwtPrincipal<Claims>>(cacheSize) : undefined;
   const kindOf = options.kind ?? defaultKind;
+  const dpopOptions = options.dpop === true ? {} : options.dpop || undefined;
+  const dpop = dpopOptions && proofContext(dpopOptions, new MemoryReplayStore({ now }));
+  // The confirmation (`cnf`) of each verified token, kept beside cached principals.
+  const bindings = new WeakMap<object, unknown>();
   const schema = options.claims;
 
   const verifyOptions: JWTVerifyOptions = {
@@ -207,6 +219,7 @@ export function jwt<Claims = JwtClaims>(options: JwtOptions<Claims>): Scheme<Jwt
         typeof payload.auth_time === 'number' ? new Date(payload.auth_time * 1000) : undefined,
       claims,
     };
+    if (payload.cnf !== undefined) bindings.set(principal, payload.cnf);
     if (await revoked(principal)) return { ok: false, error: invalid(new Error('revoked')) };
     if (cache) {
       // Never past exp, nor past the maxTokenAge of its iat.
@@ -219,21 +232,46 @@ export function jwt<Claims = JwtClaims>(options: JwtOptions<Claims>): Scheme<Jwt
     return { ok: true, principal };
   };
 
+  const checkBinding = async (
+    credential: Credential,
+    request: RequestView,
+    principal: JwtPrincipal<Claims>,
+  ): Promise<AuthResult<JwtPrincipal<Claims>>> => {
+    const cnf = bindings.get(principal);
+    if (credential.slot !== 'dpop' || !dpop) {
+      // RFC 9449 §7.1: a sender-constrained token presented as a bearer token is refused.
+      if (cnf !== undefined)
+        return { ok: false, error: invalid(new Error('bound token sent as Bearer')) };
+      if (dpopOptions?.required)
+        return { ok: false, error: invalid(new Error('DPoP is required')) };
+      return { ok: true, principal };
+    }
+    const proof = await verifyProof(dpop, request, credential.token, now());
+    if (!proof.ok) return proof;
+    const jkt =
+      typeof cnf === 'object' && cnf !== null ? (cnf as { jkt?: unknown }).jkt : undefined;
+    if (jkt !== proof.jkt)
+      return { ok: false, error: invalid(new Error('cnf.jkt does not match the proof key')) };
+    return { ok: true, principal };
+  };
+
   return {
     name: 'jwt',
-    slots: ['bearer'],
-    challenge: 'Bearer',
+    slots: dpop ? ['bearer', 'dpop'] : ['bearer'],
+    challenge: dpop ? (dpopOptions?.required ? 'DPoP' : ['Bearer', 'DPoP']) : 'Bearer',
     // A JWS in compact form has exactly three segments; anything else is for another scheme.
     accepts: (credential: Credential) =>
-      credential.slot === 'bearer' && JWS_SHAPE.test(credential.token),
-    async verify(credential) {
+      (credential.slot === 'bearer' || credential.slot === 'dpop') &&
+      JWS_SHAPE.test(credential.token),
+    async verify(credential, request) {
       const { token } = credential;
       if (token.length > maxTokenLength)
         return { ok: false, error: invalid(new Error('token too long')) };
       if (!JWS_STRICT.test(token))
         return { ok: false, error: invalid(new Error('not a compact JWS in strict base64url')) };
       try {
-        return await verifyToken(token);
+        const result = await verifyToken(token);
+        return result.ok ? await checkBinding(credential, request, result.principal) : result;
       } catch (cause) {
         return { ok: false, error: invalid(cause) };
       }
