@@ -1,0 +1,11 @@
+export {
+  type AdapterOptions,
+  AuthError,
+  isAuthError,
+  type Principal,
+  type Register,
+  type ScopeRequirement,
+} from '@authcore/core';
+export { authenticate } from './authenticate.js';
+export { requireScopes } from './require-scopes.js';
+export type { AuthState, RequireScopesOptions } from './types.js';

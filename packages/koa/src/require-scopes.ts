@@ -1,0 +1,21 @@
+import { guardScopes, type ScopeRequirement } from '@authcore/core';
+import type { Middleware } from 'koa';
+import { errorMode, fail } from './lib/fail.js';
+import type { AuthState, RequireScopesOptions } from './types.js';
+
+/**
+ * A route guard after `authenticate`: all of the scopes (a list or a space-separated string) or
+ * `{ anyOf }`. Missing scopes are a 403, an anonymous request (optional route) a 401. A guard
+ * with no `authenticate` before it is a programming error: it throws, and Koa answers 500.
+ */
+export function requireScopes(
+  scopes: ScopeRequirement,
+  options: RequireScopesOptions = {},
+): Middleware<AuthState> {
+  const mode = errorMode(options.errors);
+  return async (ctx, next) => {
+    const denied = guardScopes(ctx, ctx.state.auth, scopes);
+    if (denied) return fail(ctx, denied.error, denied.response, mode);
+    await next();
+  };
+}

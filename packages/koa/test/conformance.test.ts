@@ -1,0 +1,35 @@
+import {
+  conformanceAuthenticator,
+  conformanceCases,
+  createTestIssuer,
+  diffConformance,
+  sendConformanceRequest,
+} from '@authcore/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { conformanceApp } from './app.js';
+import { type Listening, listen } from './helpers.js';
+
+// it.each needs the table when the file is collected, so the issuer is created at top level.
+const issuer = await createTestIssuer();
+const cases = await conformanceCases(issuer);
+let server: Listening;
+
+beforeAll(async () => {
+  server = await listen(conformanceApp(conformanceAuthenticator(issuer)));
+});
+
+afterAll(async () => {
+  await server?.close();
+  await issuer.close();
+});
+
+describe('@authcore/koa passes the adapter conformance suite', () => {
+  it('has the whole table', () => {
+    expect(cases.length).toBeGreaterThanOrEqual(25);
+  });
+
+  it.each(cases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+    const response = await sendConformanceRequest(server.url, c.request);
+    expect(diffConformance(c.expect, response)).toEqual([]);
+  });
+});
