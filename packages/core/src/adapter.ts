@@ -39,11 +39,17 @@ export function guardScopes(
     throw new Error('authcore: a scope guard ran before `authenticate` on this route');
   }
   const error =
-    principal === undefined ? new AuthError('credentials_required') : authorizeError(authenticator, principal, scopes);
+    principal === undefined
+      ? new AuthError('credentials_required')
+      : authorizeError(authenticator, principal, scopes);
   return error ? { error, response: authenticator.render(error) } : undefined;
 }
 
-function authorizeError(authenticator: Authenticator<unknown>, principal: unknown, scopes: ScopeRequirement) {
+function authorizeError(
+  authenticator: Authenticator<unknown>,
+  principal: unknown,
+  scopes: ScopeRequirement,
+) {
   const result = authenticator.authorize(principal, { scopes });
   return result.ok ? undefined : result.error;
 }

@@ -99,4 +99,6 @@ export function authorize<P extends AuthorizablePrincipal>(
 }
 
 /** A reusable scope requirement: all of the scopes by default, or `{ anyOf }`. */
-export const requireScopes = (scopes: ScopeRequirement): { scopes: ScopeRequirement } => ({ scopes });
+export const requireScopes = (scopes: ScopeRequirement): { scopes: ScopeRequirement } => ({
+  scopes,
+});

@@ -180,14 +180,17 @@ describe('remote JWKS', () => {
   it('an error status, a body that is no JWKS, and a redirect are refused', async () => {
     const server = await jwks();
     server.status = 503;
-    expect(rendered(remote(server), await remote(server).authenticate(bearer(await sign(a))))).toEqual(
-      INVALID,
-    );
+    expect(
+      rendered(remote(server), await remote(server).authenticate(bearer(await sign(a)))),
+    ).toEqual(INVALID);
     const other = await startJsonServer();
     servers.push(other);
     other.json('/not-jwks', { hello: 'world' });
     other.route('/text', (_req, res) => void res.writeHead(200).end('not json'));
-    other.route('/redirect', (_req, res) => void res.writeHead(302, { location: server.url }).end());
+    other.route(
+      '/redirect',
+      (_req, res) => void res.writeHead(302, { location: server.url }).end(),
+    );
     server.status = 200;
     for (const path of ['/not-jwks', '/text', '/redirect']) {
       const auth = jwtAuthenticator({ jwksUri: `${other.origin}${path}` });
