@@ -1,13 +1,16 @@
 import {
+  type ApiKeyPrincipal,
   apiKey,
   createAuthenticator,
   generateApiKey,
+  type InferPrincipal,
+  type JwtPrincipal,
   jwt,
   MemoryApiKeyStore,
   nodeRequestView,
 } from '@authcore/core';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { withHeaders } from './helpers.js';
 
 const ISSUER = 'https://issuer.example.com/';
@@ -51,6 +54,12 @@ beforeAll(async () => {
 });
 
 describe('JWT or API key', () => {
+  it('types the principal as either kind', () => {
+    expectTypeOf<InferPrincipal<typeof auth>>().toEqualTypeOf<JwtPrincipal | ApiKeyPrincipal>();
+    const keysOnly = createAuthenticator({ schemes: [apiKey({ store: new MemoryApiKeyStore() })] });
+    expectTypeOf<InferPrincipal<typeof keysOnly>>().toEqualTypeOf<ApiKeyPrincipal>();
+  });
+
   it('accepts either credential', async () => {
     const byJwt = await auth.authenticate(withHeaders({ authorization: `Bearer ${token}` }));
     expect(byJwt.ok && [byJwt.principal.scheme, byJwt.principal.kind, byJwt.principal.id]).toEqual([
