@@ -1,0 +1,13 @@
+import './types.js';
+
+export type {
+  AdapterOptions,
+  AuthError,
+  Principal,
+  Register,
+  ScopeRequirement,
+} from '@authcore/core';
+export { type AuthHook, authenticate } from './authenticate.js';
+export { authcore } from './plugin.js';
+export { requireScopes } from './require-scopes.js';
+export type { AuthcorePluginOptions, RequireScopesOptions, RouteAuthOptions } from './types.js';

@@ -1,0 +1,41 @@
+import type { FastifyPluginCallback } from 'fastify';
+import { fastifyPlugin } from 'fastify-plugin';
+import { type AuthHook, authenticate } from './authenticate.js';
+import type { AuthcorePluginOptions, RouteAuthOptions } from './types.js';
+
+const plugin: FastifyPluginCallback<AuthcorePluginOptions> = (app, options, done) => {
+  const { authenticator, ...defaults } = options;
+  if (typeof authenticator?.authenticate !== 'function') {
+    return done(new TypeError('@authcore/fastify: the `authenticator` option is required'));
+  }
+  if (app.hasRequestDecorator('auth')) {
+    return done(
+      new Error('@authcore/fastify: already registered here; use route `config.auth` to vary it'),
+    );
+  }
+  // One hook per distinct `config.auth`, built on first use, so options are merged once per route.
+  const fallback = authenticate(authenticator, defaults);
+  const hooks = new WeakMap<RouteAuthOptions, AuthHook>();
+  const hookFor = (auth: RouteAuthOptions) => {
+    let hook = hooks.get(auth);
+    if (!hook) {
+      hook = authenticate(authenticator, { ...defaults, ...auth });
+      hooks.set(auth, hook);
+    }
+    return hook;
+  };
+  app.decorateRequest('auth', undefined);
+  app.addHook('onRequest', async (request, reply) => {
+    const auth = request.routeOptions.config.auth;
+    // Public routes and unknown URLs (nothing there to protect) go on untouched.
+    if (auth === false || request.is404) return undefined;
+    return (auth === undefined ? fallback : hookFor(auth))(request, reply);
+  });
+  done();
+};
+
+/**
+ * The Fastify plugin: decorates `request.auth` and, in the context it is registered in and its
+ * children, authenticates every route as its options and the route's `config.auth` say.
+ */
+export const authcore = fastifyPlugin(plugin, { fastify: '5.x', name: '@authcore/fastify' });

@@ -1,0 +1,21 @@
+import { guardScopes, type ScopeRequirement } from '@authcore/core';
+import type { AuthHook } from './authenticate.js';
+import { refuse } from './lib/send.js';
+import type { RequireScopesOptions } from './types.js';
+
+/**
+ * A hook after authentication (a route's `preHandler`, or an `onRequest` after `authenticate`):
+ * all of the scopes (a list or a space-separated string) or `{ anyOf }`. Missing scopes are a
+ * 403, an anonymous request (optional route) a 401. A guard that runs before any authentication
+ * is a programming error: Fastify answers 500.
+ */
+export function requireScopes(
+  scopes: ScopeRequirement,
+  options: RequireScopesOptions = {},
+): AuthHook {
+  const forward = options.errors === 'forward';
+  return async (request, reply) => {
+    const denied = guardScopes(request, request.auth, scopes);
+    return denied && refuse(reply, forward, denied.error, () => denied.response);
+  };
+}
