@@ -48,9 +48,11 @@ export type { RemoteKeysOptions } from './jwt/remote-keys.js';
 export { type JwtOptions, jwt } from './jwt/scheme.js';
 export type { FetchLike } from './lib/fetch-json.js';
 export {
+  type MetadataResponse,
   protectedResourceMetadata,
   type ResourceMetadata,
   type ResourceMetadataOptions,
+  resourceMetadataHandler,
   resourceMetadataPath,
   resourceMetadataUrl,
 } from './metadata.js';

@@ -55,3 +55,32 @@ export const resourceMetadataPath = (resource: string): string => {
   const url = new URL(resourceMetadataUrl(resource));
   return `${url.pathname}${url.search}`;
 };
+
+/** A ready response: status, headers and body to send as is. */
+export interface MetadataResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+/**
+ * Serves the document at `/.well-known/oauth-protected-resource` and at its path-suffixed form
+ * for `resource`. Returns a function adapters call with the method and path of each request:
+ * the response for the metadata routes, `undefined` for every other request.
+ */
+export function resourceMetadataHandler(
+  options: ResourceMetadataOptions,
+): (method: string, path: string) => MetadataResponse | undefined {
+  const body = JSON.stringify(protectedResourceMetadata(options));
+  const paths = new Set([
+    '/.well-known/oauth-protected-resource',
+    resourceMetadataPath(options.resource),
+  ]);
+  const response: MetadataResponse = {
+    status: 200,
+    headers: { 'content-type': 'application/json', 'cache-control': 'max-age=3600' },
+    body,
+  };
+  return (method, path) =>
+    paths.has(path) && (method === 'GET' || method === 'HEAD') ? response : undefined;
+}

@@ -2,6 +2,7 @@ import {
   createAuthenticator,
   jwt,
   protectedResourceMetadata,
+  resourceMetadataHandler,
   resourceMetadataPath,
   resourceMetadataUrl,
 } from '@authcore/core';
@@ -72,5 +73,25 @@ describe('RFC 9728 protected resource metadata', () => {
         'resource_metadata',
       );
     }
+  });
+});
+
+describe('resourceMetadataHandler', () => {
+  it('answers GET and HEAD on the plain and path-suffixed well-known paths only', () => {
+    const handle = resourceMetadataHandler({
+      resource: 'https://api.example/mcp',
+      authorizationServers: ['https://as'],
+    });
+    const r = handle('GET', '/.well-known/oauth-protected-resource/mcp');
+    expect(r?.status).toBe(200);
+    expect(r?.headers['content-type']).toBe('application/json');
+    expect(JSON.parse(r!.body)).toEqual({
+      resource: 'https://api.example/mcp',
+      authorization_servers: ['https://as'],
+      bearer_methods_supported: ['header'],
+    });
+    expect(handle('HEAD', '/.well-known/oauth-protected-resource')).toBe(r);
+    expect(handle('POST', '/.well-known/oauth-protected-resource')).toBeUndefined();
+    expect(handle('GET', '/v1/orders')).toBeUndefined();
   });
 });
