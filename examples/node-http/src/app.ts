@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   type AnyPrincipal,
   type Authenticator,
+  type MetadataResponse,
   nodeRequestView,
   principalToJSON,
   type RenderedError,
@@ -24,15 +25,20 @@ function send(res: ServerResponse, status: number, body: unknown) {
   res.end(JSON.stringify(body));
 }
 
-function sendError(res: ServerResponse, rendered: RenderedError) {
+function sendRendered(res: ServerResponse, rendered: RenderedError | MetadataResponse) {
   res.writeHead(rendered.status, rendered.headers);
   res.end(rendered.body);
 }
 
 /** A request listener protecting the example routes with nothing but `@authcore/core`. */
-export function createListener(authenticator: Authenticator<AnyPrincipal>) {
+export function createListener(
+  authenticator: Authenticator<AnyPrincipal>,
+  resourceMetadata?: (method: string, path: string) => MetadataResponse | undefined,
+) {
   return async (req: IncomingMessage, res: ServerResponse) => {
-    const path = (req.url ?? '/').split('?')[0];
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const metadata = resourceMetadata?.(req.method ?? 'GET', path);
+    if (metadata) return sendRendered(res, metadata);
     const key = `${req.method} ${path}`;
     if (!(key in routes)) return send(res, 404, { error: 'not_found' });
     const access = routes[key];
@@ -41,11 +47,17 @@ export function createListener(authenticator: Authenticator<AnyPrincipal>) {
       optional: access.optional === true,
       ...(access.require && { require: access.require }),
     });
-    if (!result.ok) return sendError(res, authenticator.render(result.error));
+    if (!result.ok) return sendRendered(res, authenticator.render(result.error));
     const principal = result.principal;
     if (key === 'GET /v1/me') return send(res, 200, principalToJSON(principal!));
     if (key === 'GET /v1/orders') return send(res, 200, { orders: [] });
     if (key === 'POST /v1/orders') return send(res, 201, { created: true });
-    return send(res, 200, principal ? { authenticated: true, principal: principalToJSON(principal) } : { authenticated: false });
+    return send(
+      res,
+      200,
+      principal
+        ? { authenticated: true, principal: principalToJSON(principal) }
+        : { authenticated: false },
+    );
   };
 }

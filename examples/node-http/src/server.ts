@@ -3,10 +3,12 @@ import { exampleSetup, readyLine } from '@authcore/example-shared';
 import { createListener } from './app.js';
 
 const setup = await exampleSetup();
-const server = createServer(createListener(setup.authenticator));
+const server = createServer(createListener(setup.authenticator, setup.resourceMetadata));
 server.listen(setup.port, '127.0.0.1', () => {
   const address = server.address();
-  console.log(readyLine('node-http', typeof address === 'object' && address ? address.port : setup.port));
+  console.log(
+    readyLine('node-http', typeof address === 'object' && address ? address.port : setup.port),
+  );
   for (const line of setup.hints) console.log(line);
 });
 

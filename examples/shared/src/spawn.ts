@@ -14,7 +14,11 @@ export interface RunningExample {
  * Starts an example as a real process (`node dist/server.js` in its folder) on a free port and
  * resolves once its ready line is printed. Used by every example's test.
  */
-export function startExample(dir: string, env: Record<string, string> = {}, timeoutMs = 15_000): Promise<RunningExample> {
+export function startExample(
+  dir: string,
+  env: Record<string, string> = {},
+  timeoutMs = 15_000,
+): Promise<RunningExample> {
   const child: ChildProcess = spawn(process.execPath, ['dist/server.js'], {
     cwd: dir,
     env: { ...process.env, PORT: '0', ...env },

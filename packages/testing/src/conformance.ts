@@ -1,8 +1,8 @@
 import { request as httpRequest } from 'node:http';
 import {
-  apiKey,
-  type Authenticator,
   type AnyPrincipal,
+  type Authenticator,
+  apiKey,
   createAuthenticator,
   jwt,
   principalToJSON,
@@ -27,7 +27,9 @@ export const conformanceRoutes = {
 } as const;
 
 export const optionalBody = (principal: AnyPrincipal | undefined) =>
-  principal ? { authenticated: true, principal: principalToJSON(principal) } : { authenticated: false };
+  principal
+    ? { authenticated: true, principal: principalToJSON(principal) }
+    : { authenticated: false };
 
 /**
  * The authenticator every conformance app uses: JWTs from the test issuer, its API keys, and
@@ -35,7 +37,7 @@ export const optionalBody = (principal: AnyPrincipal | undefined) =>
  */
 export function conformanceAuthenticator(issuer: TestIssuer): Authenticator<AnyPrincipal> {
   return createAuthenticator({
-    schemes: [jwt(issuer.jwtOptions()), apiKey({ store: issuer.apiKeyStore })],
+    schemes: [jwt({ ...issuer.jwtOptions(), dpop: true }), apiKey({ store: issuer.apiKeyStore })],
     sources: { query: 'access_token' },
   });
 }
@@ -45,6 +47,8 @@ export interface ConformanceRequest {
   path: string;
   /** Header lines in order; a name may repeat (two `Authorization` lines). */
   headers?: ReadonlyArray<readonly [string, string]>;
+  /** Builds a `DPoP` proof header for the absolute URL and method actually requested. */
+  proof?: (url: string, method: string) => Promise<string>;
 }
 
 export interface ConformanceExpectation {
@@ -71,10 +75,15 @@ export interface ConformanceResponse {
 }
 
 /** Sends one case with `node:http`, so repeated header lines really go out as separate lines. */
-export function sendConformanceRequest(baseUrl: string, req: ConformanceRequest): Promise<ConformanceResponse> {
+export async function sendConformanceRequest(
+  baseUrl: string,
+  req: ConformanceRequest,
+): Promise<ConformanceResponse> {
   const url = new URL(req.path, baseUrl);
   const grouped = new Map<string, string[]>();
-  for (const [name, value] of req.headers ?? []) grouped.set(name, [...(grouped.get(name) ?? []), value]);
+  const lines = [...(req.headers ?? [])];
+  if (req.proof) lines.push(['dpop', await req.proof(`${url.origin}${url.pathname}`, req.method)]);
+  for (const [name, value] of lines) grouped.set(name, [...(grouped.get(name) ?? []), value]);
   return new Promise((resolve, reject) => {
     const r = httpRequest(url, { method: req.method, agent: false }, (res) => {
       let text = '';
@@ -98,7 +107,8 @@ export function sendConformanceRequest(baseUrl: string, req: ConformanceRequest)
       });
     });
     r.on('error', reject);
-    for (const [name, values] of grouped) r.setHeader(name, values.length === 1 ? values[0]! : values);
+    for (const [name, values] of grouped)
+      r.setHeader(name, values.length === 1 ? values[0]! : values);
     if (req.method === 'POST') r.setHeader('content-length', '0');
     r.end();
   });
@@ -110,7 +120,10 @@ const bearer = (code: string, description: string, extra = '') =>
 const INVALID_TOKEN = 'The access token is invalid';
 const INVALID_REQUEST = 'The request is malformed';
 const INSUFFICIENT = 'The access token does not have the required scope';
-const errorBody = (error: string, description: string) => ({ error, error_description: description });
+const errorBody = (error: string, description: string) => ({
+  error,
+  error_description: description,
+});
 const auth = (value: string) => ['authorization', value] as const;
 
 /**
@@ -120,7 +133,11 @@ const auth = (value: string) => ['authorization', value] as const;
 export async function conformanceCases(issuer: TestIssuer): Promise<ConformanceCase[]> {
   const valid = await issuer.issueToken({ sub: 'user-1', scope: 'orders:read profile' });
   const writer = await issuer.issueToken({ sub: 'user-2', scope: 'orders:read orders:write' });
-  const service = await issuer.issueToken({ sub: 'client-a', client_id: 'client-a', scope: 'orders:read' });
+  const service = await issuer.issueToken({
+    sub: 'client-a',
+    client_id: 'client-a',
+    scope: 'orders:read',
+  });
   const expired = await issuer.issueToken({ scope: 'orders:read' }, { expiresIn: -3600 });
   const wrongAudience = await issuer.issueToken({ aud: 'https://other.test' });
   const wrongIssuer = await issuer.issueToken({ iss: 'https://evil.test' });
@@ -133,10 +150,39 @@ export async function conformanceCases(issuer: TestIssuer): Promise<ConformanceC
       `"__proto__":{"scope":"orders:read orders:write"},"constructor":{"prototype":{"scope":"orders:read"}}}`,
   );
   const key = await issuer.createApiKey({ scopes: ['orders:read'], owner: 'acme' });
+  const holder = await issuer.createDpopKey();
+  const boundToken = await issuer.issueToken({
+    sub: 'user-4',
+    scope: 'orders:read',
+    cnf: { jkt: holder.jkt },
+  });
   const wrongKey = `${key.slice(0, -10)}${key.slice(-10).split('').reverse().join('')}`;
   const keyRecord = issuer.apiKeys.get(key)!;
 
-  const me = (token: string) => ({ method: 'GET' as const, path: '/v1/me', headers: [auth(`Bearer ${token}`)] });
+  // The replay case sends a proof that was already used once on the same URL.
+  let used: string | undefined;
+  const replayOnce = async (u: string, m: string) => {
+    if (used === undefined) {
+      used = await holder.proof(boundToken, { htu: u, htm: m, jti: 'conformance-replay' });
+      await sendConformanceRequest(new URL(u).origin, {
+        method: 'GET',
+        path: new URL(u).pathname,
+        headers: [auth(`DPoP ${boundToken}`)],
+        proof: async () => used!,
+      });
+    }
+    return used;
+  };
+  const dpopProofError = {
+    status: 401,
+    wwwAuthenticate: `DPoP ${REALM}, error="invalid_dpop_proof", error_description="The DPoP proof is invalid", algs="ES256 EdDSA RS256 PS256"`,
+    body: errorBody('invalid_dpop_proof', 'The DPoP proof is invalid'),
+  };
+  const me = (token: string) => ({
+    method: 'GET' as const,
+    path: '/v1/me',
+    headers: [auth(`Bearer ${token}`)],
+  });
   const invalidToken = {
     status: 401,
     wwwAuthenticate: bearer('invalid_token', INVALID_TOKEN),
@@ -149,7 +195,7 @@ export async function conformanceCases(issuer: TestIssuer): Promise<ConformanceC
   };
   const required = {
     status: 401,
-    wwwAuthenticate: `Bearer ${REALM}, ApiKey ${REALM}`,
+    wwwAuthenticate: `Bearer ${REALM}, DPoP ${REALM}, ApiKey ${REALM}`,
     body: errorBody('credentials_required', 'Authentication required'),
   };
   const user = (id: string, scopes: string[]) => ({
@@ -164,63 +210,199 @@ export async function conformanceCases(issuer: TestIssuer): Promise<ConformanceC
   });
 
   return [
-    { name: 'public route needs nothing', request: { method: 'GET', path: '/health' }, expect: { status: 200, wwwAuthenticate: null, body: conformanceRoutes.health } },
-    { name: 'valid JWT', request: me(valid), expect: { status: 200, wwwAuthenticate: null, body: user('user-1', ['orders:read', 'profile']) } },
+    {
+      name: 'public route needs nothing',
+      request: { method: 'GET', path: '/health' },
+      expect: { status: 200, wwwAuthenticate: null, body: conformanceRoutes.health },
+    },
+    {
+      name: 'valid JWT',
+      request: me(valid),
+      expect: {
+        status: 200,
+        wwwAuthenticate: null,
+        body: user('user-1', ['orders:read', 'profile']),
+      },
+    },
     {
       name: 'client-credentials JWT is a service',
       request: me(service),
-      expect: { status: 200, wwwAuthenticate: null, body: { ...user('client-a', ['orders:read']), kind: 'service', clientId: 'client-a' } },
+      expect: {
+        status: 200,
+        wwwAuthenticate: null,
+        body: { ...user('client-a', ['orders:read']), kind: 'service', clientId: 'client-a' },
+      },
     },
     { name: 'expired JWT', request: me(expired), expect: invalidToken },
     { name: 'wrong audience', request: me(wrongAudience), expect: invalidToken },
     { name: 'wrong issuer', request: me(wrongIssuer), expect: invalidToken },
     { name: 'bad signature', request: me(badSignature), expect: invalidToken },
     { name: 'alg none', request: me(none), expect: invalidToken },
-    { name: 'tampered header', request: me(`${h}x.${p}.${valid.split('.')[2]}`), expect: invalidToken },
+    {
+      name: 'tampered header',
+      request: me(`${h}x.${p}.${valid.split('.')[2]}`),
+      expect: invalidToken,
+    },
     { name: 'no credential', request: { method: 'GET', path: '/v1/me' }, expect: required },
-    { name: 'Basic credential counts as none', request: { method: 'GET', path: '/v1/me', headers: [auth('Basic dXNlcjpwYXNz')] }, expect: required },
-    { name: 'malformed Bearer', request: { method: 'GET', path: '/v1/me', headers: [auth('Bearer a b')] }, expect: invalidRequest },
-    { name: 'two Authorization headers', request: { method: 'GET', path: '/v1/me', headers: [auth(`Bearer ${valid}`), auth(`Bearer ${writer}`)] }, expect: invalidRequest },
-    { name: 'header plus query token', request: { method: 'GET', path: `/v1/me?access_token=${valid}`, headers: [auth(`Bearer ${valid}`)] }, expect: invalidRequest },
+    {
+      name: 'Basic credential counts as none',
+      request: { method: 'GET', path: '/v1/me', headers: [auth('Basic dXNlcjpwYXNz')] },
+      expect: required,
+    },
+    {
+      name: 'malformed Bearer',
+      request: { method: 'GET', path: '/v1/me', headers: [auth('Bearer a b')] },
+      expect: invalidRequest,
+    },
+    {
+      name: 'two Authorization headers',
+      request: {
+        method: 'GET',
+        path: '/v1/me',
+        headers: [auth(`Bearer ${valid}`), auth(`Bearer ${writer}`)],
+      },
+      expect: invalidRequest,
+    },
+    {
+      name: 'header plus query token',
+      request: {
+        method: 'GET',
+        path: `/v1/me?access_token=${valid}`,
+        headers: [auth(`Bearer ${valid}`)],
+      },
+      expect: invalidRequest,
+    },
     {
       name: 'valid API key',
       request: { method: 'GET', path: '/v1/me', headers: [['x-api-key', key]] },
       expect: {
         status: 200,
         wwwAuthenticate: null,
-        body: { kind: 'application', id: keyRecord.id, scheme: 'apiKey', scopes: ['orders:read'], clientId: null, issuer: null, audience: [], expiresAt: null },
+        body: {
+          kind: 'application',
+          id: keyRecord.id,
+          scheme: 'apiKey',
+          scopes: ['orders:read'],
+          clientId: null,
+          issuer: null,
+          audience: [],
+          expiresAt: null,
+        },
       },
     },
     {
       name: 'wrong API key',
       request: { method: 'GET', path: '/v1/me', headers: [['x-api-key', wrongKey]] },
-      expect: { status: 401, wwwAuthenticate: `ApiKey ${REALM}, error="invalid_token", error_description="${INVALID_TOKEN}"`, body: errorBody('invalid_token', INVALID_TOKEN) },
+      expect: {
+        status: 401,
+        wwwAuthenticate: `ApiKey ${REALM}, error="invalid_token", error_description="${INVALID_TOKEN}"`,
+        body: errorBody('invalid_token', INVALID_TOKEN),
+      },
     },
-    { name: 'JWT and API key together', request: { method: 'GET', path: '/v1/me', headers: [auth(`Bearer ${valid}`), ['x-api-key', key]] }, expect: invalidRequest },
-    { name: 'scope present', request: { method: 'GET', path: '/v1/orders', headers: [auth(`Bearer ${valid}`)] }, expect: { status: 200, wwwAuthenticate: null, body: conformanceRoutes.orders } },
+    {
+      name: 'JWT and API key together',
+      request: {
+        method: 'GET',
+        path: '/v1/me',
+        headers: [auth(`Bearer ${valid}`), ['x-api-key', key]],
+      },
+      expect: invalidRequest,
+    },
+    {
+      name: 'scope present',
+      request: { method: 'GET', path: '/v1/orders', headers: [auth(`Bearer ${valid}`)] },
+      expect: { status: 200, wwwAuthenticate: null, body: conformanceRoutes.orders },
+    },
     {
       name: 'missing scope',
       request: { method: 'POST', path: '/v1/orders', headers: [auth(`Bearer ${valid}`)] },
-      expect: { status: 403, wwwAuthenticate: bearer('insufficient_scope', INSUFFICIENT, ', scope="orders:write"'), body: errorBody('insufficient_scope', INSUFFICIENT) },
+      expect: {
+        status: 403,
+        wwwAuthenticate: bearer('insufficient_scope', INSUFFICIENT, ', scope="orders:write"'),
+        body: errorBody('insufficient_scope', INSUFFICIENT),
+      },
     },
-    { name: 'write scope creates', request: { method: 'POST', path: '/v1/orders', headers: [auth(`Bearer ${writer}`)] }, expect: { status: 201, wwwAuthenticate: null, body: conformanceRoutes.created } },
-    { name: 'API key scope', request: { method: 'GET', path: '/v1/orders', headers: [['x-api-key', key]] }, expect: { status: 200, wwwAuthenticate: null, body: conformanceRoutes.orders } },
+    {
+      name: 'write scope creates',
+      request: { method: 'POST', path: '/v1/orders', headers: [auth(`Bearer ${writer}`)] },
+      expect: { status: 201, wwwAuthenticate: null, body: conformanceRoutes.created },
+    },
+    {
+      name: 'API key scope',
+      request: { method: 'GET', path: '/v1/orders', headers: [['x-api-key', key]] },
+      expect: { status: 200, wwwAuthenticate: null, body: conformanceRoutes.orders },
+    },
     {
       name: 'API key missing scope',
       request: { method: 'POST', path: '/v1/orders', headers: [['x-api-key', key]] },
-      expect: { status: 403, wwwAuthenticate: `ApiKey ${REALM}, error="insufficient_scope", error_description="${INSUFFICIENT}", scope="orders:write"`, body: errorBody('insufficient_scope', INSUFFICIENT) },
+      expect: {
+        status: 403,
+        wwwAuthenticate: `ApiKey ${REALM}, error="insufficient_scope", error_description="${INSUFFICIENT}", scope="orders:write"`,
+        body: errorBody('insufficient_scope', INSUFFICIENT),
+      },
     },
-    { name: 'optional route, anonymous', request: { method: 'GET', path: '/v1/optional' }, expect: { status: 200, wwwAuthenticate: null, body: { authenticated: false } } },
+    {
+      name: 'DPoP-bound token with a valid proof',
+      request: {
+        method: 'GET',
+        path: '/v1/orders',
+        headers: [auth(`DPoP ${boundToken}`)],
+        proof: (u, m) => holder.proof(boundToken, { htu: u, htm: m }),
+      },
+      expect: { status: 200, wwwAuthenticate: null, body: conformanceRoutes.orders },
+    },
+    {
+      name: 'DPoP-bound token sent as Bearer',
+      request: { method: 'GET', path: '/v1/orders', headers: [auth(`Bearer ${boundToken}`)] },
+      expect: invalidToken,
+    },
+    {
+      name: 'DPoP proof for another URL',
+      request: {
+        method: 'GET',
+        path: '/v1/orders',
+        headers: [auth(`DPoP ${boundToken}`)],
+        proof: (u, m) => holder.proof(boundToken, { htu: `${u}/other`, htm: m }),
+      },
+      expect: dpopProofError,
+    },
+    {
+      name: 'DPoP proof replayed',
+      request: {
+        method: 'GET',
+        path: '/v1/orders',
+        headers: [auth(`DPoP ${boundToken}`)],
+        proof: async (u, m) => replayOnce(u, m),
+      },
+      expect: dpopProofError,
+    },
+    {
+      name: 'optional route, anonymous',
+      request: { method: 'GET', path: '/v1/optional' },
+      expect: { status: 200, wwwAuthenticate: null, body: { authenticated: false } },
+    },
     {
       name: 'optional route, authenticated',
       request: { method: 'GET', path: '/v1/optional', headers: [auth(`Bearer ${valid}`)] },
-      expect: { status: 200, wwwAuthenticate: null, body: { authenticated: true, principal: user('user-1', ['orders:read', 'profile']) } },
+      expect: {
+        status: 200,
+        wwwAuthenticate: null,
+        body: { authenticated: true, principal: user('user-1', ['orders:read', 'profile']) },
+      },
     },
-    { name: 'optional route, bad credential still fails', request: { method: 'GET', path: '/v1/optional', headers: [auth(`Bearer ${expired}`)] }, expect: invalidToken },
+    {
+      name: 'optional route, bad credential still fails',
+      request: { method: 'GET', path: '/v1/optional', headers: [auth(`Bearer ${expired}`)] },
+      expect: invalidToken,
+    },
     {
       name: 'prototype keys in the payload grant nothing',
       request: { method: 'GET', path: '/v1/orders', headers: [auth(`Bearer ${proto}`)] },
-      expect: { status: 403, wwwAuthenticate: bearer('insufficient_scope', INSUFFICIENT, ', scope="orders:read"'), body: errorBody('insufficient_scope', INSUFFICIENT) },
+      expect: {
+        status: 403,
+        wwwAuthenticate: bearer('insufficient_scope', INSUFFICIENT, ', scope="orders:read"'),
+        body: errorBody('insufficient_scope', INSUFFICIENT),
+      },
     },
   ];
 }
@@ -229,11 +411,17 @@ export async function conformanceCases(issuer: TestIssuer): Promise<ConformanceC
 export const expect_any = '<any string>';
 
 /** Compares a response with a case; returns the differences (empty when it conforms). */
-export function diffConformance(expectation: ConformanceExpectation, actual: ConformanceResponse): string[] {
+export function diffConformance(
+  expectation: ConformanceExpectation,
+  actual: ConformanceResponse,
+): string[] {
   const out: string[] = [];
-  if (actual.status !== expectation.status) out.push(`status ${actual.status}, expected ${expectation.status}`);
+  if (actual.status !== expectation.status)
+    out.push(`status ${actual.status}, expected ${expectation.status}`);
   if (actual.wwwAuthenticate !== expectation.wwwAuthenticate) {
-    out.push(`WWW-Authenticate ${JSON.stringify(actual.wwwAuthenticate)}, expected ${JSON.stringify(expectation.wwwAuthenticate)}`);
+    out.push(
+      `WWW-Authenticate ${JSON.stringify(actual.wwwAuthenticate)}, expected ${JSON.stringify(expectation.wwwAuthenticate)}`,
+    );
   }
   if (!matches(expectation.body, actual.body)) {
     out.push(`body ${JSON.stringify(actual.body)}, expected ${JSON.stringify(expectation.body)}`);
@@ -247,14 +435,21 @@ export function diffConformance(expectation: ConformanceExpectation, actual: Con
 function matches(expected: unknown, actual: unknown): boolean {
   if (expected === expect_any) return typeof actual === 'string';
   if (Array.isArray(expected)) {
-    return Array.isArray(actual) && actual.length === expected.length && expected.every((e, i) => matches(e, actual[i]));
+    return (
+      Array.isArray(actual) &&
+      actual.length === expected.length &&
+      expected.every((e, i) => matches(e, actual[i]))
+    );
   }
   if (expected && typeof expected === 'object') {
     if (!actual || typeof actual !== 'object' || Array.isArray(actual)) return false;
     const a = actual as Record<string, unknown>;
     const e = expected as Record<string, unknown>;
     const keys = Object.keys(e);
-    return keys.length === Object.keys(a).length && keys.every((k) => Object.hasOwn(a, k) && matches(e[k], a[k]));
+    return (
+      keys.length === Object.keys(a).length &&
+      keys.every((k) => Object.hasOwn(a, k) && matches(e[k], a[k]))
+    );
   }
   return Object.is(expected, actual);
 }

@@ -13,6 +13,7 @@ export {
 } from './conformance.js';
 export {
   createTestIssuer,
+  type DpopKey,
   type TestAlgorithm,
   type TestIssuer,
   type TestIssuerOptions,

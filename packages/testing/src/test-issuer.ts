@@ -8,7 +8,9 @@ import {
   MemoryApiKeyStore,
 } from '@authcore/core';
 import {
+  base64url,
   CompactSign,
+  calculateJwkThumbprint,
   exportJWK,
   generateKeyPair,
   type JWK,
@@ -36,6 +38,18 @@ export interface TokenOptions {
   foreignKey?: boolean;
 }
 
+/** A client's DPoP key (RFC 9449): bind tokens to `jkt`, sign proofs with `proof`. */
+export interface DpopKey {
+  readonly jwk: JWK;
+  /** JWK SHA-256 thumbprint, for the token's `cnf.jkt`. */
+  readonly jkt: string;
+  /** A proof for one request; `ath` is computed from the token. */
+  proof(
+    accessToken: string,
+    options: { htu: string; htm: string; jti?: string; iat?: number; nonce?: string },
+  ): Promise<string>;
+}
+
 export interface TestIssuer {
   /** `http://127.0.0.1:<port>`: the `iss` of minted tokens; serves metadata (RFC 8414) too. */
   readonly issuer: string;
@@ -52,6 +66,8 @@ export interface TestIssuer {
   issueToken(claims?: JWTPayload, options?: TokenOptions): Promise<string>;
   /** Signs the given JSON text as is (prototype keys, odd numbers…), with this issuer's key. */
   signRaw(payloadJson: string, header?: Record<string, unknown>): Promise<string>;
+  /** A fresh ES256 DPoP key pair for a client. */
+  createDpopKey(): Promise<DpopKey>;
   /** Mints an API key into `apiKeyStore` and returns the full key. */
   createApiKey(options?: { scopes?: string[]; owner?: string; expiresAt?: Date }): Promise<string>;
   /** The record of the last minted keys, by key. */
@@ -86,7 +102,10 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
       res.end(JSON.stringify(body));
     };
     if (path === '/jwks') return send(200, jwks);
-    if (path === '/.well-known/oauth-authorization-server' || path === '/.well-known/openid-configuration') {
+    if (
+      path === '/.well-known/oauth-authorization-server' ||
+      path === '/.well-known/openid-configuration'
+    ) {
       return send(200, { issuer, jwks_uri: `${issuer}/jwks` });
     }
     send(404, { error: 'not_found' });
@@ -132,6 +151,30 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
       return new CompactSign(new TextEncoder().encode(payloadJson))
         .setProtectedHeader({ alg: algorithm, typ: 'at+jwt', kid: KID, ...header })
         .sign(privateKey);
+    },
+    async createDpopKey() {
+      const pair = await generateKeyPair('ES256', { extractable: true });
+      const publicJwk = await exportJWK(pair.publicKey);
+      return {
+        jwk: publicJwk,
+        jkt: await calculateJwkThumbprint(publicJwk),
+        async proof(accessToken, o) {
+          const digest = await crypto.subtle.digest(
+            'SHA-256',
+            new TextEncoder().encode(accessToken),
+          );
+          return new SignJWT({
+            htm: o.htm,
+            htu: o.htu,
+            jti: o.jti ?? crypto.randomUUID(),
+            iat: o.iat ?? Math.floor(Date.now() / 1000),
+            ath: base64url.encode(new Uint8Array(digest)),
+            ...(o.nonce && { nonce: o.nonce }),
+          })
+            .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: publicJwk })
+            .sign(pair.privateKey);
+        },
+      };
     },
     async createApiKey(opts = {}) {
       const { key, record } = await generateApiKey({
