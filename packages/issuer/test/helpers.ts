@@ -123,15 +123,17 @@ export async function verify(
   served: Served,
   token: string,
   audience = AUDIENCE,
+  at?: number,
 ): Promise<Awaited<ReturnType<ReturnType<typeof authenticator>['authenticate']>>> {
-  return authenticator(served, audience).authenticate(
+  return authenticator(served, audience, at).authenticate(
     fetchRequestView(
       new Request('http://api.test/', { headers: { authorization: `Bearer ${token}` } }),
     ),
   );
 }
 
-export function authenticator(served: Served, audience = AUDIENCE) {
+/** `at` pins the verifier's clock (for `exp`); the JWKS is whatever the issuer serves now. */
+export function authenticator(served: Served, audience = AUDIENCE, at?: number) {
   return createAuthenticator({
     schemes: [
       jwt({
@@ -139,7 +141,7 @@ export function authenticator(served: Served, audience = AUDIENCE) {
         audience,
         algorithms: ['ES256'],
         jwksUri: `${served.url}/jwks`,
-        now: () => served.clock.t,
+        now: () => at ?? served.clock.t,
         cache: false,
       }),
     ],
