@@ -1,0 +1,205 @@
+// Part 1: core verification throughput, one process, a fixed number of verifications in flight.
+// Every candidate of an algorithm runs once per round, in alternation, and its figure is the
+// median of the rounds; ratios are taken round by round against the baseline of the same round.
+import crypto from 'node:crypto';
+import { promisify } from 'node:util';
+import {
+  apiKey,
+  createAuthenticator,
+  jwt,
+  MemoryApiKeyStore,
+  nodeRequestView,
+} from '@authcore/core';
+import { createVerifier } from 'fast-jwt';
+import { importSPKI, jwtVerify } from 'jose';
+import jsonwebtoken from 'jsonwebtoken';
+import { ALGORITHMS, AUDIENCE, apiKeyFixture, ISSUER, jwtFixture } from './fixtures.mjs';
+import { median } from './stats.mjs';
+
+const verifyAsync = promisify(crypto.verify);
+
+/**
+ * Runs `fn` with `concurrency` calls in flight until `ms` have passed.
+ * @param {() => unknown} fn
+ * @param {number} ms
+ * @param {number} concurrency
+ * @returns {Promise<number>} operations per second
+ */
+export async function timeBox(fn, ms, concurrency) {
+  globalThis.gc?.();
+  let count = 0;
+  const t0 = performance.now();
+  const end = t0 + ms;
+  const worker = async () => {
+    while (performance.now() < end) {
+      await fn();
+      count++;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return count / ((performance.now() - t0) / 1000);
+}
+
+/** A Node-like request as the HTTP parser would hand it to an adapter. */
+const nodeRequest = (/** @type {string[]} */ extra) => ({
+  method: 'GET',
+  url: '/v1/me',
+  rawHeaders: ['Host', '127.0.0.1:3000', 'User-Agent', 'bench', 'Accept', '*/*', ...extra],
+  socket: null,
+});
+
+/**
+ * @typedef {{ name: string, fn: () => unknown, check: () => Promise<boolean> }} Candidate
+ * @typedef {{ name: string, reason: string }} Unavailable
+ */
+
+/** @param {'ES256' | 'RS256' | 'EdDSA'} alg */
+async function jwtCandidates(alg) {
+  const fx = await jwtFixture(alg);
+  const { token } = fx;
+  const dot = token.lastIndexOf('.');
+  const input = Buffer.from(token.slice(0, dot));
+  const hash = alg === 'EdDSA' ? null : 'sha256';
+  const keyOpts = alg === 'ES256' ? { key: fx.publicKey, dsaEncoding: 'ieee-p1363' } : fx.publicKey;
+  const joseKey = await importSPKI(fx.pem, alg);
+  const claims = { issuer: ISSUER, audience: AUDIENCE, algorithms: [alg] };
+  const fastOpts = { key: fx.pem, algorithms: [alg], allowedIss: ISSUER, allowedAud: AUDIENCE };
+  const fastNoCache = createVerifier({ ...fastOpts, cache: false });
+  const fastCache = createVerifier({ ...fastOpts, cache: true });
+  const authcore = (/** @type {boolean} */ cache) =>
+    createAuthenticator({
+      schemes: [
+        jwt({
+          issuer: ISSUER,
+          audience: AUDIENCE,
+          algorithms: [alg],
+          keys: fx.jwk,
+          ...(cache ? {} : { cache: false }),
+        }),
+      ],
+    });
+  const authOff = authcore(false);
+  const authOn = authcore(true);
+  const req = nodeRequest(['Authorization', `Bearer ${token}`]);
+  const ok = (/** @type {{ ok: boolean }} */ r) => r.ok === true;
+
+  /** @type {Candidate[]} */
+  const candidates = [
+    {
+      name: 'node:crypto verify (sync floor)',
+      fn: () => crypto.verify(hash, input, keyOpts, Buffer.from(token.slice(dot + 1), 'base64url')),
+      check: async () =>
+        crypto.verify(hash, input, keyOpts, Buffer.from(token.slice(dot + 1), 'base64url')),
+    },
+    {
+      name: 'node:crypto verify (async, threadpool)',
+      fn: () => verifyAsync(hash, input, keyOpts, Buffer.from(token.slice(dot + 1), 'base64url')),
+      check: () =>
+        verifyAsync(hash, input, keyOpts, Buffer.from(token.slice(dot + 1), 'base64url')),
+    },
+    {
+      name: 'jose.jwtVerify',
+      fn: () => jwtVerify(token, joseKey, claims),
+      check: async () => (await jwtVerify(token, joseKey, claims)).payload.sub === 'user-42',
+    },
+    {
+      name: 'fast-jwt (no cache)',
+      fn: () => fastNoCache(token),
+      check: async () => fastNoCache(token).sub === 'user-42',
+    },
+    {
+      name: 'fast-jwt (cache)',
+      fn: () => fastCache(token),
+      check: async () => fastCache(token).sub === 'user-42',
+    },
+    {
+      name: 'jsonwebtoken',
+      fn: () => jsonwebtoken.verify(token, fx.publicKey, claims),
+      check: async () =>
+        /** @type {{ sub: string }} */ (jsonwebtoken.verify(token, fx.publicKey, claims)).sub ===
+        'user-42',
+    },
+    {
+      name: 'authcore (cache off)',
+      fn: () => authOff.authenticate(nodeRequestView(req)),
+      check: async () => ok(await authOff.authenticate(nodeRequestView(req))),
+    },
+    {
+      name: 'authcore (cache on)',
+      fn: () => authOn.authenticate(nodeRequestView(req)),
+      check: async () => ok(await authOn.authenticate(nodeRequestView(req))),
+    },
+  ];
+  return candidates;
+}
+
+async function apiKeyCandidates() {
+  const { key, record } = await apiKeyFixture();
+  const auth = createAuthenticator({
+    schemes: [apiKey({ store: new MemoryApiKeyStore([record]) })],
+  });
+  const req = nodeRequest(['X-API-Key', key]);
+  const secret = key.slice(key.lastIndexOf('_') + 1);
+  const stored = Buffer.from(record.hash, 'base64url');
+  const map = new Map([[record.id, stored]]);
+  const floor = () => {
+    const digest = crypto.createHash('sha256').update(secret).digest();
+    return crypto.timingSafeEqual(digest.subarray(0, 32), map.get(record.id) ?? digest);
+  };
+  /** @type {Candidate[]} */
+  return [
+    { name: 'node:crypto sha256 + Map (floor)', fn: floor, check: async () => true },
+    {
+      name: 'authcore apiKey (memory store)',
+      fn: () => auth.authenticate(nodeRequestView(req)),
+      check: async () => (await auth.authenticate(nodeRequestView(req))).ok === true,
+    },
+  ];
+}
+
+/**
+ * @param {Candidate[]} candidates
+ * @param {{ ms: number, rounds: number, warmupMs: number, concurrency: number }} opts
+ */
+async function measure(candidates, opts) {
+  /** @type {Map<string, number[]>} */
+  const figures = new Map();
+  /** @type {Map<string, string>} */
+  const unavailable = new Map();
+  const live = [];
+  for (const c of candidates) {
+    try {
+      if (!(await c.check())) throw new Error('did not verify the valid token');
+      live.push(c);
+      figures.set(c.name, []);
+    } catch (error) {
+      unavailable.set(c.name, /** @type {Error} */ (error).message.split('\n')[0]);
+    }
+  }
+  for (const c of live) await timeBox(c.fn, opts.warmupMs, opts.concurrency);
+  for (let round = 0; round < opts.rounds; round++) {
+    // Alternate the order every round so no candidate always follows the same neighbour.
+    const order = round % 2 === 0 ? live : [...live].reverse();
+    for (const c of order)
+      figures.get(c.name)?.push(await timeBox(c.fn, opts.ms, opts.concurrency));
+  }
+  return candidates.map((c) => {
+    const runs = figures.get(c.name);
+    return runs
+      ? { name: c.name, opsPerSec: median(runs), runs }
+      : { name: c.name, opsPerSec: undefined, runs: [], reason: unavailable.get(c.name) };
+  });
+}
+
+/**
+ * @param {{ ms: number, rounds: number, warmupMs: number, concurrency: number }} opts
+ */
+export async function runCore(opts) {
+  /** @type {{ group: string, rows: Awaited<ReturnType<typeof measure>> }[]} */
+  const groups = [];
+  for (const alg of ALGORITHMS) {
+    groups.push({ group: alg, rows: await measure(await jwtCandidates(alg), opts) });
+  }
+  groups.push({ group: 'API key', rows: await measure(await apiKeyCandidates(), opts) });
+  return groups;
+}

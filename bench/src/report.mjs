@@ -1,0 +1,235 @@
+// The markdown report (printed and written to RESULTS.md) and the issue's targets, PASS/MISS.
+import { pairedRatio } from './stats.mjs';
+
+const int = (/** @type {number | undefined} */ n) =>
+  n === undefined || !Number.isFinite(n) ? 'n/a' : Math.round(n).toLocaleString('en-US');
+const x = (/** @type {number | undefined} */ r) =>
+  r === undefined || !Number.isFinite(r) ? '–' : `${r.toFixed(2)}x`;
+
+/** Limits for the memory checks, in MB of heap after GC. */
+const MEMORY_LIMITS = { validGrowthMB: 4, garbageGrowthMB: 1 };
+
+/**
+ * @typedef {{ name: string, opsPerSec?: number, runs: number[], reason?: string }} CoreRow
+ * @typedef {{ mode: string, label: string, rps?: number, p99?: number, ratioToBaseline?: number, ratios?: number[], reason?: string }} HttpRow
+ * @typedef {{ target: string, value: number | undefined, min: number, status: 'PASS' | 'MISS' | 'n/a', note?: string }} Target
+ */
+
+/** @param {{ machine: Record<string, unknown>, config: any, results: any, elapsed: number }} input */
+export function renderReport({ machine, config, results, elapsed }) {
+  /** @type {string[]} */
+  const md = [];
+  /** @type {Target[]} */
+  const targets = [];
+  const target = (
+    /** @type {string} */ name,
+    /** @type {number | undefined} */ value,
+    /** @type {number} */ min,
+    /** @type {string | undefined} */ note,
+  ) =>
+    targets.push({
+      target: name,
+      value,
+      min,
+      status:
+        value === undefined || !Number.isFinite(value) ? 'n/a' : value >= min ? 'PASS' : 'MISS',
+      ...(note && { note }),
+    });
+
+  md.push(`# authcore benchmarks${config.smoke ? ' (smoke run: figures are meaningless)' : ''}`);
+  md.push('');
+  md.push(
+    `Machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, ${machine.platform}; ` +
+      `load average at start ${(/** @type {number[]} */ (machine.loadAverage)).join(' / ')}. ` +
+      `Date: ${machine.date}. Run took ${Math.round(elapsed)} s.`,
+  );
+  md.push('');
+  md.push(
+    'Other processes were running on this machine, so absolute figures are noisy; ratios are ' +
+      'taken between figures measured in alternation in the same run, round by round, and the ' +
+      'median of the rounds is shown.',
+  );
+
+  if (results.core) {
+    const c = config.core;
+    md.push('', '## 1. Core verification');
+    md.push('');
+    md.push(
+      `${c.concurrency} verifications in flight in one process, ${c.ms} ms per candidate per ` +
+        `round, ${c.rounds} round(s), candidates in alternation; the same valid token every time ` +
+        '(so "cache on" is the repeated-token case). authcore builds a request view per ' +
+        'operation from a Node-like request (`nodeRequestView`), as an adapter does, and runs ' +
+        'the whole `authenticate` (extraction, scheme selection, verification, principal).',
+    );
+    for (const { group, rows } of results.core) {
+      /** @type {Map<string, CoreRow>} */
+      const by = new Map(rows.map((/** @type {CoreRow} */ r) => [r.name, r]));
+      const jose = by.get('jose.jwtVerify');
+      const fastCache = by.get('fast-jwt (cache)');
+      const floor = by.get('node:crypto verify (sync floor)');
+      md.push('', `### ${group}`, '');
+      if (group === 'API key') {
+        md.push('| candidate | ops/s | vs floor |', '| --- | ---: | ---: |');
+        const apiFloor = by.get('node:crypto sha256 + Map (floor)');
+        for (const r of rows) {
+          md.push(
+            r.reason
+              ? `| ${r.name} | n/a: ${r.reason} | |`
+              : `| ${r.name} | ${int(r.opsPerSec)} | ${x(pairedRatio(r.runs, apiFloor?.runs))} |`,
+          );
+        }
+        continue;
+      }
+      md.push(
+        '| candidate | ops/s | vs jose.jwtVerify | vs fast-jwt (cache) | vs crypto floor |',
+        '| --- | ---: | ---: | ---: | ---: |',
+      );
+      for (const r of rows) {
+        md.push(
+          r.reason
+            ? `| ${r.name} | n/a: ${r.reason} | | | |`
+            : `| ${r.name} | ${int(r.opsPerSec)} | ${x(pairedRatio(r.runs, jose?.runs))} | ` +
+                `${x(pairedRatio(r.runs, fastCache?.runs))} | ${x(pairedRatio(r.runs, floor?.runs))} |`,
+        );
+      }
+      target(
+        `core ${group}: authcore cache off / jose.jwtVerify`,
+        pairedRatio(by.get('authcore (cache off)')?.runs, jose?.runs),
+        1.0,
+      );
+      target(
+        `core ${group}: authcore cache on / fast-jwt cache (repeated token)`,
+        pairedRatio(by.get('authcore (cache on)')?.runs, fastCache?.runs),
+        1.0,
+      );
+    }
+  }
+
+  if (results.http) {
+    const h = config.http;
+    md.push('', '## 2. HTTP');
+    md.push('');
+    md.push(
+      `autocannon (programmatic, in the bench process) with ${h.connections} connections ` +
+        `against one server per candidate, each in its own child process on 127.0.0.1; ` +
+        `${h.amount ? `${h.amount} requests` : `${h.duration} s`} per run, ${h.rounds} round(s). ` +
+        'Each round runs the no-auth baseline between every two candidates; "vs no auth" is a ' +
+        'candidate\'s req/s over the mean of the two baselines around it, "vs peer" is that ' +
+        "ratio over the peer's (median over rounds). `GET /v1/me` answers `{ id }`; JWT rows " +
+        'send the same ES256 `at+jwt` token, the API key row an `X-API-Key`. ' +
+        'The load generator has one core of two, so the fastest servers are partly bounded by it.',
+    );
+    md.push('');
+    md.push(
+      '| framework | candidate | req/s | p99 ms | vs no auth | vs peer |',
+      '| --- | --- | ---: | ---: | ---: | ---: |',
+    );
+    for (const { framework, peer, rows } of results.http) {
+      /** @type {Map<string, HttpRow>} */
+      const by = new Map(rows.map((/** @type {HttpRow} */ r) => [r.mode, r]));
+      const peerRow = by.get('peer');
+      const vsPeer = (/** @type {HttpRow | undefined} */ r) =>
+        r?.ratioToBaseline !== undefined && peerRow?.ratioToBaseline !== undefined
+          ? r.ratioToBaseline / peerRow.ratioToBaseline
+          : undefined;
+      for (const r of rows) {
+        md.push(
+          r.reason
+            ? `| ${framework} | ${r.label} | n/a: ${r.reason} | | | |`
+            : `| ${framework} | ${r.label} | ${int(r.rps)} | ${Number.isFinite(r.p99) ? r.p99 : '–'} | ` +
+                `${r.mode === 'none' ? '1.00x' : x(r.ratioToBaseline)} | ` +
+                `${r.mode.startsWith('jwt') || r.mode === 'apikey' ? x(vsPeer(r)) : '–'} |`,
+        );
+      }
+      if (framework === 'node') continue; // the core on bare node:http: for reference, no target
+      const jwtCache = by.get('jwt-cache');
+      target(
+        `http ${framework}: authcore JWT cache on / no auth`,
+        jwtCache?.ratioToBaseline,
+        0.8,
+        jwtCache?.reason,
+      );
+      target(
+        `http ${framework}: authcore JWT cache on / ${peer}${framework === 'fastify' ? ' (cache on)' : ''}`,
+        vsPeer(jwtCache),
+        1.3,
+        jwtCache?.reason ?? peerRow?.reason,
+      );
+      const key = by.get('apikey');
+      target(
+        `http ${framework}: authcore API key / no auth`,
+        key?.ratioToBaseline,
+        0.85,
+        key?.reason,
+      );
+    }
+  }
+
+  if (results.memory) {
+    const m = results.memory;
+    md.push('', '## 3. Memory');
+    md.push('');
+    if (m.error) {
+      md.push(`n/a: ${m.error}`);
+    } else {
+      md.push(
+        `Heap used after two full GCs (\`--expose-gc\`), own process, one authenticator with a ` +
+          `${m.cacheSize}-entry verified-token cache, ${64} in flight. Distinct tokens are HS256 ` +
+          '(the scheme configured with a `secret`) so they are cheap to mint.',
+      );
+      if (m.tokens < 1_000_000) {
+        md.push(
+          '',
+          `${m.tokens.toLocaleString('en-US')} valid tokens in this run, not a million: at this ` +
+            `machine's ${int(m.validPerSec)} verifications/s a million takes minutes; ` +
+            '`pnpm bench -- --only=memory --memory-tokens=1000000 --memory-garbage=1000000` runs it.',
+        );
+      }
+      md.push('', '| measure | value |', '| --- | ---: |');
+      md.push(`| heap at start | ${m.startMB} MB |`);
+      md.push(
+        `| heap with the cache full (${int(m.checkpoints[0]?.tokens)} tokens) | ${m.filledMB} MB |`,
+      );
+      for (const cp of m.checkpoints.slice(1)) {
+        md.push(`| heap after ${int(cp.tokens)} distinct valid tokens | ${cp.heapMB} MB |`);
+      }
+      md.push(`| valid tokens accepted | ${int(m.accepted)} of ${int(m.tokens)} |`);
+      md.push(`| growth past a full cache | ${m.validGrowthMB} MB |`);
+      md.push(
+        `| garbage tokens (malformed, wrong key, alg none, expired) | ${int(m.garbage)}, ${int(m.garbageAccepted)} accepted |`,
+      );
+      md.push(
+        `| heap before / after the garbage | ${m.beforeGarbageMB} / ${m.afterGarbageMB} MB |`,
+      );
+      md.push(`| garbage verifications per second | ${int(m.garbagePerSec)} |`);
+      targets.push({
+        target: `memory: heap growth past a full cache over ${int(m.tokens)} tokens < ${MEMORY_LIMITS.validGrowthMB} MB`,
+        value: m.validGrowthMB,
+        min: MEMORY_LIMITS.validGrowthMB,
+        status:
+          m.accepted === m.tokens && m.validGrowthMB < MEMORY_LIMITS.validGrowthMB
+            ? 'PASS'
+            : 'MISS',
+      });
+      targets.push({
+        target: `memory: heap growth after ${int(m.garbage)} garbage tokens < ${MEMORY_LIMITS.garbageGrowthMB} MB, none accepted`,
+        value: m.garbageGrowthMB,
+        min: MEMORY_LIMITS.garbageGrowthMB,
+        status:
+          m.garbageAccepted === 0 && m.garbageGrowthMB < MEMORY_LIMITS.garbageGrowthMB
+            ? 'PASS'
+            : 'MISS',
+      });
+    }
+  }
+
+  md.push('', '## Targets', '');
+  md.push('| target | value | needed | result |', '| --- | ---: | ---: | --- |');
+  for (const t of targets) {
+    const isMemory = t.target.startsWith('memory');
+    md.push(
+      `| ${t.target} | ${isMemory ? `${t.value} MB` : x(t.value)} | ${isMemory ? `< ${t.min} MB` : `≥ ${t.min.toFixed(2)}x`} | ${t.status}${t.note ? ` (${t.note})` : ''} |`,
+    );
+  }
+  return { markdown: md.join('\n'), targets };
+}

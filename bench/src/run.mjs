@@ -1,0 +1,119 @@
+// `pnpm bench`: the full suite (core verification, HTTP, memory), a table on stdout and
+// bench/RESULTS.md. `--smoke`: the same harness with tiny durations, a few seconds in all,
+// writing nothing unless `--out` is given (the test suite runs it so the harness cannot rot).
+//
+// Options: --smoke, --out=FILE (markdown), --json=FILE, --only=core,http,memory,
+// --frameworks=express,koa, --core-ms, --rounds, --http-s, --memory-tokens, --memory-garbage.
+import { fork } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { runCore } from './core.mjs';
+import { serverFixture } from './fixtures.mjs';
+import { runHttp } from './http.mjs';
+import { renderReport } from './report.mjs';
+
+const argv = Object.fromEntries(
+  process.argv.slice(2).map((a) => {
+    const [k, ...v] = a.replace(/^--/, '').split('=');
+    return [k, v.length ? v.join('=') : 'true'];
+  }),
+);
+const smoke = argv.smoke === 'true';
+const num = (/** @type {string} */ k, /** @type {number} */ d) =>
+  argv[k] === undefined ? d : Number(argv[k]);
+const only = new Set((argv.only ?? 'core,http,memory').split(','));
+const log = (/** @type {string} */ line) => process.stderr.write(`${line}\n`);
+
+const config = {
+  smoke,
+  core: {
+    ms: num('core-ms', smoke ? 40 : 1000),
+    warmupMs: smoke ? 20 : 500,
+    rounds: num('rounds', smoke ? 1 : 3),
+    concurrency: 64,
+  },
+  http: {
+    duration: num('http-s', 2),
+    warmup: 1,
+    rounds: num('rounds', smoke ? 1 : 3),
+    connections: 64,
+    // Smoke: a fixed number of requests instead of a duration.
+    ...(smoke && { amount: 64, warmupAmount: 64 }),
+    ...(argv.frameworks && { frameworks: argv.frameworks.split(',') }),
+  },
+  memory: {
+    tokens: num('memory-tokens', smoke ? 1000 : 100_000),
+    garbage: num('memory-garbage', smoke ? 1000 : 100_000),
+    cache: smoke ? 100 : 1000,
+  },
+};
+
+/** @returns {Promise<Record<string, number | string | object>>} */
+function runMemory() {
+  const script = fileURLToPath(new URL('./memory.mjs', import.meta.url));
+  return new Promise((resolve, reject) => {
+    const child = fork(
+      script,
+      [
+        `--tokens=${config.memory.tokens}`,
+        `--garbage=${config.memory.garbage}`,
+        `--cache=${config.memory.cache}`,
+      ],
+      { execArgv: ['--expose-gc'], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] },
+    );
+    let out = '';
+    let err = '';
+    child.stdout?.on('data', (d) => {
+      out += d;
+    });
+    child.stderr?.on('data', (d) => {
+      err += d;
+    });
+    child.on('exit', (code) => {
+      if (code === 0) resolve(JSON.parse(out.trim().split('\n').pop() ?? '{}'));
+      else reject(new Error(`memory run failed (${code}): ${err.trim().split('\n').pop()}`));
+    });
+  });
+}
+
+const machine = {
+  cpu: os.cpus()[0]?.model ?? 'unknown',
+  cores: os.cpus().length,
+  node: process.version,
+  platform: `${os.platform()} ${os.release()}`,
+  loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
+  date: new Date().toISOString(),
+};
+
+const started = performance.now();
+/** @type {{ core?: Awaited<ReturnType<typeof runCore>>, http?: Awaited<ReturnType<typeof runHttp>>, memory?: Awaited<ReturnType<typeof runMemory>> | { error: string } }} */
+const results = {};
+const lap = (/** @type {string} */ part) =>
+  log(`${part} (${Math.round(performance.now() - started) / 1000} s)…`);
+if (only.has('core')) {
+  lap('core verification');
+  results.core = await runCore(config.core);
+}
+if (only.has('http')) {
+  lap('http');
+  results.http = await runHttp(config.http, await serverFixture(), log);
+}
+if (only.has('memory')) {
+  lap('memory');
+  try {
+    results.memory = await runMemory();
+  } catch (error) {
+    results.memory = { error: /** @type {Error} */ (error).message };
+  }
+}
+const elapsed = (performance.now() - started) / 1000;
+
+const { markdown, targets } = renderReport({ machine, config, results, elapsed });
+process.stdout.write(`${markdown}\n`);
+const out =
+  argv.out ?? (smoke ? undefined : fileURLToPath(new URL('../RESULTS.md', import.meta.url)));
+if (out) writeFileSync(out, `${markdown}\n`);
+if (argv.json) {
+  writeFileSync(argv.json, JSON.stringify({ machine, config, results, targets, elapsed }, null, 2));
+}

@@ -1,0 +1,61 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+
+// Runs `pnpm --filter @authcore/bench smoke` as a child process against the built packages, so
+// the harness cannot rot: every part runs with tiny durations and every candidate either
+// produces a figure or says why not. Figures and PASS/MISS are not asserted (they mean nothing
+// at these durations on a shared machine).
+const run = promisify(execFile);
+const bench = fileURLToPath(new URL('..', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'authcore-bench-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Row {
+  name?: string;
+  label?: string;
+  opsPerSec?: number;
+  rps?: number;
+  reason?: string;
+}
+
+describe('bench smoke run', () => {
+  it('runs every part and reports a figure or a reason for every candidate', async () => {
+    const json = join(dir, 'smoke.json');
+    const md = join(dir, 'smoke.md');
+    const { stdout } = await run(
+      process.execPath,
+      ['--expose-gc', 'src/run.mjs', '--smoke', `--json=${json}`, `--out=${md}`],
+      { cwd: bench, timeout: 170_000, maxBuffer: 16 * 2 ** 20 },
+    );
+    expect(stdout).toContain('## Targets');
+    expect(readFileSync(md, 'utf8')).toContain('## 1. Core verification');
+    const report = JSON.parse(readFileSync(json, 'utf8'));
+
+    const coreRows: Row[] = report.results.core.flatMap((g: { rows: Row[] }) => g.rows);
+    for (const row of coreRows) expect(row.opsPerSec ?? row.reason, row.name).toBeDefined();
+    // The authcore rows must run: the harness is about them.
+    for (const row of coreRows.filter((r) => r.name?.startsWith('authcore')))
+      expect(row.opsPerSec, row.name).toBeGreaterThan(0);
+
+    const httpRows: Row[] = report.results.http.flatMap((f: { rows: Row[] }) => f.rows);
+    expect(report.results.http.map((f: { framework: string }) => f.framework)).toEqual([
+      'express',
+      'koa',
+      'hono',
+      'fastify',
+      'node',
+    ]);
+    for (const row of httpRows) expect(row.rps ?? row.reason, row.label).toBeDefined();
+    const node = report.results.http.find((f: { framework: string }) => f.framework === 'node');
+    for (const row of node.rows as Row[]) expect(row.rps, row.label).toBeGreaterThan(0);
+
+    expect(report.results.memory.accepted).toBe(report.results.memory.tokens);
+    expect(report.results.memory.garbageAccepted).toBe(0);
+    expect(report.targets.length).toBeGreaterThan(10);
+  }, 180_000);
+});
