@@ -1,0 +1,22 @@
+import { exampleSetup, readyLine } from '@authcore/example-shared';
+import { createApp } from './app.js';
+
+const setup = await exampleSetup();
+const server = createApp(setup.authenticator, setup.resourceMetadata).listen(
+  setup.port,
+  '127.0.0.1',
+  () => {
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : setup.port;
+    // One write, so a reader sees the hints (the token) together with the ready line.
+    console.log([readyLine('koa', port), ...setup.hints].join('\n'));
+  },
+);
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    server.close();
+    server.closeAllConnections();
+    void setup.close();
+  });
+}
