@@ -9,7 +9,8 @@ export interface NodeIncomingLike extends AsyncIterable<Uint8Array | string> {
   readonly url?: string | undefined;
   readonly originalUrl?: string | undefined;
   readonly headers: Readonly<Record<string, string | readonly string[] | undefined>>;
-  readonly socket?: { readonly encrypted?: boolean } | null | undefined;
+  /** A `TLSSocket` has `encrypted: true`. */
+  readonly socket?: object | null | undefined;
 }
 
 /** The part of Node's `ServerResponse` the bridge writes. */
@@ -60,7 +61,9 @@ export async function toWebRequest(
   const method = req.method ?? 'GET';
   const proto =
     (options.trustProxy && first(req.headers['x-forwarded-proto'])) ||
-    (req.socket?.encrypted ? 'https' : 'http');
+    ((req.socket as { encrypted?: unknown } | null | undefined)?.encrypted === true
+      ? 'https'
+      : 'http');
   const host =
     (options.trustProxy && first(req.headers['x-forwarded-host'])) ||
     first(req.headers.host) ||
