@@ -37,16 +37,18 @@ export function startExample(
       void stop();
       reject(new Error(`example in ${dir} not ready after ${timeoutMs} ms:\n${out}`));
     }, timeoutMs);
+    let settled = false;
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
+      if (settled) return;
       const ready = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
       if (!ready) return;
-      // Wait for the hint lines that follow the ready line (they are printed synchronously).
-      setImmediate(() => {
-        clearTimeout(timer);
-        const token = /^(eyJ[\w-]+\.[\w-]+\.[\w-]+)$/m.exec(out)?.[1];
-        resolve({ url: ready[1]!, output: () => out, token, stop });
-      });
+      // With the embedded issuer, a token line follows the ready line: wait for it too.
+      const token = /^(eyJ[\w-]+\.[\w-]+\.[\w-]+)$/m.exec(out)?.[1];
+      if (!token && !env.AUTHCORE_JWKS_URI) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve({ url: ready[1]!, output: () => out, token, stop });
     };
     child.stdout?.on('data', onData);
     child.stderr?.on('data', (chunk: Buffer) => {
