@@ -31,15 +31,33 @@ const splitMerged = (value: string | null): readonly string[] => {
   return out;
 };
 
+/** The first value of a comma-separated forwarding header. */
+const firstForwarded = (value: string | null | undefined) =>
+  value?.split(',')[0]?.trim() || undefined;
+
 /** A request view over a Web `Request` (Hono, Bun, Deno, edge runtimes, the issuer). */
-export function fetchRequestView(request: Request): RequestView {
+export function fetchRequestView(
+  request: Request,
+  options: Pick<NodeRequestViewOptions, 'trustProxy'> = {},
+): RequestView {
+  const headers = (name: string) =>
+    name === 'cookie'
+      ? [request.headers.get(name) ?? ''].filter(Boolean)
+      : splitMerged(request.headers.get(name));
+  if (!options.trustProxy) return { method: request.method, url: request.url, headers };
+  let url: string | undefined;
   return {
     method: request.method,
-    url: request.url,
-    headers: (name) =>
-      name === 'cookie'
-        ? [request.headers.get(name) ?? ''].filter(Boolean)
-        : splitMerged(request.headers.get(name)),
+    headers,
+    get url() {
+      if (url === undefined) {
+        const u = new URL(request.url);
+        const proto = firstForwarded(request.headers.get('x-forwarded-proto'));
+        const host = firstForwarded(request.headers.get('x-forwarded-host'));
+        url = `${proto ?? u.protocol.slice(0, -1)}://${host ?? u.host}${u.pathname}${u.search}`;
+      }
+      return url;
+    },
   };
 }
 
@@ -90,10 +108,15 @@ export function nodeRequestView(
     get url() {
       if (url === undefined) {
         const forwarded = (h: string) =>
-          options.trustProxy ? headers(h)[0]?.split(',')[0]?.trim() : undefined;
+          options.trustProxy ? firstForwarded(headers(h)[0]) : undefined;
         const proto =
           forwarded('x-forwarded-proto') ?? (isEncrypted(req.socket) ? 'https' : 'http');
-        const host = forwarded('x-forwarded-host') ?? headers('host')[0] ?? 'localhost';
+        // HTTP/2 carries the host in the :authority pseudo-header.
+        const host =
+          forwarded('x-forwarded-host') ??
+          headers('host')[0] ??
+          headers(':authority')[0] ??
+          'localhost';
         url = `${proto}://${host}${options.originalUrl ?? req.url ?? '/'}`;
       }
       return url;

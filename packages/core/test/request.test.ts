@@ -93,3 +93,22 @@ describe('fetchRequestView', () => {
     expect(view.headers('cookie')).toEqual(['a=1, 2; b=3']);
   });
 });
+
+describe('forwarded and HTTP/2 hosts', () => {
+  it('fetchRequestView honours X-Forwarded-* only with trustProxy', () => {
+    const req = new Request('http://10.0.0.1:8080/v1/x?y=1', {
+      headers: { 'x-forwarded-proto': 'https, http', 'x-forwarded-host': 'api.example' },
+    });
+    expect(fetchRequestView(req).url).toBe('http://10.0.0.1:8080/v1/x?y=1');
+    expect(fetchRequestView(req, { trustProxy: true }).url).toBe('https://api.example/v1/x?y=1');
+  });
+
+  it('nodeRequestView falls back to :authority when there is no Host', () => {
+    const view = nodeRequestView({
+      method: 'GET',
+      url: '/a',
+      rawHeaders: [':authority', 'h2.example'],
+    });
+    expect(view.url).toBe('http://h2.example/a');
+  });
+});
