@@ -23,6 +23,8 @@ export interface Issuer {
   readonly issuerUrl: string;
   /** The path each endpoint answers on. */
   readonly paths: Readonly<Record<EndpointName, string>>;
+  /** Whether a path is one of the issuer's endpoints (to route only those to it). */
+  handles(pathname: string): boolean;
   /** The RFC 8414 metadata document. */
   readonly metadata: AuthorizationServerMetadata;
   /** The published public keys. */
@@ -204,6 +206,7 @@ export function createIssuer(options: IssuerOptions): Issuer {
     },
     issuerUrl: issuer,
     paths,
+    handles: (pathname) => routes.has(pathname),
     metadata,
     jwks: () => ctx.keys.jwks(),
     rotateKeys: () => ctx.keys.rotate(),

@@ -27,7 +27,11 @@ export interface NodeListenerOptions {
   maxBodyBytes?: number;
 }
 
-export type FetchHandler = { fetch(request: Request): Promise<Response> | Response };
+export interface FetchHandler {
+  fetch(request: Request): Promise<Response> | Response;
+  /** When present, requests for other paths go to `next` (Express, Connect). */
+  handles?(pathname: string): boolean;
+}
 
 const first = (v: string | readonly string[] | undefined) =>
   (typeof v === 'string' ? v : v?.[0])?.split(',')[0]?.trim();
@@ -96,14 +100,23 @@ export async function sendWebResponse(res: NodeResponseLike, response: Response)
 }
 
 /**
- * A `(req, res)` listener for `node:http`, Express (`app.use(listener)`) and Koa
- * (`ctx.respond = false`), serving a fetch handler such as the issuer.
+ * A `(req, res, next?)` listener for `node:http`, Express/Connect (`app.use(listener)`: paths
+ * the issuer does not serve go to `next`) and Koa (`ctx.respond = false`), serving a fetch
+ * handler such as the issuer.
  */
 export function toNodeListener(
   handler: FetchHandler,
   options: NodeListenerOptions = {},
-): (req: NodeIncomingLike, res: NodeResponseLike) => Promise<void> {
-  return async (req, res) => {
+): (
+  req: NodeIncomingLike,
+  res: NodeResponseLike,
+  next?: (error?: unknown) => void,
+) => Promise<void> {
+  return async (req, res, next) => {
+    if (next && handler.handles) {
+      const path = (req.originalUrl ?? req.url ?? '/').split('?')[0]!;
+      if (!handler.handles(path)) return next();
+    }
     let response: Response;
     try {
       response = await handler.fetch(await toWebRequest(req, options));

@@ -217,6 +217,36 @@ describe('routing and metadata', () => {
   });
 });
 
+describe('toNodeListener', () => {
+  it('hands paths the issuer does not serve to next (Express, Connect)', async () => {
+    const issuer = createIssuer({ issuer: 'http://127.0.0.1:1', clients: CLIENTS });
+    expect(issuer.handles('/token')).toBe(true);
+    expect(issuer.handles('/hello')).toBe(false);
+    const listener = toNodeListener(issuer);
+    const server = createServer((req, res) =>
+      listener(req, res, () => {
+        res.statusCode = 299;
+        res.end('next');
+      }),
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const other = await fetch(`${url}/hello?x=1`);
+      expect([other.status, await other.text()]).toEqual([299, 'next']);
+      expect((await fetch(`${url}/jwks?x=1`)).status).toBe(200);
+      const big = await post(
+        `${url}/token`,
+        { grant_type: 'client_credentials', pad: 'x'.repeat(70_000) },
+        { authorization: SERVICE },
+      );
+      expect(big.status).toBe(413);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
+
 describe('memory stores', () => {
   it('consume is atomic: one of many concurrent callers wins', async () => {
     const codes = memoryCodeStore();
