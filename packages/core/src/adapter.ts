@@ -53,3 +53,20 @@ function authorizeError(
   const result = authenticator.authorize(principal, { scopes });
   return result.ok ? undefined : result.error;
 }
+
+/**
+ * The error an adapter hands to its framework's own error path (`errors: 'forward'`): the same
+ * `AuthError`, with `headers` holding the rendered `WWW-Authenticate` (and `DPoP-Nonce`,
+ * `Cache-Control`), which Express's, Koa's and Fastify's default handlers send with the status.
+ */
+export function forwardableError(error: AuthError, rendered: RenderedError): AuthError {
+  const { 'content-type': _contentType, ...headers } = rendered.headers;
+  return new AuthError(error.code, {
+    description: error.description,
+    cause: error.cause,
+    scopes: error.scopes,
+    scheme: error.scheme,
+    params: error.params,
+    headers,
+  });
+}

@@ -66,6 +66,8 @@ export class AuthError extends Error {
   readonly scheme: ChallengeScheme;
   readonly params: Readonly<Record<string, string>>;
   readonly headers: Readonly<Record<string, string>>;
+  /** Its description is safe to show: frameworks' default error handlers (Koa, Express) read this. */
+  readonly expose = true;
 
   constructor(code: AuthErrorCode, options: AuthErrorOptions = {}) {
     const description = options.description ?? DESCRIPTION[code];
@@ -78,6 +80,11 @@ export class AuthError extends Error {
     this.scheme = options.scheme ?? 'Bearer';
     this.params = options.params ?? {};
     this.headers = options.headers ?? {};
+  }
+
+  /** `status` under the name Fastify's and Express's error handlers read. */
+  get statusCode(): number {
+    return this.status;
   }
 }
 

@@ -1,4 +1,4 @@
-export { type AdapterOptions, bindAuthenticator, guardScopes } from './adapter.js';
+export { type AdapterOptions, bindAuthenticator, forwardableError, guardScopes } from './adapter.js';
 export {
   type GenerateApiKeyOptions,
   type GeneratedApiKey,

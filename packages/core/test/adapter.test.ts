@@ -1,0 +1,56 @@
+import { AuthError, bindAuthenticator, forwardableError, guardScopes } from '@authcore/core';
+import { describe, expect, it } from 'vitest';
+import { bearer, jwtAuthenticator, sign, testKeys } from './fixtures.js';
+
+describe('adapter helpers', () => {
+  it('guardScopes renders with the authenticator bound to the request', async () => {
+    const { ES256 } = await testKeys();
+    const auth = jwtAuthenticator({ keys: [ES256.jwk] });
+    const result = await auth.authenticate(bearer(await sign(ES256)));
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    const carrier = {};
+    bindAuthenticator(carrier, auth);
+    expect(guardScopes(carrier, result.principal, 'read:items')).toBeUndefined();
+    expect(
+      guardScopes(carrier, result.principal, { anyOf: ['nope', 'write:items'] }),
+    ).toBeUndefined();
+    const denied = guardScopes(carrier, result.principal, ['read:items', 'admin']);
+    expect(denied?.error.code).toBe('insufficient_scope');
+    expect(denied?.response.status).toBe(403);
+    expect(denied?.response.headers['www-authenticate']).toBe(
+      'Bearer realm="api", error="insufficient_scope", error_description="The access token does not have the required scope", scope="read:items admin"',
+    );
+  });
+
+  it('guardScopes on an anonymous request is a bare 401', async () => {
+    const carrier = {};
+    bindAuthenticator(carrier, jwtAuthenticator({ keys: [(await testKeys()).ES256.jwk] }));
+    const denied = guardScopes(carrier, undefined, 'x');
+    expect(denied?.response.status).toBe(401);
+    expect(denied?.response.headers['www-authenticate']).toBe('Bearer realm="api"');
+  });
+
+  it('guardScopes before authenticate is a programming error', () => {
+    expect(() => guardScopes({}, undefined, 'x')).toThrow(/before `authenticate`/);
+  });
+
+  it('forwardableError carries the challenge for frameworks’ default error handlers', () => {
+    const auth = jwtAuthenticator({ keys: [] });
+    const error = new AuthError('use_dpop_nonce', {
+      scheme: 'DPoP',
+      headers: { 'dpop-nonce': 'n' },
+    });
+    const rendered = auth.render(error);
+    const forwarded = forwardableError(error, rendered);
+    expect(forwarded).toBeInstanceOf(AuthError);
+    expect(forwarded.statusCode).toBe(401);
+    expect(forwarded.expose).toBe(true);
+    expect(forwarded.headers).toEqual({
+      'cache-control': 'no-store',
+      'www-authenticate': rendered.headers['www-authenticate'],
+      'dpop-nonce': 'n',
+    });
+    expect(auth.render(forwarded)).toEqual(rendered);
+  });
+});
