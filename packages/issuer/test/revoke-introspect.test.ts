@@ -1,3 +1,4 @@
+import { createAuthenticator, fetchRequestView, jwt } from '@authcore/core';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -142,6 +143,30 @@ describe('POST /revoke (RFC 7009)', () => {
     ).body as { refresh_token: string };
     expect((await revoke(tokens.refresh_token, {}, { client_id: 'spa' })).status).toBe(200);
     expect((await introspect(tokens.refresh_token)).body).toEqual({ active: false });
+  });
+
+  it("a resource server honours revocation through the core's isRevoked", async () => {
+    const token = await cc();
+    const auth = createAuthenticator({
+      schemes: [
+        jwt({
+          issuer: served.url,
+          audience: AUDIENCE,
+          algorithms: ['ES256'],
+          keys: await served.issuer.jwks(),
+          now: () => served.clock.t,
+          isRevoked: (p) => p.claims.jti !== undefined && served.issuer.isRevoked(p.claims.jti),
+        }),
+      ],
+    });
+    const view = fetchRequestView(
+      new Request('http://api.test/', { headers: { authorization: `Bearer ${token}` } }),
+    );
+    expect((await auth.authenticate(view)).ok).toBe(true);
+    await revoke(token);
+    const refused = await auth.authenticate(view);
+    expect(refused.ok).toBe(false);
+    expect(!refused.ok && refused.error.code).toBe('invalid_token');
   });
 
   it('answers 200 to unknown tokens', async () => {
