@@ -1,0 +1,93 @@
+import type { Redis, RedisOptions } from 'ioredis';
+import { RedisApiKeyStore, type RedisApiKeyStoreOptions } from './api-keys.js';
+import { createRedisClient, isClient, quit, type RedisStoreOptions } from './connection.js';
+import { RedisClientStore, RedisCodeStore, RedisRefreshTokenStore } from './issuer.js';
+import {
+  RedisReplayStore,
+  RedisRevocationStore,
+  RedisUsageCounter,
+  type RedisUsageCounterOptions,
+} from './simple.js';
+
+export {
+  type ApiKeyCacheOptions,
+  RedisApiKeyStore,
+  type RedisApiKeyStoreOptions,
+} from './api-keys.js';
+export {
+  createRedisClient,
+  type RedisInput,
+  RedisStoreError,
+  type RedisStoreOptions,
+} from './connection.js';
+export { RedisClientStore, RedisCodeStore, RedisRefreshTokenStore } from './issuer.js';
+export {
+  jwtRevocationCheck,
+  RedisReplayStore,
+  RedisRevocationStore,
+  RedisUsageCounter,
+  type RedisUsageCounterOptions,
+} from './simple.js';
+
+export interface RedisStoresOptions extends RedisStoreOptions {
+  /** The API key store's cache and usage batching. */
+  apiKeys?: Pick<RedisApiKeyStoreOptions, 'cache' | 'usageFlushMs'>;
+  /** The usage counter's windows. */
+  usage?: Pick<RedisUsageCounterOptions, 'name' | 'windowMs' | 'retainMs' | 'flushMs'>;
+}
+
+/** Every store on one Redis connection (plus the API key store's pub/sub connection). */
+export interface RedisStores {
+  /** For the core `apiKey` scheme. */
+  apiKeys: RedisApiKeyStore;
+  /** For the issuer's `stores.revocations`, and the core `jwt` scheme through `jwtRevocationCheck`. */
+  revocations: RedisRevocationStore;
+  /** For the core `jwt` scheme's `dpop: { replay }`. */
+  replay: RedisReplayStore;
+  /** For the issuer's `stores.codes`. */
+  codes: RedisCodeStore;
+  /** For the issuer's `stores.refreshTokens`. */
+  refreshTokens: RedisRefreshTokenStore;
+  /** For the issuer's `clients`, when clients are managed at run time. */
+  clients: RedisClientStore;
+  /** Per-subject usage counters. */
+  usage: RedisUsageCounter;
+  /** The client the stores share. */
+  redis: Redis;
+  /** Flushes pending usage and closes the connections the stores opened (not a client you gave). */
+  close(): Promise<void>;
+}
+
+/**
+ * Every store under one prefix on one client: yours, or one opened from a URL with the
+ * recommended timeouts (and closed by `close()`).
+ */
+export function createRedisStores(options: RedisStoresOptions): RedisStores {
+  const owned = !isClient(options?.redis);
+  const redis = owned
+    ? createRedisClient(options.redis as string | RedisOptions, {
+        ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
+        ...(options.connectTimeoutMs !== undefined && {
+          connectTimeoutMs: options.connectTimeoutMs,
+        }),
+        ...(options.onError && { onError: options.onError }),
+      })
+    : (options.redis as Redis);
+  const shared: RedisStoreOptions = { ...options, redis };
+  const apiKeys = new RedisApiKeyStore({ ...shared, ...options.apiKeys });
+  const usage = new RedisUsageCounter({ ...shared, ...options.usage });
+  return {
+    apiKeys,
+    revocations: new RedisRevocationStore(shared),
+    replay: new RedisReplayStore(shared),
+    codes: new RedisCodeStore(shared),
+    refreshTokens: new RedisRefreshTokenStore(shared),
+    clients: new RedisClientStore(shared),
+    usage,
+    redis,
+    async close() {
+      await Promise.all([apiKeys.close(), usage.close()]);
+      if (owned) await quit(redis);
+    },
+  };
+}
