@@ -232,11 +232,17 @@ describe('the authcore plugin', () => {
     expect((await get('/optional', { headers: bearer(`${writer}x`) })).status).toBe(401);
   });
 
-  it("config.auth errors: 'forward' uses Fastify's error handler (status from the AuthError)", async () => {
+  it("config.auth errors: 'forward' uses Fastify's default error handler with status and challenge", async () => {
     const res = await get('/forward');
     expect(res.status).toBe(401);
-    expect(res.headers.get('www-authenticate')).toBeNull();
-    expect(await res.json()).toMatchObject({ statusCode: 401, code: 'credentials_required' });
+    expect(res.headers.get('www-authenticate')).toBe('Bearer realm="api", ApiKey realm="api"');
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(await res.json()).toEqual({
+      statusCode: 401,
+      code: 'credentials_required',
+      error: 'Unauthorized',
+      message: 'Authentication required',
+    });
   });
 
   it('requireScopes works after the plugin, and HEAD routes are protected like GET', async () => {

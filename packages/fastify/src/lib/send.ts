@@ -2,9 +2,11 @@ import type { AuthError, RenderedError } from '@authcore/core';
 import type { FastifyReply } from 'fastify';
 
 /**
- * Sends the core's rendering byte for byte, or hands the error to Fastify's error handler
- * (`AuthError.status` gives it the status). The body goes as a Buffer: a string with a JSON
- * content type would get `; charset=utf-8` appended to the header by Fastify.
+ * `respond` sends the core's rendering byte for byte. The body goes as a Buffer: a string with a
+ * JSON content type would get `; charset=utf-8` appended to the header by Fastify.
+ * `forward` throws the `AuthError` itself to Fastify's error handler, carrying what its default
+ * handler reads: `status` (already there) and `headers` (the challenge and `cache-control`;
+ * Fastify sets its own content type).
  */
 export function refuse(
   reply: FastifyReply,
@@ -12,7 +14,10 @@ export function refuse(
   error: AuthError,
   render: () => RenderedError,
 ): FastifyReply {
-  if (forward) throw error;
   const { status, headers, body } = render();
+  if (forward) {
+    const { 'content-type': _, ...rest } = headers;
+    throw Object.assign(error, { headers: rest });
+  }
   return reply.code(status).headers(headers).send(Buffer.from(body));
 }
