@@ -1,7 +1,7 @@
 import type { Authenticator } from './authenticator.js';
 import { AuthError } from './errors.js';
 import type { RenderedError } from './render.js';
-import type { ScopeRequirement } from './scopes.js';
+import type { Requirement, ScopeRequirement } from './scopes.js';
 
 /** Options every adapter's `authenticate` middleware takes, under the same names. */
 export interface AdapterOptions {
@@ -9,6 +9,10 @@ export interface AdapterOptions {
   optional?: boolean;
   /** Scopes the route needs once authenticated (all of a list, or `{ anyOf }`). */
   scopes?: ScopeRequirement;
+  /** Step-up (RFC 9470): accepted `acr` values for this route. */
+  acr?: readonly string[];
+  /** Step-up (RFC 9470): greatest age in seconds of the user's authentication (`auth_time`). */
+  maxAge?: number;
   /**
    * `respond` (default) sends the core's rendering, identical in every framework; `forward` hands
    * the `AuthError` to the framework's own error path.
@@ -69,4 +73,17 @@ export function forwardableError(error: AuthError, rendered: RenderedError): Aut
     params: error.params,
     headers,
   });
+}
+
+/** The authorization an adapter's options ask for, or `undefined` when they ask for none. */
+export function adapterRequirement(
+  options: AdapterOptions,
+): Omit<Requirement, 'check'> | undefined {
+  const { scopes, acr, maxAge } = options;
+  if (scopes === undefined && acr === undefined && maxAge === undefined) return undefined;
+  return {
+    ...(scopes !== undefined && { scopes }),
+    ...(acr !== undefined && { acr }),
+    ...(maxAge !== undefined && { maxAge }),
+  };
 }

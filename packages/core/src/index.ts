@@ -1,4 +1,10 @@
-export { type AdapterOptions, bindAuthenticator, forwardableError, guardScopes } from './adapter.js';
+export {
+  type AdapterOptions,
+  adapterRequirement,
+  bindAuthenticator,
+  forwardableError,
+  guardScopes,
+} from './adapter.js';
 export {
   type GenerateApiKeyOptions,
   type GeneratedApiKey,

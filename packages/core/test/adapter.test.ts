@@ -1,4 +1,10 @@
-import { AuthError, bindAuthenticator, forwardableError, guardScopes } from '@authcore/core';
+import {
+  AuthError,
+  adapterRequirement,
+  bindAuthenticator,
+  forwardableError,
+  guardScopes,
+} from '@authcore/core';
 import { describe, expect, it } from 'vitest';
 import { bearer, jwtAuthenticator, sign, testKeys } from './fixtures.js';
 
@@ -52,5 +58,16 @@ describe('adapter helpers', () => {
       'dpop-nonce': 'n',
     });
     expect(auth.render(forwarded)).toEqual(rendered);
+  });
+});
+
+describe('adapterRequirement', () => {
+  it('is undefined without policy, and carries scopes and step-up otherwise', () => {
+    expect(adapterRequirement({ optional: true })).toBeUndefined();
+    expect(adapterRequirement({ scopes: 'a', acr: ['mfa'], maxAge: 60 })).toEqual({
+      scopes: 'a',
+      acr: ['mfa'],
+      maxAge: 60,
+    });
   });
 });
