@@ -57,6 +57,19 @@ describe('POST /introspect (RFC 7662)', () => {
     });
   });
 
+  it("does not describe another client's refresh token", async () => {
+    const code = await codeFor(served, 'webapp');
+    const { refresh_token } = (
+      await post(
+        `${served.url}/token`,
+        { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: VERIFIER },
+        { authorization: WEBAPP },
+      )
+    ).body as { refresh_token: string };
+    expect((await introspect(refresh_token, SERVICE)).body).toEqual({ active: false });
+    expect((await introspect(refresh_token, WEBAPP)).body).toMatchObject({ active: true });
+  });
+
   it('reports expired, garbage and foreign tokens inactive', async () => {
     const token = await cc();
     served.clock.t += 600_000;
@@ -142,7 +155,15 @@ describe('POST /revoke (RFC 7009)', () => {
       })
     ).body as { refresh_token: string };
     expect((await revoke(tokens.refresh_token, {}, { client_id: 'spa' })).status).toBe(200);
-    expect((await introspect(tokens.refresh_token)).body).toEqual({ active: false });
+    const refreshed = await post(`${served.url}/token`, {
+      grant_type: 'refresh_token',
+      refresh_token: tokens.refresh_token,
+      client_id: 'spa',
+    });
+    expect(refreshed.body).toEqual({
+      error: 'invalid_grant',
+      error_description: 'invalid or expired refresh token',
+    });
   });
 
   it("a resource server honours revocation through the core's isRevoked", async () => {

@@ -20,7 +20,11 @@ export interface IntrospectionResponse {
 
 const inactive = () => json(200, { active: false });
 
-async function introspect(ctx: Context, token: string): Promise<IntrospectionResponse | undefined> {
+async function introspect(
+  ctx: Context,
+  token: string,
+  clientId: string,
+): Promise<IntrospectionResponse | undefined> {
   const payload = await verifyOwnAccessToken(ctx, token);
   if (payload) {
     if (await ctx.revocations.isRevoked(payload.jti!)) return undefined;
@@ -29,7 +33,8 @@ async function introspect(ctx: Context, token: string): Promise<IntrospectionRes
   const found = await ctx.refreshTokens.find(await sha256(token));
   if (!found || found.used) return undefined;
   const { record } = found;
-  if (record.expiresAt <= ctx.now()) return undefined;
+  // A refresh token is for the authorization server and its own client, no one else.
+  if (record.clientId !== clientId || record.expiresAt <= ctx.now()) return undefined;
   if (await ctx.refreshTokens.isFamilyRevoked(record.familyId)) return undefined;
   const response: IntrospectionResponse = {
     active: true,
@@ -47,18 +52,19 @@ async function introspect(ctx: Context, token: string): Promise<IntrospectionRes
 
 /**
  * `POST /introspect` (RFC 7662), for confidential clients (resource servers). Honours
- * expiry, revocation of the token and of its refresh-token family.
+ * expiry, revocation of the token and of its refresh-token family. Access tokens are described
+ * to any confidential client; refresh tokens only to the client they were issued to.
  */
 export async function introspectEndpoint(ctx: Context, request: Request): Promise<Response> {
   try {
     const params = await readForm(request);
-    await authenticateClient(request, params, ctx.clients, {
+    const { client } = await authenticateClient(request, params, ctx.clients, {
       realm: ctx.issuer,
       allowPublic: false,
     });
     const token = params.get('token');
     if (token === undefined) throw new OAuthError('invalid_request', 'token is required');
-    const result = await introspect(ctx, token);
+    const result = await introspect(ctx, token, client.clientId);
     return result ? json(200, result) : inactive();
   } catch (error) {
     if (error instanceof OAuthError) return errorResponse(error);
