@@ -54,14 +54,21 @@ beforeAll(async () => {
     ok,
   );
   app.get('/guard-first', requireScopes('orders:read'), ok);
+  // Routes whose forwarded errors fall through to Express's own final handler.
+  app.get(
+    '/default-handler',
+    authenticate(authenticator, forward),
+    requireScopes('admin', forward),
+    ok,
+  );
   app.get('/proxied', authenticate(authenticator, { trustProxy: true }), ok);
   const router = express.Router();
   router.get('/me', authenticate(authenticator), (req, res) => {
     res.json({ id: req.auth?.id });
   });
   app.use('/api/v1', router);
-  const onError: ErrorRequestHandler = (error, _req, res, next) => {
-    if (!isAuthError(error)) return next(error);
+  const onError: ErrorRequestHandler = (error, req, res, next) => {
+    if (!isAuthError(error) || req.path === '/default-handler') return next(error);
     forwarded.push(error);
     res.status(error.status).json({ handledBy: 'app', code: error.code });
   };
@@ -114,6 +121,29 @@ describe("errors: 'forward'", () => {
   it('lets a good request through untouched', async () => {
     expect((await get('/forward', bearer(reader))).status).toBe(200);
     expect(forwarded).toEqual([]);
+  });
+});
+
+describe("errors: 'forward' without an error handler of the app", () => {
+  it("Express's default handler still answers the status and the challenge", async () => {
+    const anonymous = await get('/default-handler');
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('www-authenticate')).toBe(
+      'Bearer realm="api", ApiKey realm="api"',
+    );
+    expect(anonymous.headers.get('cache-control')).toBe('no-store');
+    const denied = await get('/default-handler', bearer(reader));
+    expect(denied.status).toBe(403);
+    expect(denied.headers.get('www-authenticate')).toContain('scope="admin"');
+  });
+});
+
+describe('misconfiguration throws when the middleware is built', () => {
+  it('refuses a missing authenticator and an unknown errors mode', () => {
+    // @ts-expect-error no authenticator
+    expect(() => authenticate(undefined)).toThrow(TypeError);
+    // @ts-expect-error not a mode
+    expect(() => requireScopes('a', { errors: 'throw' })).toThrow(/respond' or 'forward/);
   });
 });
 

@@ -1,0 +1,57 @@
+import {
+  type AnyPrincipal,
+  type Authenticator,
+  type MetadataResponse,
+  principalToJSON,
+} from '@authcore/core';
+import { authenticate, requireScopes } from '@authcore/express';
+import express, { type Express } from 'express';
+
+/** The example contract on Express 5: the principal is on `req.auth`, typed, no casts. */
+export function createApp(
+  authenticator: Authenticator<AnyPrincipal>,
+  resourceMetadata?: (method: string, path: string) => MetadataResponse | undefined,
+): Express {
+  const app = express();
+  app.disable('x-powered-by');
+
+  // RFC 9728 Protected Resource Metadata, which the 401 challenges point to.
+  if (resourceMetadata) {
+    app.use((req, res, next) => {
+      const metadata = resourceMetadata(req.method, req.path);
+      if (!metadata) return next();
+      res.writeHead(metadata.status, metadata.headers).end(metadata.body);
+    });
+  }
+
+  app.get('/health', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  // Every /v1 route needs a principal, except /v1/optional which is declared first.
+  app.get('/v1/optional', authenticate(authenticator, { optional: true }), (req, res) => {
+    res.json(
+      req.auth
+        ? { authenticated: true, principal: principalToJSON(req.auth) }
+        : { authenticated: false },
+    );
+  });
+
+  const v1 = express.Router();
+  v1.use(authenticate(authenticator));
+  v1.get('/me', (req, res) => {
+    res.json(principalToJSON(req.auth!));
+  });
+  v1.get('/orders', requireScopes('orders:read'), (_req, res) => {
+    res.json({ orders: [] });
+  });
+  v1.post('/orders', requireScopes('orders:write'), (_req, res) => {
+    res.status(201).json({ created: true });
+  });
+  app.use('/v1', v1);
+
+  app.use((_req, res) => {
+    res.status(404).json({ error: 'not_found' });
+  });
+  return app;
+}

@@ -1,0 +1,50 @@
+import { fileURLToPath } from 'node:url';
+import { generateApiKey } from '@authcore/core';
+import { type RunningExample, startExample } from '@authcore/example-shared';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const dir = fileURLToPath(new URL('..', import.meta.url));
+let example: RunningExample;
+let key: string;
+
+beforeAll(async () => {
+  key = (await generateApiKey({ prefix: 'sk_test', owner: 'ci' })).key;
+  example = await startExample(dir, {
+    AUTHCORE_API_KEYS: key,
+    AUTHCORE_API_KEY_SCOPES: 'orders:read',
+  });
+});
+afterAll(() => example?.stop());
+
+describe('examples/express as a real process', () => {
+  it('serves the contract with the printed token and a seeded API key', async () => {
+    expect((await fetch(`${example.url}/health`)).status).toBe(200);
+    expect(example.token).toBeDefined();
+    const bearer = { authorization: `Bearer ${example.token}` };
+    const me = await fetch(`${example.url}/v1/me`, { headers: bearer });
+    expect(me.status).toBe(200);
+    expect(await me.json()).toMatchObject({ kind: 'user', id: 'demo-user' });
+    expect(
+      (await fetch(`${example.url}/v1/orders`, { method: 'POST', headers: bearer })).status,
+    ).toBe(201);
+    const byKey = await fetch(`${example.url}/v1/orders`, { headers: { 'x-api-key': key } });
+    expect(byKey.status).toBe(200);
+    const denied = await fetch(`${example.url}/v1/orders`, {
+      method: 'POST',
+      headers: { 'x-api-key': key },
+    });
+    expect(denied.status).toBe(403);
+    const anonymous = await fetch(`${example.url}/v1/me`);
+    expect(anonymous.status).toBe(401);
+    const rm = 'resource_metadata="https://api.test/.well-known/oauth-protected-resource"';
+    expect(anonymous.headers.get('www-authenticate')).toBe(
+      `Bearer realm="api", ${rm}, DPoP realm="api", ${rm}, ApiKey realm="api", ${rm}`,
+    );
+    expect(anonymous.headers.get('content-type')).toBe('application/json');
+    const prm = await fetch(`${example.url}/.well-known/oauth-protected-resource`);
+    expect(await prm.json()).toMatchObject({
+      resource: 'https://api.test',
+      bearer_methods_supported: ['header'],
+    });
+  });
+});
