@@ -130,8 +130,8 @@ export class RedisApiKeyStore implements ApiKeyStore {
           (error: unknown) => this.#conn.onError(error),
         );
       });
+      // Down: no fresh hits (an invalidation could be missed); records stay for staleIfErrorMs.
       const down = () => {
-        if (this.#subscribed) this.#clear();
         this.#subscribed = false;
       };
       sub.on('close', down);

@@ -27,6 +27,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const close of closers) await close();
   admin?.disconnect();
+  await (await sharedRedis()).stop();
 });
 
 function stores(name: string, extra: Partial<Parameters<typeof createRedisStores>[0]> = {}) {
