@@ -87,3 +87,51 @@ export function adapterRequirement(
     ...(maxAge !== undefined && { maxAge }),
   };
 }
+
+/**
+ * Whether refusals go to the framework's error path: `errors` checked once, when an adapter's
+ * middleware is built. Anything but `respond`, `forward` or nothing is a `TypeError`.
+ */
+export function forwardsErrors(errors: unknown, adapter = '@authcore/core'): boolean {
+  if (errors === undefined || errors === 'respond') return false;
+  if (errors === 'forward') return true;
+  throw new TypeError(
+    `${adapter}: \`errors\` must be 'respond' or 'forward', not ${String(errors)}`,
+  );
+}
+
+/** What an adapter's `authenticate` settles once, when it is built. */
+export interface AdapterSetup {
+  /** `errors: 'forward'`: refusals go to the framework's error path. */
+  forward: boolean;
+  /** The options of every `authenticator.authenticate` call (optional, scopes, step-up). */
+  authenticateOptions: { optional: boolean; require?: Omit<Requirement, 'check'> };
+}
+
+/**
+ * Validates an adapter's `authenticate(authenticator, options)` at build time: a `TypeError`
+ * names the adapter when the authenticator is missing or `errors`, `acr` or `maxAge` is malformed.
+ */
+export function adapterSetup(
+  authenticator: unknown,
+  options: AdapterOptions = {},
+  adapter = '@authcore/core',
+): AdapterSetup {
+  if (typeof (authenticator as { authenticate?: unknown } | null)?.authenticate !== 'function') {
+    throw new TypeError(
+      `${adapter}: authenticate() needs an authenticator from createAuthenticator()`,
+    );
+  }
+  const { acr, maxAge } = options;
+  if (acr !== undefined && !(Array.isArray(acr) && acr.every((v) => typeof v === 'string'))) {
+    throw new TypeError(`${adapter}: \`acr\` must be a list of acr values`);
+  }
+  if (maxAge !== undefined && !(Number.isFinite(maxAge) && maxAge >= 0)) {
+    throw new TypeError(`${adapter}: \`maxAge\` must be a number of seconds, 0 or more`);
+  }
+  const require = adapterRequirement(options);
+  return {
+    forward: forwardsErrors(options.errors, adapter),
+    authenticateOptions: { optional: options.optional === true, ...(require && { require }) },
+  };
+}

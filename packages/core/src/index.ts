@@ -1,8 +1,11 @@
 export {
   type AdapterOptions,
+  type AdapterSetup,
   adapterRequirement,
+  adapterSetup,
   bindAuthenticator,
   forwardableError,
+  forwardsErrors,
   guardScopes,
 } from './adapter.js';
 export {

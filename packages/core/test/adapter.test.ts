@@ -1,8 +1,10 @@
 import {
   AuthError,
   adapterRequirement,
+  adapterSetup,
   bindAuthenticator,
   forwardableError,
+  forwardsErrors,
   guardScopes,
 } from '@authcore/core';
 import { describe, expect, it } from 'vitest';
@@ -69,5 +71,50 @@ describe('adapterRequirement', () => {
       acr: ['mfa'],
       maxAge: 60,
     });
+  });
+});
+
+describe('adapterSetup', () => {
+  const auth = jwtAuthenticator({ keys: [] });
+
+  it('settles the error mode and the options of authenticate once', () => {
+    expect(adapterSetup(auth)).toEqual({
+      forward: false,
+      authenticateOptions: { optional: false },
+    });
+    expect(
+      adapterSetup(auth, { optional: true, errors: 'forward', acr: ['mfa'], maxAge: 300 }),
+    ).toEqual({
+      forward: true,
+      authenticateOptions: { optional: true, require: { acr: ['mfa'], maxAge: 300 } },
+    });
+    expect(adapterSetup(auth, { scopes: 'a', errors: 'respond' }).authenticateOptions).toEqual({
+      optional: false,
+      require: { scopes: 'a' },
+    });
+  });
+
+  it('refuses a missing authenticator and malformed options, naming the adapter', () => {
+    expect(() => adapterSetup(undefined, {}, '@authcore/x')).toThrow(
+      new TypeError(
+        '@authcore/x: authenticate() needs an authenticator from createAuthenticator()',
+      ),
+    );
+    expect(() => adapterSetup({}, {})).toThrow(TypeError);
+    // @ts-expect-error not an error mode
+    expect(() => adapterSetup(auth, { errors: 'throw' }, '@authcore/x')).toThrow(
+      new TypeError("@authcore/x: `errors` must be 'respond' or 'forward', not throw"),
+    );
+    // @ts-expect-error a string, not a list
+    expect(() => adapterSetup(auth, { acr: 'mfa' })).toThrow(/`acr`/);
+    expect(() => adapterSetup(auth, { maxAge: -1 })).toThrow(/`maxAge`/);
+    expect(() => adapterSetup(auth, { maxAge: Number.NaN })).toThrow(/`maxAge`/);
+  });
+
+  it('forwardsErrors validates the errors option of a scope guard', () => {
+    expect(forwardsErrors(undefined)).toBe(false);
+    expect(forwardsErrors('respond')).toBe(false);
+    expect(forwardsErrors('forward')).toBe(true);
+    expect(() => forwardsErrors('next', '@authcore/koa')).toThrow(/^@authcore\/koa: `errors`/);
   });
 });
