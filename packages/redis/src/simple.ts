@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { JwtPrincipal, ReplayStore } from '@authcore/core';
+import type { JwtClaims, JwtPrincipal, ReplayStore } from '@authcore/core';
 import type { RevocationStore } from '@authcore/issuer';
 import { Connection, FORMAT_VERSION, type RedisStoreOptions, ttlUntil } from './connection.js';
 
@@ -53,9 +53,9 @@ export class RedisRevocationStore implements RevocationStore {
  * there is refused (and, with `RedisRevocationStore`, every token while Redis is unreachable).
  * A token without a `jti` cannot be revoked this way and passes.
  */
-export function jwtRevocationCheck(
+export function jwtRevocationCheck<Claims = JwtClaims>(
   store: Pick<RevocationStore, 'isRevoked'>,
-): (principal: JwtPrincipal<unknown>) => Promise<boolean> {
+): (principal: JwtPrincipal<Claims>) => Promise<boolean> {
   return async (principal) => {
     const jti = (principal.claims as { jti?: unknown } | undefined)?.jti;
     return typeof jti === 'string' && jti !== '' ? store.isRevoked(jti) : false;

@@ -100,7 +100,7 @@ describe('RedisApiKeyStore', () => {
     expect(await s.apiKeys.listByOwner('nobody')).toEqual([]);
     // Key layout and versioned value.
     expect(await admin.hget(`${prefix}apikey:${a.record.id}`, 'v')).toBe('1');
-    expect(await admin.zrange(`${prefix}apikey-owner:acme`, 0, -1)).toHaveLength(2);
+    expect(await admin.zrange(`${prefix}apikey-owner:acme`, '0', '-1')).toHaveLength(2);
   });
 
   it('revoke keeps the first time, expire only moves earlier, both false when unknown', async () => {
