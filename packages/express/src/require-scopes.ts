@@ -1,6 +1,6 @@
-import { guardScopes, type ScopeRequirement } from '@authcore/core';
+import { forwardsErrors, guardScopes, type ScopeRequirement } from '@authcore/core';
 import type { RequestHandler } from 'express';
-import { errorMode, fail } from './lib/fail.js';
+import { refuse } from './lib/send.js';
 import type { RequireScopesOptions } from './types.js';
 
 /**
@@ -12,10 +12,10 @@ export function requireScopes(
   scopes: ScopeRequirement,
   options: RequireScopesOptions = {},
 ): RequestHandler {
-  const mode = errorMode(options.errors);
+  const forward = forwardsErrors(options.errors, '@authcore/express');
   return (req, res, next) => {
     const denied = guardScopes(req, req.auth, scopes);
     if (!denied) return next();
-    fail(res, next, denied.error, denied.response, mode);
+    refuse(res, next, forward, denied.error, denied.response);
   };
 }

@@ -39,6 +39,9 @@ function conformanceApp(authenticator: Authenticator<AnyPrincipal>) {
   app.get('/v1/optional', authenticate(authenticator, { optional: true }), (req, res) => {
     res.json(optionalBody(req.auth));
   });
+  app.get('/v1/step-up', authenticate(authenticator, { acr: ['mfa'] }), (_req, res) => {
+    res.json(conformanceRoutes.stepUp);
+  });
   return app;
 }
 

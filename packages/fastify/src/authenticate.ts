@@ -1,6 +1,7 @@
 import {
   type AdapterOptions,
   type Authenticator,
+  adapterSetup,
   bindAuthenticator,
   nodeRequestView,
   type Principal,
@@ -17,32 +18,30 @@ export type AuthHook = (
 /**
  * A hook that authenticates the request and puts the principal on `request.auth`. Required by
  * default; `optional: true` lets requests without a credential through with `request.auth`
- * undefined (a bad credential still fails). `errors: 'forward'` throws the `AuthError` to
+ * undefined (a bad credential still fails). `scopes`, `acr` and `maxAge` authorize the principal
+ * (RFC 9470 step-up for the last two). `errors: 'forward'` throws the `AuthError` to
  * Fastify's error handler instead of answering with the core's rendering.
  */
 export function authenticate<P extends Principal>(
   authenticator: Authenticator<P>,
   options: AdapterOptions = {},
 ): AuthHook {
-  if (typeof authenticator?.authenticate !== 'function') {
-    throw new TypeError(
-      '@authcore/fastify: `authenticate` needs an authenticator (createAuthenticator)',
-    );
-  }
-  const { optional = false, scopes, errors = 'respond', trustProxy = false } = options;
-  const settings = { optional, ...(scopes !== undefined && { require: { scopes } }) };
-  const viewOptions = { trustProxy };
-  const forward = errors === 'forward';
+  const { forward, authenticateOptions } = adapterSetup(
+    authenticator,
+    options,
+    '@authcore/fastify',
+  );
+  const viewOptions = { trustProxy: options.trustProxy === true };
   return async (request, reply) => {
     bindAuthenticator(request, authenticator);
     const result = await authenticator.authenticate(
       nodeRequestView(request.raw, viewOptions),
-      settings,
+      authenticateOptions,
     );
     if (result.ok) {
       request.auth = result.principal;
       return undefined;
     }
-    return refuse(reply, forward, result.error, () => authenticator.render(result.error));
+    return refuse(reply, forward, result.error, authenticator.render(result.error));
   };
 }

@@ -5,8 +5,11 @@ import type { AuthcorePluginOptions, RouteAuthOptions } from './types.js';
 
 const plugin: FastifyPluginCallback<AuthcorePluginOptions> = (app, options, done) => {
   const { authenticator, ...defaults } = options;
-  if (typeof authenticator?.authenticate !== 'function') {
-    return done(new TypeError('@authcore/fastify: the `authenticator` option is required'));
+  let fallback: AuthHook;
+  try {
+    fallback = authenticate(authenticator, defaults);
+  } catch (error) {
+    return done(error as Error);
   }
   if (app.hasRequestDecorator('auth')) {
     return done(
@@ -14,7 +17,6 @@ const plugin: FastifyPluginCallback<AuthcorePluginOptions> = (app, options, done
     );
   }
   // One hook per distinct `config.auth`, built on first use, so options are merged once per route.
-  const fallback = authenticate(authenticator, defaults);
   const hooks = new WeakMap<RouteAuthOptions, AuthHook>();
   const hookFor = (auth: RouteAuthOptions) => {
     let hook = hooks.get(auth);

@@ -1,4 +1,4 @@
-import { guardScopes, type ScopeRequirement } from '@authcore/core';
+import { forwardsErrors, guardScopes, type ScopeRequirement } from '@authcore/core';
 import type { AuthHook } from './authenticate.js';
 import { refuse } from './lib/send.js';
 import type { RequireScopesOptions } from './types.js';
@@ -13,9 +13,9 @@ export function requireScopes(
   scopes: ScopeRequirement,
   options: RequireScopesOptions = {},
 ): AuthHook {
-  const forward = options.errors === 'forward';
+  const forward = forwardsErrors(options.errors, '@authcore/fastify');
   return async (request, reply) => {
     const denied = guardScopes(request, request.auth, scopes);
-    return denied && refuse(reply, forward, denied.error, () => denied.response);
+    return denied && refuse(reply, forward, denied.error, denied.response);
   };
 }

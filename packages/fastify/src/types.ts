@@ -1,7 +1,10 @@
 import type { AdapterOptions, Authenticator, Principal } from '@authcore/core';
 
 /** A route's `config.auth`: it overrides the plugin's defaults for that route. */
-export type RouteAuthOptions = Pick<AdapterOptions, 'optional' | 'scopes' | 'errors'>;
+export type RouteAuthOptions = Pick<
+  AdapterOptions,
+  'optional' | 'scopes' | 'acr' | 'maxAge' | 'errors'
+>;
 
 /** `app.register(authcore, options)`: the authenticator and the defaults of every route. */
 export interface AuthcorePluginOptions extends AdapterOptions {

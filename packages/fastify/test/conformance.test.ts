@@ -33,6 +33,11 @@ function withPlugin(authenticator: Authenticator): FastifyInstance {
   app.get('/v1/optional', { config: { auth: { optional: true } } }, async (request) =>
     optionalBody(request.auth),
   );
+  app.get(
+    '/v1/step-up',
+    { config: { auth: { acr: ['mfa'] } } },
+    async () => conformanceRoutes.stepUp,
+  );
   return app;
 }
 
@@ -56,6 +61,11 @@ function withHooks(authenticator: Authenticator): FastifyInstance {
     '/v1/optional',
     { onRequest: authenticate(authenticator, { optional: true }) },
     async (request) => optionalBody(request.auth),
+  );
+  app.get(
+    '/v1/step-up',
+    { onRequest: authenticate(authenticator, { acr: ['mfa'] }) },
+    async () => conformanceRoutes.stepUp,
   );
   return app;
 }

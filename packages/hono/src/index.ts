@@ -4,8 +4,10 @@ export {
   isAuthError,
   type Principal,
   type Register,
+  type ResourceMetadataOptions,
   type ScopeRequirement,
 } from '@authcore/core';
 export { authenticate } from './authenticate.js';
 export { requireScopes } from './require-scopes.js';
+export { resourceMetadata } from './resource-metadata.js';
 export type { AuthEnv, AuthVariables, RequireScopesOptions } from './types.js';

@@ -1,7 +1,7 @@
-import { guardScopes, type ScopeRequirement } from '@authcore/core';
+import { forwardsErrors, guardScopes, type ScopeRequirement } from '@authcore/core';
 import type { MiddlewareHandler } from 'hono';
 import { createMiddleware } from 'hono/factory';
-import { errorMode, fail } from './lib/fail.js';
+import { refuse } from './lib/send.js';
 import type { AuthEnv, RequireScopesOptions } from './types.js';
 
 /**
@@ -12,10 +12,10 @@ export function requireScopes(
   scopes: ScopeRequirement,
   options: RequireScopesOptions = {},
 ): MiddlewareHandler<AuthEnv> {
-  const mode = errorMode(options.errors);
+  const forward = forwardsErrors(options.errors, '@authcore/hono');
   return createMiddleware<AuthEnv>(async (c, next) => {
     const denied = guardScopes(c, c.get('auth'), scopes);
-    if (denied) return fail(c, denied.error, denied.response, mode);
+    if (denied) return refuse(c, forward, denied.error, denied.response);
     await next();
   });
 }

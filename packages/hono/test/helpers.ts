@@ -19,6 +19,9 @@ export function conformanceApp(authenticator: Authenticator<Principal>) {
     )
     .get('/v1/optional', authenticate(authenticator, { optional: true }), (c) =>
       c.json(optionalBody(c.get('auth'))),
+    )
+    .get('/v1/step-up', authenticate(authenticator, { acr: ['mfa'] }), (c) =>
+      c.json(conformanceRoutes.stepUp),
     );
 }
 

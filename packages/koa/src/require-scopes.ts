@@ -1,6 +1,6 @@
-import { guardScopes, type ScopeRequirement } from '@authcore/core';
+import { forwardsErrors, guardScopes, type ScopeRequirement } from '@authcore/core';
 import type { Middleware } from 'koa';
-import { errorMode, fail } from './lib/fail.js';
+import { refuse } from './lib/send.js';
 import type { AuthState, RequireScopesOptions } from './types.js';
 
 /**
@@ -12,10 +12,10 @@ export function requireScopes(
   scopes: ScopeRequirement,
   options: RequireScopesOptions = {},
 ): Middleware<AuthState> {
-  const mode = errorMode(options.errors);
+  const forward = forwardsErrors(options.errors, '@authcore/koa');
   return async (ctx, next) => {
     const denied = guardScopes(ctx, ctx.state.auth, scopes);
-    if (denied) return fail(ctx, denied.error, denied.response, mode);
+    if (denied) return refuse(ctx, forward, denied.error, denied.response);
     await next();
   };
 }

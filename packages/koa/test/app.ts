@@ -53,5 +53,10 @@ export function conformanceApp(authenticator: Authenticator<AnyPrincipal>): Koa 
       route('GET', '/v1/optional', authenticate(authenticator, { optional: true }), (ctx) => {
         ctx.body = optionalBody(ctx.state.auth);
       }),
+    )
+    .use(
+      route('GET', '/v1/step-up', authenticate(authenticator, { acr: ['mfa'] }), (ctx) => {
+        ctx.body = conformanceRoutes.stepUp;
+      }),
     );
 }

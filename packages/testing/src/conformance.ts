@@ -19,11 +19,13 @@ import type { TestIssuer } from './test-issuer.js';
  * | `GET /v1/orders`    | required, `orders:read` | 200 `{ "orders": [] }`                        |
  * | `POST /v1/orders`   | required, `orders:write`| 201 `{ "created": true }`                     |
  * | `GET /v1/optional`  | optional                | 200 `optionalBody(principal)`                 |
+ * | `GET /v1/step-up`   | required, `acr: ['mfa']`| 200 `{ "stepUp": true }`                      |
  */
 export const conformanceRoutes = {
   health: { status: 'ok' },
   orders: { orders: [] as string[] },
   created: { created: true },
+  stepUp: { stepUp: true },
 } as const;
 
 export const optionalBody = (principal: AnyPrincipal | undefined) =>
@@ -156,6 +158,9 @@ export async function conformanceCases(issuer: TestIssuer): Promise<ConformanceC
     scope: 'orders:read',
     cnf: { jkt: holder.jkt },
   });
+  const authTime = Math.floor(Date.now() / 1000) - 60;
+  const withMfa = await issuer.issueToken({ sub: 'user-5', acr: 'mfa', auth_time: authTime });
+  const withPwd = await issuer.issueToken({ sub: 'user-5', acr: 'pwd', auth_time: authTime });
   const wrongKey = `${key.slice(0, -10)}${key.slice(-10).split('').reverse().join('')}`;
   const keyRecord = issuer.apiKeys.get(key)!;
 
@@ -198,6 +203,20 @@ export async function conformanceCases(issuer: TestIssuer): Promise<ConformanceC
     wwwAuthenticate: `Bearer ${REALM}, DPoP ${REALM}, ApiKey ${REALM}`,
     body: errorBody('credentials_required', 'Authentication required'),
   };
+  const stepUpRequired = {
+    status: 401,
+    wwwAuthenticate: bearer(
+      'insufficient_user_authentication',
+      'Stronger user authentication is required',
+      ', acr_values="mfa"',
+    ),
+    body: errorBody('insufficient_user_authentication', 'Stronger user authentication is required'),
+  };
+  const stepUp = (token: string) => ({
+    method: 'GET' as const,
+    path: '/v1/step-up',
+    headers: [auth(`Bearer ${token}`)],
+  });
   const user = (id: string, scopes: string[]) => ({
     kind: 'user',
     id,
@@ -395,6 +414,13 @@ export async function conformanceCases(issuer: TestIssuer): Promise<ConformanceC
       request: { method: 'GET', path: '/v1/optional', headers: [auth(`Bearer ${expired}`)] },
       expect: invalidToken,
     },
+    {
+      name: 'step-up: acr mfa is accepted',
+      request: stepUp(withMfa),
+      expect: { status: 200, wwwAuthenticate: null, body: conformanceRoutes.stepUp },
+    },
+    { name: 'step-up: acr pwd asks for mfa', request: stepUp(withPwd), expect: stepUpRequired },
+    { name: 'step-up: no acr asks for mfa', request: stepUp(valid), expect: stepUpRequired },
     {
       name: 'prototype keys in the payload grant nothing',
       request: { method: 'GET', path: '/v1/orders', headers: [auth(`Bearer ${proto}`)] },

@@ -13,11 +13,12 @@ const isNodeRequest = (value: unknown): value is NodeRequestLike =>
 
 /**
  * On `@hono/node-server`, `c.env.incoming` is Node's request: its `rawHeaders` keep two
- * `Authorization` lines apart. Elsewhere (Bun, Deno, workers) the Web `Request` is all there is.
+ * `Authorization` lines apart. Elsewhere (Bun, Deno, workers) the Web `Request` is all there is;
+ * both honour `trustProxy`.
  */
 export function requestView(c: Context, trustProxy: boolean): RequestView {
   const incoming: unknown = (c.env as { incoming?: unknown } | undefined)?.incoming;
   return isNodeRequest(incoming)
     ? nodeRequestView(incoming, { trustProxy })
-    : fetchRequestView(c.req.raw);
+    : fetchRequestView(c.req.raw, { trustProxy });
 }

@@ -1,0 +1,26 @@
+import { type AuthError, forwardableError, type RenderedError } from '@authcore/core';
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+
+/** Sends a core response (a rendered error, the metadata document) byte for byte. */
+export const send = (c: Context, response: RenderedError): Response =>
+  c.body(response.body, response.status as ContentfulStatusCode, response.headers);
+
+/**
+ * A refusal: sent, or with `errors: 'forward'` thrown as an `HTTPException` for `app.onError`,
+ * carrying the same rendering as `res` and, as `cause`, the `AuthError` with the challenge in its
+ * `headers`.
+ */
+export function refuse(
+  c: Context,
+  forward: boolean,
+  error: AuthError,
+  rendered: RenderedError,
+): Response {
+  if (!forward) return send(c, rendered);
+  const status = rendered.status as ContentfulStatusCode;
+  const res = new Response(rendered.body, { status, headers: rendered.headers });
+  const cause = forwardableError(error, rendered);
+  throw new HTTPException(status, { res, message: error.description, cause });
+}
