@@ -24,6 +24,7 @@ export interface CredentialSources {
 
 // RFC 6750 §2.1: credentials = "Bearer" 1*SP b64token; the scheme is case-insensitive (RFC 9110 §11.1).
 const AUTHORIZATION = /^([A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*)(?: +(.*))?$/;
+const BEARER = /^(bearer) +([A-Za-z0-9\-._~+/]+=*)$/i;
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 const API_KEY = /^[\x21-\x7e]+$/;
 
@@ -47,14 +48,16 @@ export function extractCredential(request: RequestView, sources: CredentialSourc
     return { ok: false, error: malformed('several Authorization headers') };
   const header = authorization[0];
   if (header !== undefined && header !== '') {
-    const match = AUTHORIZATION.exec(header);
+    // The common case in one pass: `Bearer <b64token>`, any casing of the scheme.
+    const bearer = BEARER.exec(header);
+    const match = bearer ?? AUTHORIZATION.exec(header);
     if (!match) return { ok: false, error: malformed('malformed Authorization header') };
     const scheme = match[1]!.toLowerCase();
     const slot =
       scheme === 'bearer' ? 'bearer' : scheme === 'dpop' && sources.dpop ? 'dpop' : undefined;
     if (slot) {
       const token = match[2];
-      if (token === undefined || !B64TOKEN.test(token)) {
+      if (token === undefined || (bearer === null && !B64TOKEN.test(token))) {
         return { ok: false, error: malformed(`malformed ${match[1]} credentials`) };
       }
       found = { slot, token, source: 'authorization' };

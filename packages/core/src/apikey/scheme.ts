@@ -83,22 +83,29 @@ export function apiKey(options: ApiKeyOptions): Scheme<ApiKeyPrincipal> {
     } catch {}
   };
 
+  // Records a store hands out again (the memory store's frozen ones) are decoded once.
+  const decoded = new WeakMap<ApiKeyRecord, Uint8Array | undefined>();
+  const storedHash = (record: ApiKeyRecord) => {
+    if (decoded.has(record)) return decoded.get(record);
+    const bytes = decodeHash(record.hash);
+    if (typeof record === 'object' && record !== null) decoded.set(record, bytes);
+    return bytes;
+  };
+
   async function verifyKey(token: string): Promise<AuthResult<ApiKeyPrincipal>> {
     const parts = splitApiKey(token);
     if (parts === 'malformed') return reject('malformed');
     if (parts === 'checksum') return reject('checksum');
     if (prefixes && !prefixes.includes(parts.prefix)) return reject('prefixNotAllowed');
 
-    const digest = hashSecret(parts.secret);
+    const presented = hashSecret(parts.secret);
     let record: ApiKeyRecord | undefined;
     try {
       record = await store.find(parts.id);
     } catch (cause) {
-      digest.catch(noop);
       return invalid(new Error('API key store failed', { cause }));
     }
-    const presented = await digest;
-    const stored = record === undefined ? undefined : decodeHash(record.hash);
+    const stored = record === undefined ? undefined : storedHash(record);
     // Always one compare of 32 bytes, whatever was found.
     const equal = timingSafeEqual(presented, stored ?? dummy);
     if (record === undefined) return reject('unknownId');
@@ -111,26 +118,34 @@ export function apiKey(options: ApiKeyOptions): Scheme<ApiKeyPrincipal> {
     if (expiresAt !== undefined && expiresAt !== null && !(t < expiresAt)) return reject('expired');
 
     if (trackUsage) recordUse(record.id, t);
-    return {
-      ok: true,
-      principal: {
-        scheme: 'apiKey',
-        kind: 'application',
-        id: record.id,
-        scopes: new Set(record.scopes),
-        clientId: undefined,
-        issuer: undefined,
-        audience: [],
-        expiresAt: expiresAt === undefined || expiresAt === null ? undefined : new Date(expiresAt),
-        claims: {
-          keyId: record.id,
-          owner: record.owner,
-          prefix: record.prefix,
-          metadata: record.metadata ?? {},
-        },
+    return { ok: true, principal: principalOf(record) };
+  }
+
+  // A principal depends on its record only: records a store hands out again share theirs.
+  const principals = new WeakMap<ApiKeyRecord, ApiKeyPrincipal>();
+  const principalOf = (record: ApiKeyRecord): ApiKeyPrincipal => {
+    const known = principals.get(record);
+    if (known) return known;
+    const { expiresAt } = record;
+    const principal: ApiKeyPrincipal = {
+      scheme: 'apiKey',
+      kind: 'application',
+      id: record.id,
+      scopes: new Set(record.scopes),
+      clientId: undefined,
+      issuer: undefined,
+      audience: [],
+      expiresAt: expiresAt === undefined || expiresAt === null ? undefined : new Date(expiresAt),
+      claims: {
+        keyId: record.id,
+        owner: record.owner,
+        prefix: record.prefix,
+        metadata: record.metadata ?? {},
       },
     };
-  }
+    principals.set(record, principal);
+    return principal;
+  };
 
   return {
     name: 'apiKey',

@@ -80,8 +80,19 @@ export function localKeyResolver(keys: LocalKeys, algorithms: readonly string[])
     };
     return select;
   };
+  // The key chosen for an (alg, kid) pair never changes for local keys: remember it, so the hot
+  // path skips jose's walk of the set. Bounded: a key without `kid` matches any `kid` a token names.
+  const chosen = new Map<string, Awaited<ReturnType<JWTVerifyGetKey>>>();
   return async (header, token) => {
+    const memo = typeof header.alg === 'string' ? `${header.alg} ${header.kid ?? ''}` : undefined;
+    const known = memo === undefined ? undefined : chosen.get(memo);
+    if (known !== undefined) return known;
     resolver ??= build();
-    return (await resolver)(header, token);
+    const key = await (await resolver)(header, token);
+    if (memo !== undefined) {
+      if (chosen.size >= 64) chosen.clear();
+      chosen.set(memo, key);
+    }
+    return key;
   };
 }

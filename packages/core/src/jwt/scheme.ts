@@ -62,7 +62,13 @@ export interface JwtOptions<Claims = JwtClaims> {
   now?: () => number;
 }
 
-const JWS_SHAPE = /^[^.]+\.[^.]+\.[^.]*$/;
+// Three dot-separated segments, the header and payload non-empty: found by `indexOf`, not a regex,
+// because it runs for every bearer token.
+const isJwsShape = (token: string) => {
+  const first = token.indexOf('.');
+  const second = token.indexOf('.', first + 1);
+  return first > 0 && second > first + 1 && token.indexOf('.', second + 1) === -1;
+};
 // RFC 7515 §2: each segment is base64url with no padding. jose decodes with `atob`, which also
 // takes `=` padding, so `<header>.<payload>.<signature>==` would verify as the same token under
 // another string (a second cache entry, a way around a revocation list keyed by the token).
@@ -170,19 +176,18 @@ export function jwt<Claims = JwtClaims>(options: JwtOptions<Claims>): Scheme<Jwt
     return (await options.isRevoked(principal)) !== false;
   };
 
-  const verifyToken = async (token: string): Promise<AuthResult<JwtPrincipal<Claims>>> => {
-    const t = now();
-    const hit = cache?.get(token, t);
-    if (hit) {
-      return (await revoked(hit))
-        ? { ok: false, error: invalid(new Error('revoked')) }
-        : { ok: true, principal: hit };
-    }
-    const currentDate = new Date(t);
+  // With the default clock, jose reads the time itself: no options object to build per call.
+  const optionsAt = (t: number): JWTVerifyOptions =>
+    options.now === undefined ? verifyOptions : { ...verifyOptions, currentDate: new Date(t) };
+
+  const verifyToken = async (
+    token: string,
+    t: number,
+  ): Promise<AuthResult<JwtPrincipal<Claims>>> => {
     const { payload } =
       key instanceof Uint8Array
-        ? await jwtVerify(token, key, { ...verifyOptions, currentDate })
-        : await jwtVerify(token, key, { ...verifyOptions, currentDate });
+        ? await jwtVerify(token, key, optionsAt(t))
+        : await jwtVerify(token, key, optionsAt(t));
 
     for (const claim of ['exp', 'nbf', 'iat', 'auth_time'] as const) {
       if (!isFiniteOrAbsent(payload[claim]))
@@ -261,16 +266,29 @@ export function jwt<Claims = JwtClaims>(options: JwtOptions<Claims>): Scheme<Jwt
     challenge: dpop ? (dpopOptions?.required ? 'DPoP' : ['Bearer', 'DPoP']) : 'Bearer',
     // A JWS in compact form has exactly three segments; anything else is for another scheme.
     accepts: (credential: Credential) =>
-      (credential.slot === 'bearer' || credential.slot === 'dpop') &&
-      JWS_SHAPE.test(credential.token),
+      (credential.slot === 'bearer' || credential.slot === 'dpop') && isJwsShape(credential.token),
     async verify(credential, request) {
       const { token } = credential;
-      if (token.length > maxTokenLength)
-        return { ok: false, error: invalid(new Error('token too long')) };
-      if (!JWS_STRICT.test(token))
-        return { ok: false, error: invalid(new Error('not a compact JWS in strict base64url')) };
+      const t = now();
+      // A hit is the exact string of a token verified before: the form checks held for it then.
+      const hit = cache?.get(token, t);
       try {
-        const result = await verifyToken(token);
+        let result: AuthResult<JwtPrincipal<Claims>>;
+        if (hit) {
+          result =
+            options.isRevoked && (await revoked(hit))
+              ? { ok: false, error: invalid(new Error('revoked')) }
+              : { ok: true, principal: hit };
+        } else {
+          if (token.length > maxTokenLength)
+            return { ok: false, error: invalid(new Error('token too long')) };
+          if (!JWS_STRICT.test(token))
+            return {
+              ok: false,
+              error: invalid(new Error('not a compact JWS in strict base64url')),
+            };
+          result = await verifyToken(token, t);
+        }
         return result.ok ? await checkBinding(credential, request, result.principal) : result;
       } catch (cause) {
         return { ok: false, error: invalid(cause) };

@@ -2,6 +2,7 @@ import { base64url } from 'jose';
 import type { ApiKeyRecord } from '../apikey/types.js';
 import { base62Digit, base62Fixed } from './base62.js';
 import { crc32 } from './crc32.js';
+import { sha256 } from './sha256.js';
 
 // <prefix>_<id>_<secret><checksum>
 export const ID_LENGTH = 12;
@@ -92,8 +93,8 @@ export function splitApiKey(key: unknown): ApiKeyParts | 'malformed' | 'checksum
 const encoder = new TextEncoder();
 
 /** SHA-256 of a secret (Web Crypto). */
-export async function hashSecret(secret: string): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(secret)));
+export function hashSecret(secret: string): Uint8Array {
+  return sha256(encoder.encode(secret));
 }
 
 /** Decoded stored hash, or `undefined` when it is not 32 bytes of base64url. */
@@ -150,7 +151,7 @@ export async function buildRecord(
       throw new TypeError(`${where}: metadata values must be strings (${name})`);
     metadata[name] = value;
   }
-  const hash = base64url.encode(await hashSecret(parts.secret));
+  const hash = base64url.encode(hashSecret(parts.secret));
   const record: { -readonly [K in keyof ApiKeyRecord]: ApiKeyRecord[K] } = {
     id: parts.id,
     prefix: parts.prefix,
