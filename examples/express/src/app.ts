@@ -1,28 +1,22 @@
+import { type AnyPrincipal, type Authenticator, principalToJSON } from '@authcore/core';
 import {
-  type AnyPrincipal,
-  type Authenticator,
-  type MetadataResponse,
-  principalToJSON,
-} from '@authcore/core';
-import { authenticate, requireScopes } from '@authcore/express';
+  authenticate,
+  type ResourceMetadataOptions,
+  requireScopes,
+  resourceMetadata,
+} from '@authcore/express';
 import express, { type Express } from 'express';
 
 /** The example contract on Express 5: the principal is on `req.auth`, typed, no casts. */
 export function createApp(
   authenticator: Authenticator<AnyPrincipal>,
-  resourceMetadata?: (method: string, path: string) => MetadataResponse | undefined,
+  metadata?: ResourceMetadataOptions,
 ): Express {
   const app = express();
   app.disable('x-powered-by');
 
   // RFC 9728 Protected Resource Metadata, which the 401 challenges point to.
-  if (resourceMetadata) {
-    app.use((req, res, next) => {
-      const metadata = resourceMetadata(req.method, req.path);
-      if (!metadata) return next();
-      res.writeHead(metadata.status, metadata.headers).end(metadata.body);
-    });
-  }
+  if (metadata) app.use(resourceMetadata(metadata));
 
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
@@ -35,6 +29,11 @@ export function createApp(
         ? { authenticated: true, principal: principalToJSON(req.auth) }
         : { authenticated: false },
     );
+  });
+
+  // Step-up (RFC 9470): only a user who signed in with MFA; others get a 401 with acr_values.
+  app.get('/v1/step-up', authenticate(authenticator, { acr: ['mfa'] }), (_req, res) => {
+    res.json({ stepUp: true });
   });
 
   const v1 = express.Router();

@@ -2,7 +2,7 @@ import { exampleSetup, readyLine } from '@authcore/example-shared';
 import { createApp } from './app.js';
 
 const setup = await exampleSetup();
-const server = createApp(setup.authenticator, setup.resourceMetadata).listen(
+const server = createApp(setup.authenticator, setup.resourceMetadataOptions).listen(
   setup.port,
   '127.0.0.1',
   (error) => {

@@ -1,23 +1,19 @@
-import {
-  type AnyPrincipal,
-  type Authenticator,
-  type MetadataResponse,
-  principalToJSON,
-} from '@authcore/core';
-import { authcore } from '@authcore/fastify';
+import { type AnyPrincipal, type Authenticator, principalToJSON } from '@authcore/core';
+import { authcore, type ResourceMetadataOptions, resourceMetadata } from '@authcore/fastify';
 import Fastify, { type FastifyInstance } from 'fastify';
 
 /**
  * The example API: the same routes and answers as every other authcore example, plus the RFC 9728
- * metadata document (`/.well-known/oauth-protected-resource`) when `resourceMetadata` is given.
+ * metadata document (`/.well-known/oauth-protected-resource`) when its options are given.
  * Every route is authenticated by the plugin unless its `config.auth` says otherwise.
  */
 export function buildApp(
   authenticator: Authenticator<AnyPrincipal>,
-  resourceMetadata?: (method: string, path: string) => MetadataResponse | undefined,
+  metadata?: ResourceMetadataOptions,
 ): FastifyInstance {
   const app = Fastify();
   app.register(authcore, { authenticator });
+  if (metadata) app.register(resourceMetadata(metadata));
 
   app.get('/health', { config: { auth: false } }, async () => ({ status: 'ok' }));
   app.get('/v1/me', async (request) => principalToJSON(request.auth!));
@@ -34,11 +30,7 @@ export function buildApp(
       ? { authenticated: true, principal: principalToJSON(request.auth) }
       : { authenticated: false },
   );
-
-  app.get('/.well-known/*', { config: { auth: false } }, async (request, reply) => {
-    const metadata = resourceMetadata?.(request.method, request.url.split('?')[0] ?? '/');
-    if (!metadata) return reply.callNotFound();
-    return reply.code(metadata.status).headers(metadata.headers).send(Buffer.from(metadata.body));
-  });
+  // Step-up (RFC 9470): only a user who signed in with MFA; others get a 401 with acr_values.
+  app.get('/v1/step-up', { config: { auth: { acr: ['mfa'] } } }, async () => ({ stepUp: true }));
   return app;
 }

@@ -2,7 +2,7 @@ import { exampleSetup, readyLine } from '@authcore/example-shared';
 import { buildApp } from './app.js';
 
 const setup = await exampleSetup();
-const app = buildApp(setup.authenticator, setup.resourceMetadata);
+const app = buildApp(setup.authenticator, setup.resourceMetadataOptions);
 await app.listen({ port: setup.port, host: '127.0.0.1' });
 const address = app.server.address();
 const port = typeof address === 'object' && address ? address.port : setup.port;

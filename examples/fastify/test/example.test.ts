@@ -48,4 +48,30 @@ describe('examples/fastify as a real process', () => {
       bearer_methods_supported: ['header'],
     });
   });
+
+  it('serves its RFC 9728 document and asks for step-up with resource_metadata', async () => {
+    const { iss } = JSON.parse(Buffer.from(example.token!.split('.')[1]!, 'base64url').toString());
+    const prm = await fetch(`${example.url}/.well-known/oauth-protected-resource`);
+    expect(prm.status).toBe(200);
+    expect(prm.headers.get('content-type')).toBe('application/json');
+    expect(await prm.text()).toBe(
+      `{"resource":"https://api.test","authorization_servers":["${iss}"],"scopes_supported":["orders:read","orders:write"],"bearer_methods_supported":["header"],"dpop_signing_alg_values_supported":["ES256","EdDSA","RS256","PS256"]}`,
+    );
+    const head = await fetch(`${example.url}/.well-known/oauth-protected-resource`, {
+      method: 'HEAD',
+    });
+    expect([head.status, await head.text()]).toEqual([200, '']);
+    const post = await fetch(`${example.url}/.well-known/oauth-protected-resource`, {
+      method: 'POST',
+    });
+    expect(post.status).toBe(404);
+    // The printed token has no `acr`: /v1/step-up wants mfa (RFC 9470).
+    const stepUp = await fetch(`${example.url}/v1/step-up`, {
+      headers: { authorization: `Bearer ${example.token}` },
+    });
+    expect(stepUp.status).toBe(401);
+    expect(stepUp.headers.get('www-authenticate')).toBe(
+      'Bearer realm="api", error="insufficient_user_authentication", error_description="Stronger user authentication is required", acr_values="mfa", resource_metadata="https://api.test/.well-known/oauth-protected-resource"',
+    );
+  });
 });

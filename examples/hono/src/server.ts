@@ -5,7 +5,7 @@ import { createApp } from './app.js';
 const setup = await exampleSetup();
 const server = serve(
   {
-    fetch: createApp(setup.authenticator, setup.resourceMetadata).fetch,
+    fetch: createApp(setup.authenticator, setup.resourceMetadataOptions).fetch,
     port: setup.port,
     hostname: '127.0.0.1',
   },

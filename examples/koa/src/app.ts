@@ -1,10 +1,11 @@
+import { type AnyPrincipal, type Authenticator, principalToJSON } from '@authcore/core';
 import {
-  type AnyPrincipal,
-  type Authenticator,
-  type MetadataResponse,
-  principalToJSON,
-} from '@authcore/core';
-import { type AuthState, authenticate, requireScopes } from '@authcore/koa';
+  type AuthState,
+  authenticate,
+  type ResourceMetadataOptions,
+  requireScopes,
+  resourceMetadata,
+} from '@authcore/koa';
 import Koa, { type Middleware } from 'koa';
 
 type Handler = Middleware<AuthState>;
@@ -22,21 +23,16 @@ const route =
 
 /**
  * The example API: the same routes and answers as every other authcore example, plus the RFC 9728
- * metadata document (`/.well-known/oauth-protected-resource`) when `resourceMetadata` is given.
+ * metadata document (`/.well-known/oauth-protected-resource`) when its options are given.
  */
 export function createApp(
   authenticator: Authenticator<AnyPrincipal>,
-  resourceMetadata?: (method: string, path: string) => MetadataResponse | undefined,
+  metadata?: ResourceMetadataOptions,
 ): Koa<AuthState> {
   const auth = authenticate(authenticator);
-  return new Koa<AuthState>()
-    .use(async (ctx, next) => {
-      const metadata = resourceMetadata?.(ctx.method, ctx.path);
-      if (!metadata) return next();
-      ctx.status = metadata.status;
-      ctx.set(metadata.headers);
-      ctx.body = metadata.body;
-    })
+  const app = new Koa<AuthState>();
+  if (metadata) app.use(resourceMetadata(metadata));
+  return app
     .use(
       route('GET', '/health', (ctx) => {
         ctx.body = { status: 'ok' };
@@ -64,6 +60,12 @@ export function createApp(
         ctx.body = principal
           ? { authenticated: true, principal: principalToJSON(principal) }
           : { authenticated: false };
+      }),
+    )
+    .use(
+      // Step-up (RFC 9470): only a user who signed in with MFA; others get a 401 with acr_values.
+      route('GET', '/v1/step-up', authenticate(authenticator, { acr: ['mfa'] }), (ctx) => {
+        ctx.body = { stepUp: true };
       }),
     )
     .use((ctx) => {

@@ -18,6 +18,8 @@ const routes: Record<string, Access> = {
   'GET /v1/orders': { require: { scopes: 'orders:read' } },
   'POST /v1/orders': { require: { scopes: 'orders:write' } },
   'GET /v1/optional': { optional: true },
+  // Step-up (RFC 9470): only a user who signed in with MFA; others get a 401 with acr_values.
+  'GET /v1/step-up': { require: { acr: ['mfa'] } },
 };
 
 function send(res: ServerResponse, status: number, body: unknown) {
@@ -52,6 +54,7 @@ export function createListener(
     if (key === 'GET /v1/me') return send(res, 200, principalToJSON(principal!));
     if (key === 'GET /v1/orders') return send(res, 200, { orders: [] });
     if (key === 'POST /v1/orders') return send(res, 201, { created: true });
+    if (key === 'GET /v1/step-up') return send(res, 200, { stepUp: true });
     return send(
       res,
       200,

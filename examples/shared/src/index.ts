@@ -9,6 +9,7 @@ import {
   jwt,
   MemoryApiKeyStore,
   type MetadataResponse,
+  type ResourceMetadataOptions,
   resourceMetadataHandler,
   resourceMetadataUrl,
 } from '@authcore/core';
@@ -27,6 +28,8 @@ export interface ExampleSetup {
   hints: string[];
   /** RFC 9728: the metadata document for `/.well-known/oauth-protected-resource` (and its suffixed form). */
   resourceMetadata: (method: string, path: string) => MetadataResponse | undefined;
+  /** The options of that document, for an adapter's `resourceMetadata(options)` route. */
+  resourceMetadataOptions: ResourceMetadataOptions;
   /** The embedded test issuer, when no JWKS was configured. */
   testIssuer: TestIssuer | undefined;
   close(): Promise<void>;
@@ -82,16 +85,17 @@ export async function exampleSetup(env: NodeJS.ProcessEnv = process.env): Promis
     schemes: [jwt({ ...jwtOptions, algorithms, dpop: true }), apiKey({ store })],
     render: { resourceMetadata: metadataUrl },
   });
-  const resourceMetadata = resourceMetadataHandler({
+  const resourceMetadataOptions: ResourceMetadataOptions = {
     resource,
     authorizationServers: [jwtOptions.issuer],
     scopesSupported: ['orders:read', 'orders:write'],
     dpopSigningAlgValuesSupported: ['ES256', 'EdDSA', 'RS256', 'PS256'],
-  });
+  };
   return {
     port,
     authenticator,
-    resourceMetadata,
+    resourceMetadata: resourceMetadataHandler(resourceMetadataOptions),
+    resourceMetadataOptions,
     hints,
     testIssuer,
     close: async () => {
