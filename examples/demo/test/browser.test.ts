@@ -103,6 +103,15 @@ describe('the demo web page in headless Chromium', () => {
       // Log out revokes the refresh token; the page offers the login again.
       await page.click('#logout');
       await page.waitForSelector('#login');
+
+      // Denying at the consent step comes back as access_denied, shown by the page.
+      await page.click('#login');
+      await page.fill('#username', demo.user.username);
+      await page.fill('#password', demo.user.password);
+      await page.click('#sign-in');
+      await page.click('#deny');
+      await page.waitForSelector('#message');
+      expect(await page.textContent('#message')).toContain('access_denied');
     } finally {
       await page.close();
     }
