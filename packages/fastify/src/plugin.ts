@@ -1,19 +1,15 @@
-import type { FastifyPluginCallback } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import { fastifyPlugin } from 'fastify-plugin';
 import { type AuthHook, authenticate } from './authenticate.js';
 import type { AuthcorePluginOptions, RouteAuthOptions } from './types.js';
 
-const plugin: FastifyPluginCallback<AuthcorePluginOptions> = (app, options, done) => {
+// Async: a misconfiguration thrown here (no authenticator, bad options) fails `app.ready()`.
+const plugin: FastifyPluginAsync<AuthcorePluginOptions> = async (app, options) => {
   const { authenticator, ...defaults } = options;
-  let fallback: AuthHook;
-  try {
-    fallback = authenticate(authenticator, defaults);
-  } catch (error) {
-    return done(error as Error);
-  }
+  const fallback = authenticate(authenticator, defaults);
   if (app.hasRequestDecorator('auth')) {
-    return done(
-      new Error('@authcore/fastify: already registered here; use route `config.auth` to vary it'),
+    throw new Error(
+      '@authcore/fastify: already registered here; use route `config.auth` to vary it',
     );
   }
   // One hook per distinct `config.auth`, built on first use, so options are merged once per route.
@@ -33,7 +29,6 @@ const plugin: FastifyPluginCallback<AuthcorePluginOptions> = (app, options, done
     if (auth === false || request.is404) return undefined;
     return (auth === undefined ? fallback : hookFor(auth))(request, reply);
   });
-  done();
 };
 
 /**

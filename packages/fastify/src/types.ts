@@ -1,10 +1,7 @@
 import type { AdapterOptions, Authenticator, Principal } from '@authcore/core';
 
-/** A route's `config.auth`: it overrides the plugin's defaults for that route. */
-export type RouteAuthOptions = Pick<
-  AdapterOptions,
-  'optional' | 'scopes' | 'acr' | 'maxAge' | 'errors'
->;
+/** A route's `config.auth` (all but `trustProxy`): it overrides the plugin's defaults for that route. */
+export type RouteAuthOptions = Omit<AdapterOptions, 'trustProxy'>;
 
 /** `app.register(authcore, options)`: the authenticator and the defaults of every route. */
 export interface AuthcorePluginOptions extends AdapterOptions {
