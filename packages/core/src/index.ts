@@ -41,6 +41,7 @@ export {
   type Credential,
   type CredentialSlot,
   type CredentialSources,
+  type ExtractResult,
   extractCredential,
 } from './extract.js';
 export { type IntrospectionOptions, introspection } from './introspection/scheme.js';

@@ -73,6 +73,20 @@ const isJwsShape = (token: string) => {
 // takes `=` padding, so `<header>.<payload>.<signature>==` would verify as the same token under
 // another string (a second cache entry, a way around a revocation list keyed by the token).
 const JWS_STRICT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+// RFC 9449 §7.1: every DPoP challenge names the proof algorithms accepted.
+const withAlgs = (error: AuthError, algs: readonly string[]) => ({
+  ok: false as const,
+  error:
+    error.params.algs !== undefined
+      ? error
+      : new AuthError(error.code, {
+          cause: error.cause,
+          scheme: 'DPoP',
+          scopes: error.scopes,
+          params: { ...error.params, algs: algs.join(' ') },
+          headers: error.headers,
+        }),
+});
 const invalid = (cause: unknown) => new AuthError('invalid_token', { cause });
 const isFiniteOrAbsent = (v: unknown) =>
   v === undefined || (typeof v === 'number' && Number.isFinite(v));
@@ -289,7 +303,12 @@ export function jwt<Claims = JwtClaims>(options: JwtOptions<Claims>): Scheme<Jwt
             };
           result = await verifyToken(token, t);
         }
-        return result.ok ? await checkBinding(credential, request, result.principal) : result;
+        const checked = result.ok
+          ? await checkBinding(credential, request, result.principal)
+          : result;
+        return checked.ok || credential.slot !== 'dpop' || !dpop
+          ? checked
+          : withAlgs(checked.error, dpop.algorithms);
       } catch (cause) {
         return { ok: false, error: invalid(cause) };
       }

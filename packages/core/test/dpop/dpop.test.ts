@@ -156,7 +156,7 @@ describe('DPoP (RFC 9449) on the resource server', () => {
     );
     expect(r.status).toBe(401);
     expect(r.wwwAuthenticate).toBe(
-      'DPoP realm="api", error="invalid_token", error_description="The access token is invalid"',
+      'DPoP realm="api", error="invalid_token", error_description="The access token is invalid", algs="ES256 EdDSA RS256 PS256"',
     );
   });
 
