@@ -27,7 +27,12 @@ export {
   createAuthenticator,
   type InferPrincipal,
 } from './authenticator.js';
-export type { DpopNonce, DpopOptions } from './dpop/proof.js';
+export {
+  DPOP_ALGORITHMS,
+  type DpopNonce,
+  type DpopOptions,
+  dpopProofVerifier,
+} from './dpop/proof.js';
 export { MemoryReplayStore, type ReplayStore } from './dpop/replay.js';
 export {
   AuthError,

@@ -1,3 +1,9 @@
+import {
+  DPOP_ALGORITHMS,
+  type DpopOptions,
+  dpopProofVerifier,
+  fetchRequestView,
+} from '@authcore/core';
 import type { JSONWebKeySet } from 'jose';
 import { authorizeEndpoint } from './endpoints/authorize.js';
 import { introspectEndpoint } from './endpoints/introspect.js';
@@ -160,6 +166,7 @@ export function createIssuer(options: IssuerOptions): Issuer {
     now,
     authorize: options.authorize,
     onError: options.onError ?? (() => {}),
+    ...dpopChecker(options.dpop, urls.token, now),
   };
   const metadata = buildMetadata(ctx, scopesSupported);
   const publicHeaders = { 'access-control-allow-origin': '*' };
@@ -211,5 +218,22 @@ export function createIssuer(options: IssuerOptions): Issuer {
     jwks: () => ctx.keys.jwks(),
     rotateKeys: () => ctx.keys.rotate(),
     isRevoked: (jti) => ctx.revocations.isRevoked(jti),
+  };
+}
+
+// Proofs are checked against the configured token endpoint URL, the one clients are told about.
+function dpopChecker(
+  options: DpopOptions | false | undefined,
+  tokenUrl: string,
+  now: () => number,
+) {
+  if (options === false) return { dpop: undefined, dpopAlgorithms: [] };
+  const verify = dpopProofVerifier(options ?? {});
+  return {
+    dpop: (request: Request) => {
+      const view = fetchRequestView(request);
+      return verify({ method: request.method, url: tokenUrl, headers: view.headers }, now());
+    },
+    dpopAlgorithms: [...(options?.algorithms ?? DPOP_ALGORITHMS)],
   };
 }

@@ -1,3 +1,4 @@
+import type { DpopOptions } from '@authcore/core';
 import type { JWK } from 'jose';
 import type { SigningAlgorithm } from './lib/keys.js';
 import type { ClientConfig } from './stores/clients.js';
@@ -87,6 +88,12 @@ export interface IssuerOptions {
   paths?: Partial<Record<EndpointName, string>>;
   /** Advertised `scopes_supported`; default: every scope of the configured clients (array form). */
   scopesSupported?: readonly string[];
+  /**
+   * DPoP (RFC 9449 §5): a token request with a valid `DPoP` proof gets tokens bound to its key
+   * (`cnf.jkt`, `token_type: DPoP`); a public client's refresh tokens are bound too. On by
+   * default; `false` ignores proofs and issues Bearer tokens only.
+   */
+  dpop?: DpopOptions | false;
   /** Called with unexpected errors (those answered `server_error`). */
   onError?: (error: unknown) => void;
   /** Clock in epoch milliseconds (tests). Default `Date.now`. */

@@ -1,7 +1,7 @@
 import { base64url, calculateJwkThumbprint, EmbeddedJWK, type JWK, jwtVerify } from 'jose';
 import { AuthError } from '../errors.js';
 import type { RequestView } from '../request.js';
-import type { ReplayStore } from './replay.js';
+import { MemoryReplayStore, type ReplayStore } from './replay.js';
 
 export interface DpopNonce {
   /** A nonce to hand out in `DPoP-Nonce`. */
@@ -25,7 +25,8 @@ export interface DpopOptions {
   nonce?: DpopNonce;
 }
 
-const DEFAULT_ALGS = ['ES256', 'EdDSA', 'RS256', 'PS256'];
+/** Proof algorithms accepted when none are configured. */
+export const DPOP_ALGORITHMS: readonly string[] = ['ES256', 'EdDSA', 'RS256', 'PS256'];
 
 export interface ProofContext {
   readonly algorithms: readonly string[];
@@ -36,7 +37,7 @@ export interface ProofContext {
 }
 
 export function proofContext(options: DpopOptions, replay: ReplayStore): ProofContext {
-  const algorithms = [...(options.algorithms ?? DEFAULT_ALGS)];
+  const algorithms = [...(options.algorithms ?? DPOP_ALGORITHMS)];
   for (const alg of algorithms) {
     if (!/^(ES|PS|RS)(256|384|512)$|^EdDSA$|^Ed25519$/.test(alg)) {
       throw new TypeError(`dpop: ${alg} is not an asymmetric JWS algorithm`);
@@ -66,13 +67,14 @@ const withoutQuery = (url: string) => {
 };
 
 /**
- * Checks the DPoP proof of a request (RFC 9449 §4.3) for `accessToken`, and returns the
- * thumbprint of the key that signed it, which the token's `cnf.jkt` must equal.
+ * Checks the DPoP proof of a request (RFC 9449 §4.3) and returns the thumbprint of the key that
+ * signed it, which the token's `cnf.jkt` must equal. With an `accessToken` (a resource request)
+ * the proof's `ath` must be its hash; without one (a token request) `ath` is not checked.
  */
 export async function verifyProof(
   ctx: ProofContext,
   request: RequestView,
-  accessToken: string,
+  accessToken: string | undefined,
   now: number,
 ): Promise<{ ok: true; jkt: string } | { ok: false; error: AuthError }> {
   const headers = request.headers('dpop');
@@ -108,10 +110,12 @@ export async function verifyProof(
     sameUrl = typeof htu === 'string' && withoutQuery(htu) === withoutQuery(request.url);
   } catch {}
   if (!sameUrl) return { ok: false, error: proofError(ctx, new Error('htu mismatch')) };
-  const expected = base64url.encode(
-    new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(accessToken))),
-  );
-  if (ath !== expected) return { ok: false, error: proofError(ctx, new Error('ath mismatch')) };
+  if (accessToken !== undefined) {
+    const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(accessToken));
+    if (ath !== base64url.encode(new Uint8Array(digest))) {
+      return { ok: false, error: proofError(ctx, new Error('ath mismatch')) };
+    }
+  }
   if (ctx.nonce) {
     const valid = typeof nonce === 'string' && (await ctx.nonce.check(nonce));
     if (!valid) {
@@ -133,4 +137,18 @@ export async function verifyProof(
     return { ok: false, error: proofError(ctx, new Error('replayed jti')) };
   }
   return { ok: true, jkt };
+}
+
+/**
+ * A DPoP proof checker for an authorization server's token endpoint (RFC 9449 §5): it returns
+ * the `jkt` to bind the issued tokens to, or an `invalid_dpop_proof` / `use_dpop_nonce` error.
+ */
+export function dpopProofVerifier(
+  options: DpopOptions = {},
+): (
+  request: RequestView,
+  now?: number,
+) => Promise<{ ok: true; jkt: string } | { ok: false; error: AuthError }> {
+  const ctx = proofContext(options, new MemoryReplayStore());
+  return (request, now = Date.now()) => verifyProof(ctx, request, undefined, now);
 }

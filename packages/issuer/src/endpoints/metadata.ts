@@ -17,6 +17,7 @@ export interface AuthorizationServerMetadata {
   code_challenge_methods_supported: string[];
   scopes_supported?: string[];
   authorization_response_iss_parameter_supported: boolean;
+  dpop_signing_alg_values_supported?: string[];
 }
 
 export function buildMetadata(
@@ -47,5 +48,6 @@ export function buildMetadata(
     authorization_response_iss_parameter_supported: true,
   };
   if (scopesSupported) metadata.scopes_supported = [...scopesSupported];
+  if (ctx.dpop) metadata.dpop_signing_alg_values_supported = [...ctx.dpopAlgorithms];
   return metadata;
 }

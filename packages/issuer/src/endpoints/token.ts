@@ -14,7 +14,7 @@ const VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
 
 interface TokenResponse {
   access_token: string;
-  token_type: 'Bearer';
+  token_type: 'Bearer' | 'DPoP';
   expires_in: number;
   scope?: string;
   refresh_token?: string;
@@ -24,11 +24,12 @@ function tokenResponse(
   accessToken: string,
   expiresIn: number,
   scopes: readonly string[],
-  refreshToken?: string,
+  refreshToken: string | undefined,
+  jkt: string | undefined,
 ): Response {
   const body: TokenResponse = {
     access_token: accessToken,
-    token_type: 'Bearer',
+    token_type: jkt === undefined ? 'Bearer' : 'DPoP',
     expires_in: expiresIn,
   };
   if (scopes.length > 0) body.scope = scopes.join(' ');
@@ -41,16 +42,26 @@ function requireGrant(auth: AuthenticatedClient, grant: string): void {
     throw new OAuthError('unauthorized_client', `this client may not use the ${grant} grant`);
 }
 
-async function clientCredentials(ctx: Context, auth: AuthenticatedClient, params: Params) {
+async function clientCredentials(
+  ctx: Context,
+  auth: AuthenticatedClient,
+  params: Params,
+  jkt?: string,
+) {
   requireGrant(auth, 'client_credentials');
   const { client } = auth;
   const scopes = resolveScopes(params.get('scope'), client.scopes);
   const audience = resolveAudience(params.getAll('resource'), client.audience);
-  const at = await issueAccessToken(ctx, { sub: client.clientId, client, scopes, audience });
-  return tokenResponse(at.token, at.expiresIn, scopes);
+  const at = await issueAccessToken(ctx, { sub: client.clientId, client, scopes, audience, jkt });
+  return tokenResponse(at.token, at.expiresIn, scopes, undefined, jkt);
 }
 
-async function authorizationCode(ctx: Context, auth: AuthenticatedClient, params: Params) {
+async function authorizationCode(
+  ctx: Context,
+  auth: AuthenticatedClient,
+  params: Params,
+  jkt?: string,
+) {
   requireGrant(auth, 'authorization_code');
   const { client } = auth;
   const code = params.get('code');
@@ -94,6 +105,7 @@ async function authorizationCode(ctx: Context, auth: AuthenticatedClient, params
     audience,
     claims: record.claims,
     family,
+    jkt,
   });
   const refreshToken = withRefresh
     ? await issueRefreshToken(ctx, {
@@ -102,14 +114,14 @@ async function authorizationCode(ctx: Context, auth: AuthenticatedClient, params
         userId: record.userId,
         scopes,
         audience,
-        claims: record.claims,
+        claims: bindRefresh(record.claims, client.clientSecretHash === undefined ? jkt : undefined),
         expiresAt: familyExpiresAt,
       })
     : undefined;
-  return tokenResponse(at.token, at.expiresIn, scopes, refreshToken);
+  return tokenResponse(at.token, at.expiresIn, scopes, refreshToken, jkt);
 }
 
-async function refreshToken(ctx: Context, auth: AuthenticatedClient, params: Params) {
+async function refreshToken(ctx: Context, auth: AuthenticatedClient, params: Params, jkt?: string) {
   requireGrant(auth, 'refresh_token');
   const { client } = auth;
   const token = params.get('refresh_token');
@@ -135,6 +147,10 @@ async function refreshToken(ctx: Context, auth: AuthenticatedClient, params: Par
   }
   if (record.expiresAt <= now || (await ctx.refreshTokens.isFamilyRevoked(record.familyId)))
     throw invalid;
+  // RFC 9449 §5: a public client's refresh token only works with a proof by the key it is bound to.
+  const bound = boundKey(record.claims);
+  if (bound !== undefined && bound !== jkt)
+    throw new OAuthError('invalid_grant', 'the refresh token is bound to another DPoP key');
 
   const scopes = resolveScopes(
     params.get('scope'),
@@ -162,8 +178,33 @@ async function refreshToken(ctx: Context, auth: AuthenticatedClient, params: Par
     audience,
     claims: record.claims,
     family: { id: record.familyId, expiresAt: record.expiresAt },
+    jkt,
   });
-  return tokenResponse(at.token, at.expiresIn, scopes, next);
+  return tokenResponse(at.token, at.expiresIn, scopes, next, jkt);
+}
+
+// The refresh record keeps a public client's DPoP binding beside the grant's claims; `cnf` is
+// reserved, so it never reaches an access token from there.
+const boundKey = (claims: Record<string, unknown> | undefined): string | undefined => {
+  const cnf = claims?.cnf;
+  const jkt = typeof cnf === 'object' && cnf !== null ? (cnf as { jkt?: unknown }).jkt : undefined;
+  return typeof jkt === 'string' ? jkt : undefined;
+};
+const bindRefresh = (claims: Record<string, unknown> | undefined, jkt: string | undefined) =>
+  jkt === undefined ? claims : { ...claims, cnf: { jkt } };
+
+/** The DPoP key a token request proves possession of, if it sends a proof (RFC 9449 §5). */
+async function dpopKey(ctx: Context, request: Request): Promise<string | undefined> {
+  if (!ctx.dpop || !request.headers.has('dpop')) return undefined;
+  const checked = await ctx.dpop(request);
+  if (checked.ok) return checked.jkt;
+  const { error } = checked;
+  throw new OAuthError(
+    error.code === 'use_dpop_nonce' ? 'use_dpop_nonce' : 'invalid_dpop_proof',
+    error.code === 'use_dpop_nonce' ? 'a DPoP nonce is required' : 'invalid DPoP proof',
+    400,
+    { ...error.headers },
+  );
 }
 
 /** `POST /token` (RFC 6749 §3.2). */
@@ -186,7 +227,7 @@ export async function tokenEndpoint(ctx: Context, request: Request): Promise<Res
     });
     if (!handler)
       throw new OAuthError('unsupported_grant_type', `grant_type ${grantType} is not supported`);
-    return await handler(ctx, auth, params);
+    return await handler(ctx, auth, params, await dpopKey(ctx, request));
   } catch (error) {
     if (error instanceof OAuthError) return errorResponse(error);
     ctx.onError(error);

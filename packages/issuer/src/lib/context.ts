@@ -1,3 +1,4 @@
+import type { AuthError } from '@authcore/core';
 import { type JWTPayload, jwtVerify, SignJWT } from 'jose';
 import type { AuthorizeHook, EndpointName } from '../options.js';
 import type {
@@ -27,10 +28,27 @@ export interface Context {
   now: () => number;
   authorize: AuthorizeHook | undefined;
   onError: (error: unknown) => void;
+  /** Checks a DPoP proof sent to `/token` (RFC 9449 §5); `undefined` when DPoP is off. */
+  dpop: ((request: Request) => Promise<DpopCheck>) | undefined;
+  /** Proof algorithms accepted, for the metadata document. */
+  dpopAlgorithms: readonly string[];
 }
 
+export type DpopCheck = { ok: true; jkt: string } | { ok: false; error: AuthError };
+
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
-const RESERVED = new Set(['iss', 'sub', 'aud', 'exp', 'iat', 'nbf', 'jti', 'client_id', 'scope']);
+const RESERVED = new Set([
+  'iss',
+  'sub',
+  'aud',
+  'exp',
+  'iat',
+  'nbf',
+  'jti',
+  'client_id',
+  'scope',
+  'cnf',
+]);
 
 /** RFC 6749 §3.3: the requested scopes, each allowed; all allowed ones when none are asked for. */
 export function resolveScopes(requested: string | undefined, allowed: readonly string[]): string[] {
@@ -70,6 +88,8 @@ export interface AccessTokenInput {
   claims?: Record<string, unknown> | undefined;
   /** Tracks the token in a refresh-token family so that revoking the family revokes it. */
   family?: { id: string; expiresAt: number } | undefined;
+  /** Binds the token to this DPoP key thumbprint (`cnf.jkt`, RFC 9449 §6). */
+  jkt?: string | undefined;
 }
 
 /** Signs an RFC 9068 access token. */
@@ -86,6 +106,7 @@ export async function issueAccessToken(
     if (!RESERVED.has(name)) extra[name] = value;
   const payload: JWTPayload = { ...extra, client_id: input.client.clientId };
   if (input.scopes.length > 0) payload.scope = input.scopes.join(' ');
+  if (input.jkt !== undefined) payload.cnf = { jkt: input.jkt };
   const token = await new SignJWT(payload)
     .setProtectedHeader({ alg: ctx.keys.alg, kid: key.kid, typ: 'at+jwt' })
     .setIssuer(ctx.issuer)

@@ -11,7 +11,9 @@ export type OAuthErrorCode =
   | 'unsupported_response_type'
   | 'access_denied'
   | 'server_error'
-  | 'temporarily_unavailable';
+  | 'temporarily_unavailable'
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce';
 
 /** An OAuth error response in the making; thrown inside an endpoint, rendered at its edge. */
 export class OAuthError extends Error {
