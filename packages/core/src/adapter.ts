@@ -9,6 +9,8 @@ export interface AdapterOptions {
   optional?: boolean;
   /** Scopes the route needs once authenticated (all of a list, or `{ anyOf }`). */
   scopes?: ScopeRequirement;
+  /** RFC 8707: the resource(s) this route is; tokens for other audiences are `invalid_token`. */
+  audience?: string | readonly string[];
   /** Step-up (RFC 9470): accepted `acr` values for this route. */
   acr?: readonly string[];
   /** Step-up (RFC 9470): greatest age in seconds of the user's authentication (`auth_time`). */
@@ -79,9 +81,11 @@ export function forwardableError(error: AuthError, rendered: RenderedError): Aut
 export function adapterRequirement(
   options: AdapterOptions,
 ): Omit<Requirement, 'check'> | undefined {
-  const { scopes, acr, maxAge } = options;
-  if (scopes === undefined && acr === undefined && maxAge === undefined) return undefined;
+  const { scopes, acr, maxAge, audience } = options;
+  if (scopes === undefined && acr === undefined && maxAge === undefined && audience === undefined)
+    return undefined;
   return {
+    ...(audience !== undefined && { audience }),
     ...(scopes !== undefined && { scopes }),
     ...(acr !== undefined && { acr }),
     ...(maxAge !== undefined && { maxAge }),

@@ -29,11 +29,17 @@ export interface Requirement<P = AnyPrincipal> {
   acr?: readonly string[];
   /** Step-up (RFC 9470): seconds since `auth_time` at most, else 401 with `max_age`. */
   maxAge?: number;
+  /**
+   * RFC 8707: this route is the resource `audience` (or one of them); a token issued for another
+   * resource is `invalid_token`, so one authenticator can serve several resources.
+   */
+  audience?: string | readonly string[];
 }
 
 /** What `authorize` reads of a principal. */
 export interface AuthorizablePrincipal {
   readonly scopes: ReadonlySet<string>;
+  readonly audience?: readonly string[];
   readonly acr?: string | undefined;
   readonly authTime?: Date | undefined;
 }
@@ -72,6 +78,14 @@ export function authorize<P extends AuthorizablePrincipal>(
   now: number = Date.now(),
 ): AuthError | undefined {
   const { scopes, check } = requirement;
+  if (requirement.audience !== undefined) {
+    const wanted = [requirement.audience].flat();
+    if (!principal.audience?.some((a) => wanted.includes(a))) {
+      return new AuthError('invalid_token', {
+        cause: new Error('token issued for another resource'),
+      });
+    }
+  }
   const stepUp = checkStepUp(principal, requirement, now);
   if (stepUp) return stepUp;
   if (scopes !== undefined) {

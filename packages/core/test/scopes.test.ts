@@ -1,5 +1,22 @@
-import { AuthError, authorize, parseScopes, requireScopes } from '@authcore/core';
+import {
+  AuthError,
+  adapterRequirement,
+  authorize,
+  createAuthenticator,
+  jwt,
+  parseScopes,
+  requireScopes,
+} from '@authcore/core';
 import { describe, expect, it } from 'vitest';
+import {
+  bearer,
+  INVALID_TOKEN,
+  jwtOptions,
+  rendered,
+  sign,
+  testKeys,
+  userClaims,
+} from './fixtures.js';
 
 const principal = (scopes: string[], claims: Record<string, unknown> = {}) => ({
   scopes: new Set(scopes),
@@ -58,5 +75,32 @@ describe('authorize', () => {
   it('requireScopes builds a reusable requirement', () => {
     expect(requireScopes('a b')).toEqual({ scopes: 'a b' });
     expect(authorize(principal(['a']), requireScopes({ anyOf: ['a'] }))).toBeUndefined();
+  });
+});
+
+describe('audience per resource (RFC 8707)', () => {
+  it('one authenticator serves two resources; a token for one is invalid_token at the other', async () => {
+    const { ES256 } = await testKeys();
+    const auth = createAuthenticator({
+      schemes: [
+        jwt(
+          jwtOptions({
+            keys: [ES256.jwk],
+            audience: ['https://orders.example', 'https://billing.example'],
+          }),
+        ),
+      ],
+    });
+    const forOrders = bearer(await sign(ES256, userClaims({ aud: 'https://orders.example' })));
+    expect(
+      (await auth.authenticate(forOrders, { require: { audience: 'https://orders.example' } })).ok,
+    ).toBe(true);
+    const refused = await auth.authenticate(forOrders, {
+      require: { audience: 'https://billing.example' },
+    });
+    expect(rendered(auth, refused)).toEqual({ ...INVALID_TOKEN, code: 'invalid_token' });
+    expect(adapterRequirement({ audience: 'https://billing.example' })).toEqual({
+      audience: 'https://billing.example',
+    });
   });
 });

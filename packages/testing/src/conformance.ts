@@ -153,6 +153,7 @@ export async function conformanceCases(issuer: TestIssuer): Promise<ConformanceC
   );
   const key = await issuer.createApiKey({ scopes: ['orders:read'], owner: 'acme' });
   const holder = await issuer.createDpopKey();
+  const stranger = await issuer.createDpopKey();
   const boundToken = await issuer.issueToken({
     sub: 'user-4',
     scope: 'orders:read',
@@ -384,6 +385,44 @@ export async function conformanceCases(issuer: TestIssuer): Promise<ConformanceC
         proof: (u, m) => holder.proof(boundToken, { htu: `${u}/other`, htm: m }),
       },
       expect: dpopProofError,
+    },
+    ...(
+      [
+        ['DPoP proof with another method', (u: string) => ({ htu: u, htm: 'DELETE' })],
+        ['DPoP proof too old', (u: string, m: string) => ({ htu: u, htm: m, iat: now - 3600 })],
+        ['DPoP proof without ath', (u: string, m: string) => ({ htu: u, htm: m, ath: null })],
+        [
+          'DPoP proof for another token',
+          (u: string, m: string) => ({ htu: u, htm: m, ath: 'AAAA' }),
+        ],
+        [
+          'DPoP proof carrying its private key',
+          (u: string, m: string) => ({ htu: u, htm: m, embedPrivateKey: true }),
+        ],
+      ] as const
+    ).map(([name, options]) => ({
+      name,
+      request: {
+        method: 'GET' as const,
+        path: '/v1/orders',
+        headers: [auth(`DPoP ${boundToken}`)],
+        proof: (u: string, m: string) => holder.proof(boundToken, options(u, m)),
+      },
+      expect: dpopProofError,
+    })),
+    {
+      name: 'DPoP proof by a key other than cnf.jkt',
+      request: {
+        method: 'GET',
+        path: '/v1/orders',
+        headers: [auth(`DPoP ${boundToken}`)],
+        proof: (u, m) => stranger.proof(boundToken, { htu: u, htm: m }),
+      },
+      expect: {
+        status: 401,
+        wwwAuthenticate: `DPoP ${REALM}, error="invalid_token", error_description="${INVALID_TOKEN}", algs="ES256 EdDSA RS256 PS256"`,
+        body: errorBody('invalid_token', INVALID_TOKEN),
+      },
     },
     {
       name: 'DPoP proof replayed',

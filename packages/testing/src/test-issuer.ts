@@ -43,10 +43,21 @@ export interface DpopKey {
   readonly jwk: JWK;
   /** JWK SHA-256 thumbprint, for the token's `cnf.jkt`. */
   readonly jkt: string;
-  /** A proof for one request; `ath` is computed from the token. */
+  /**
+   * A proof for one request; `ath` is computed from the token unless given (`null` leaves it
+   * out). `embedPrivateKey` puts the private JWK in the header: a proof every verifier must refuse.
+   */
   proof(
     accessToken: string,
-    options: { htu: string; htm: string; jti?: string; iat?: number; nonce?: string },
+    options: {
+      htu: string;
+      htm: string;
+      jti?: string;
+      iat?: number;
+      nonce?: string;
+      ath?: string | null;
+      embedPrivateKey?: boolean;
+    },
   ): Promise<string>;
 }
 
@@ -163,15 +174,17 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
             'SHA-256',
             new TextEncoder().encode(accessToken),
           );
+          const ath = o.ath === undefined ? base64url.encode(new Uint8Array(digest)) : o.ath;
+          const jwk = o.embedPrivateKey ? await exportJWK(pair.privateKey) : publicJwk;
           return new SignJWT({
             htm: o.htm,
             htu: o.htu,
             jti: o.jti ?? crypto.randomUUID(),
             iat: o.iat ?? Math.floor(Date.now() / 1000),
-            ath: base64url.encode(new Uint8Array(digest)),
+            ...(ath !== null && { ath }),
             ...(o.nonce && { nonce: o.nonce }),
           })
-            .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: publicJwk })
+            .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk })
             .sign(pair.privateKey);
         },
       };
