@@ -113,7 +113,9 @@ export function renderReport({ machine, config, results, elapsed }) {
       `autocannon (programmatic, in the bench process) with ${h.connections} connections ` +
         `against one server per candidate, each in its own child process on 127.0.0.1; ` +
         `${h.amount ? `${h.amount} requests` : `${h.duration} s`} per run, ${h.rounds} round(s). ` +
-        'Each round runs the no-auth baseline between every two candidates; "vs no auth" is a ' +
+        'Each round runs the no-auth baseline just before and just after every candidate, sent ' +
+        'the same request as that candidate (the baseline ignores its credential, so a ratio ' +
+        'is the cost of authenticating, not of sending a token); "vs no auth" is a ' +
         'candidate\'s req/s over the mean of the two baselines around it, "vs peer" is that ' +
         "ratio over the peer's (median over rounds). `GET /v1/me` answers `{ id }`; JWT rows " +
         'send the same ES256 `at+jwt` token, the API key row an `X-API-Key`. ' +

@@ -102,7 +102,8 @@ export function createAuthenticator<const S extends readonly Scheme<unknown>[]>(
     }
     let result: AuthResult<P>;
     try {
-      result = await scheme.verify(credential, request);
+      const verified = scheme.verify(credential, request);
+      result = 'then' in verified ? await verified : verified;
     } catch (cause) {
       result = { ok: false, error: new AuthError('invalid_token', { cause }) };
     }

@@ -16,8 +16,11 @@ export interface Scheme<P> {
   readonly challenge: ChallengeScheme | readonly ChallengeScheme[];
   /** Whether this credential is for this scheme, by its form only (no I/O). */
   accepts(credential: Credential): boolean;
-  /** Never throws for a bad credential: failures are `{ ok: false, error }`. */
-  verify(credential: Credential, request: RequestView): Promise<AuthResult<P>>;
+  /**
+   * Never throws for a bad credential: failures are `{ ok: false, error }`. May answer
+   * synchronously (a cache hit) to spare the hot path a promise.
+   */
+  verify(credential: Credential, request: RequestView): AuthResult<P> | Promise<AuthResult<P>>;
 }
 
 /** The principal type a scheme resolves to. */

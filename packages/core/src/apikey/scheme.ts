@@ -50,6 +50,33 @@ const REASONS = {
 };
 const reject = (reason: keyof typeof REASONS) => invalid(REASONS[reason]);
 
+const sameIdentity = (a: ApiKeyRecord, b: ApiKeyRecord) =>
+  a.scopes === b.scopes &&
+  a.metadata === b.metadata &&
+  a.owner === b.owner &&
+  a.prefix === b.prefix &&
+  a.expiresAt === b.expiresAt;
+
+function buildPrincipal(record: ApiKeyRecord): ApiKeyPrincipal {
+  const { expiresAt } = record;
+  return {
+    scheme: 'apiKey',
+    kind: 'application',
+    id: record.id,
+    scopes: new Set(record.scopes),
+    clientId: undefined,
+    issuer: undefined,
+    audience: [],
+    expiresAt: expiresAt === undefined || expiresAt === null ? undefined : new Date(expiresAt),
+    claims: {
+      keyId: record.id,
+      owner: record.owner,
+      prefix: record.prefix,
+      metadata: record.metadata ?? {},
+    },
+  };
+}
+
 /**
  * The API key scheme. A key is refused before any store lookup when malformed, when its checksum
  * does not match or when its prefix is not allowed. Otherwise the SHA-256 of its secret is
@@ -83,12 +110,17 @@ export function apiKey(options: ApiKeyOptions): Scheme<ApiKeyPrincipal> {
     } catch {}
   };
 
-  // Records a store hands out again (the memory store's frozen ones) are decoded once.
-  const decoded = new WeakMap<ApiKeyRecord, Uint8Array | undefined>();
+  // Decoded stored hashes, by their text: stores hand out fresh record objects (a copy per
+  // `find`, or parsed from Redis), so identity is no key. Bounded; cleared when full.
+  const decoded = new Map<string, Uint8Array | undefined>();
   const storedHash = (record: ApiKeyRecord) => {
-    if (decoded.has(record)) return decoded.get(record);
-    const bytes = decodeHash(record.hash);
-    if (typeof record === 'object' && record !== null) decoded.set(record, bytes);
+    const text = record.hash;
+    let bytes = decoded.get(text);
+    if (bytes === undefined && !decoded.has(text)) {
+      bytes = decodeHash(text);
+      if (decoded.size >= 1024) decoded.clear();
+      decoded.set(text, bytes);
+    }
     return bytes;
   };
 
@@ -121,29 +153,15 @@ export function apiKey(options: ApiKeyOptions): Scheme<ApiKeyPrincipal> {
     return { ok: true, principal: principalOf(record) };
   }
 
-  // A principal depends on its record only: records a store hands out again share theirs.
-  const principals = new WeakMap<ApiKeyRecord, ApiKeyPrincipal>();
+  // The principal of a key, reused while the fields it is made of are the same values (a memory
+  // store's copies share their frozen `scopes` and `metadata`). Bounded; cleared when full.
+  const principals = new Map<string, { record: ApiKeyRecord; principal: ApiKeyPrincipal }>();
   const principalOf = (record: ApiKeyRecord): ApiKeyPrincipal => {
-    const known = principals.get(record);
-    if (known) return known;
-    const { expiresAt } = record;
-    const principal: ApiKeyPrincipal = {
-      scheme: 'apiKey',
-      kind: 'application',
-      id: record.id,
-      scopes: new Set(record.scopes),
-      clientId: undefined,
-      issuer: undefined,
-      audience: [],
-      expiresAt: expiresAt === undefined || expiresAt === null ? undefined : new Date(expiresAt),
-      claims: {
-        keyId: record.id,
-        owner: record.owner,
-        prefix: record.prefix,
-        metadata: record.metadata ?? {},
-      },
-    };
-    principals.set(record, principal);
+    const known = principals.get(record.id);
+    if (known && sameIdentity(known.record, record)) return known.principal;
+    const principal = buildPrincipal(record);
+    if (principals.size >= 1024) principals.clear();
+    principals.set(record.id, { record, principal });
     return principal;
   };
 

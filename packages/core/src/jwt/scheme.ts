@@ -251,27 +251,46 @@ export function jwt<Claims = JwtClaims>(options: JwtOptions<Claims>): Scheme<Jwt
     return { ok: true, principal };
   };
 
-  const checkBinding = async (
+  // RFC 9449 §7.1: a sender-constrained token presented as a bearer token is refused.
+  const checkBearer = (principal: JwtPrincipal<Claims>): AuthResult<JwtPrincipal<Claims>> => {
+    if (bindings.get(principal) !== undefined)
+      return { ok: false, error: invalid(new Error('bound token sent as Bearer')) };
+    if (dpopOptions?.required) return { ok: false, error: invalid(new Error('DPoP is required')) };
+    return { ok: true, principal };
+  };
+
+  const checkProof = async (
+    ctx: NonNullable<typeof dpop>,
     credential: Credential,
     request: RequestView,
     principal: JwtPrincipal<Claims>,
   ): Promise<AuthResult<JwtPrincipal<Claims>>> => {
-    const cnf = bindings.get(principal);
-    if (credential.slot !== 'dpop' || !dpop) {
-      // RFC 9449 §7.1: a sender-constrained token presented as a bearer token is refused.
-      if (cnf !== undefined)
-        return { ok: false, error: invalid(new Error('bound token sent as Bearer')) };
-      if (dpopOptions?.required)
-        return { ok: false, error: invalid(new Error('DPoP is required')) };
-      return { ok: true, principal };
-    }
-    const proof = await verifyProof(dpop, request, credential.token, now());
+    const proof = await verifyProof(ctx, request, credential.token, now());
     if (!proof.ok) return proof;
+    const cnf = bindings.get(principal);
     const jkt =
       typeof cnf === 'object' && cnf !== null ? (cnf as { jkt?: unknown }).jkt : undefined;
     if (jkt !== proof.jkt)
       return { ok: false, error: invalid(new Error('cnf.jkt does not match the proof key')) };
     return { ok: true, principal };
+  };
+
+  const settle = async (
+    credential: Credential,
+    request: RequestView,
+    pending: Promise<AuthResult<JwtPrincipal<Claims>>> | AuthResult<JwtPrincipal<Claims>>,
+  ): Promise<AuthResult<JwtPrincipal<Claims>>> => {
+    try {
+      const result = await pending;
+      if (credential.slot !== 'dpop' || !dpop)
+        return result.ok ? checkBearer(result.principal) : result;
+      const checked = result.ok
+        ? await checkProof(dpop, credential, request, result.principal)
+        : result;
+      return checked.ok ? checked : withAlgs(checked.error, dpop.algorithms);
+    } catch (cause) {
+      return { ok: false, error: invalid(cause) };
+    }
   };
 
   return {
@@ -281,37 +300,27 @@ export function jwt<Claims = JwtClaims>(options: JwtOptions<Claims>): Scheme<Jwt
     // A JWS in compact form has exactly three segments; anything else is for another scheme.
     accepts: (credential: Credential) =>
       (credential.slot === 'bearer' || credential.slot === 'dpop') && isJwsShape(credential.token),
-    async verify(credential, request) {
+    verify(credential, request) {
       const { token } = credential;
       const t = now();
       // A hit is the exact string of a token verified before: the form checks held for it then.
+      // The common case (a cached Bearer token, no revocation hook) answers without a promise.
       const hit = cache?.get(token, t);
-      try {
-        let result: AuthResult<JwtPrincipal<Claims>>;
-        if (hit) {
-          result =
-            options.isRevoked && (await revoked(hit))
-              ? { ok: false, error: invalid(new Error('revoked')) }
-              : { ok: true, principal: hit };
-        } else {
-          if (token.length > maxTokenLength)
-            return { ok: false, error: invalid(new Error('token too long')) };
-          if (!JWS_STRICT.test(token))
-            return {
-              ok: false,
-              error: invalid(new Error('not a compact JWS in strict base64url')),
-            };
-          result = await verifyToken(token, t);
-        }
-        const checked = result.ok
-          ? await checkBinding(credential, request, result.principal)
-          : result;
-        return checked.ok || credential.slot !== 'dpop' || !dpop
-          ? checked
-          : withAlgs(checked.error, dpop.algorithms);
-      } catch (cause) {
-        return { ok: false, error: invalid(cause) };
+      if (hit) {
+        if (!options.isRevoked && (credential.slot !== 'dpop' || !dpop)) return checkBearer(hit);
+        return settle(
+          credential,
+          request,
+          revoked(hit).then((r) =>
+            r ? { ok: false, error: invalid(new Error('revoked')) } : { ok: true, principal: hit },
+          ),
+        );
       }
+      if (token.length > maxTokenLength)
+        return { ok: false, error: invalid(new Error('token too long')) };
+      if (!JWS_STRICT.test(token))
+        return { ok: false, error: invalid(new Error('not a compact JWS in strict base64url')) };
+      return settle(credential, request, verifyToken(token, t));
     },
   };
 }

@@ -92,9 +92,18 @@ export function splitApiKey(key: unknown): ApiKeyParts | 'malformed' | 'checksum
 
 const encoder = new TextEncoder();
 
-/** SHA-256 of a secret (Web Crypto). */
+/**
+ * SHA-256 of a secret. Secrets are base62 (checked before this is called), so their UTF-8 bytes
+ * are their char codes; anything else goes through TextEncoder.
+ */
 export function hashSecret(secret: string): Uint8Array {
-  return sha256(encoder.encode(secret));
+  const bytes = new Uint8Array(secret.length);
+  for (let i = 0; i < secret.length; i++) {
+    const code = secret.charCodeAt(i);
+    if (code > 0x7f) return sha256(encoder.encode(secret));
+    bytes[i] = code;
+  }
+  return sha256(bytes);
 }
 
 /** Decoded stored hash, or `undefined` when it is not 32 bytes of base64url. */
