@@ -12,6 +12,11 @@ export interface RemoteKeysOptions {
   maxResponseBytes?: number;
   /** How long the last good keys serve while refreshes fail. Default 1 hour. */
   staleIfErrorMs?: number;
+  /**
+   * With no keys yet, how long after a failed fetch requests are refused without fetching
+   * again, so a down endpoint is not hit by every request. Default 1 second.
+   */
+  retryAfterFailureMs?: number;
   headers?: Record<string, string>;
 }
 
@@ -34,11 +39,13 @@ export function remoteKeyResolver(
   const timeoutMs = options.timeoutMs ?? 5_000;
   const maxBytes = options.maxResponseBytes ?? 65_536;
   const staleIfError = options.staleIfErrorMs ?? 3_600_000;
+  const retryAfterFailure = options.retryAfterFailureMs ?? 1_000;
   const now = options.now ?? Date.now;
 
   let current: Snapshot | undefined;
   let pending: Promise<Snapshot> | undefined;
   let lastAttempt = Number.NEGATIVE_INFINITY;
+  let lastFailure: { at: number; error: unknown } | undefined;
 
   const load = (): Promise<Snapshot> => {
     pending ??= (async () => {
@@ -52,7 +59,11 @@ export function remoteKeyResolver(
           headers: options.headers,
         });
         current = { resolve: createLocalJWKSet(body as never), fetchedAt: now() };
+        lastFailure = undefined;
         return current;
+      } catch (error) {
+        lastFailure = { at: now(), error };
+        throw error;
       } finally {
         pending = undefined;
       }
@@ -63,6 +74,9 @@ export function remoteKeyResolver(
   const usable = async (): Promise<Snapshot> => {
     const t = now();
     if (current && t - current.fetchedAt < cacheMaxAge) return current;
+    if (!current && !pending && lastFailure && t - lastFailure.at < retryAfterFailure) {
+      throw new Error('JWKS unavailable (last fetch failed)', { cause: lastFailure.error });
+    }
     // Stale or missing: refresh, but serve the last good keys while the endpoint fails.
     const withinStale = current !== undefined && t - current.fetchedAt < cacheMaxAge + staleIfError;
     if (current && t - lastAttempt < cooldown) {

@@ -3,6 +3,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   AUDIENCE,
   bearer,
+  clock,
   INVALID_TOKEN,
   type JsonServer,
   makeKey,
@@ -97,14 +98,28 @@ describe('discovery', () => {
     expect(server.hitsOf('/keys')).toBe(0);
   });
 
-  it('a failed discovery is retried on a later request', async () => {
+  it('a failed discovery is retried on a later request, after retryAfterFailureMs', async () => {
     server = await startJsonServer();
     const issuer = `${server.origin}/tenant`;
-    const auth = discovering(issuer);
+    const c = clock();
+    const auth = createAuthenticator({
+      schemes: [
+        jwt({
+          issuer,
+          audience: AUDIENCE,
+          algorithms: ['ES256'],
+          discovery: true,
+          now: c.now,
+          jwks: { retryAfterFailureMs: 1_000 },
+        }),
+      ],
+    });
     const token = await sign(key, userClaims({ iss: issuer }));
     expect(rendered(auth, await auth.authenticate(bearer(token)))).toEqual(INVALID);
     server.json(OIDC, { issuer, jwks_uri: `${server.origin}/keys` });
     server.json('/keys', { keys: [key.jwk] });
+    expect((await auth.authenticate(bearer(token))).ok).toBe(false);
+    c.t = NOW + 1_500;
     expect((await auth.authenticate(bearer(token))).ok).toBe(true);
   });
 

@@ -198,13 +198,23 @@ describe('remote JWKS', () => {
     }
   });
 
-  it('an unreachable endpoint at start is invalid_token, then recovers', async () => {
+  it('an unreachable endpoint at start is invalid_token, is not refetched per request, then recovers', async () => {
     const server = await jwks();
     server.status = 500;
-    const auth = remote(server);
+    const c = clock();
+    const auth = remote(server, { now: c.now, jwks: { retryAfterFailureMs: 1_000 } });
     const token = await sign(a);
     expect(rendered(auth, await auth.authenticate(bearer(token)))).toEqual(INVALID);
+    expect(server.hits).toBe(1);
+    // A burst right after the failure is refused without hitting the endpoint again.
     server.status = 200;
+    const burst = await Promise.all(
+      Array.from({ length: 20 }, () => auth.authenticate(bearer(token))),
+    );
+    expect(burst.every((r) => !r.ok)).toBe(true);
+    expect(server.hits).toBe(1);
+    c.t = NOW + 1_500;
     expect((await auth.authenticate(bearer(token))).ok).toBe(true);
+    expect(server.hits).toBe(2);
   });
 });
