@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import {
   conformanceAuthenticator,
   conformanceCases,
+  conformanceResourceMetadata,
   createTestIssuer,
   diffConformance,
   sendConformanceRequest,
@@ -13,7 +14,11 @@ import { createApp } from '../src/app.js';
 const issuer = await createTestIssuer();
 const cases = await conformanceCases(issuer);
 const server = await new Promise<Server>((resolve) => {
-  const s = createApp(conformanceAuthenticator(issuer)).listen(0, '127.0.0.1', () => resolve(s));
+  const s = createApp(conformanceAuthenticator(issuer), conformanceResourceMetadata).listen(
+    0,
+    '127.0.0.1',
+    () => resolve(s),
+  );
 });
 const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 

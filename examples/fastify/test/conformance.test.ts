@@ -2,6 +2,7 @@ import {
   type ConformanceCase,
   conformanceAuthenticator,
   conformanceCases,
+  conformanceResourceMetadata,
   createTestIssuer,
   diffConformance,
   sendConformanceRequest,
@@ -18,7 +19,7 @@ let app: FastifyInstance;
 let baseUrl: string;
 
 beforeAll(async () => {
-  app = buildApp(conformanceAuthenticator(issuer));
+  app = buildApp(conformanceAuthenticator(issuer), conformanceResourceMetadata);
   baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
 });
 afterAll(async () => {

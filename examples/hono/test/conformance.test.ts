@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import {
   conformanceAuthenticator,
   conformanceCases,
+  conformanceResourceMetadata,
   createTestIssuer,
   diffConformance,
   sendConformanceRequest,
@@ -12,7 +13,7 @@ import { createApp } from '../src/app.js';
 
 const issuer = await createTestIssuer();
 const cases = await conformanceCases(issuer);
-const app = createApp(conformanceAuthenticator(issuer));
+const app = createApp(conformanceAuthenticator(issuer), conformanceResourceMetadata);
 let server: ReturnType<typeof serve> | undefined;
 const baseUrl = await new Promise<string>((resolve) => {
   server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) =>

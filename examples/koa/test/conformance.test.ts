@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import {
   conformanceAuthenticator,
   conformanceCases,
+  conformanceResourceMetadata,
   createTestIssuer,
   diffConformance,
   sendConformanceRequest,
@@ -11,7 +12,10 @@ import { createApp } from '../src/app.js';
 
 const issuer = await createTestIssuer();
 const cases = await conformanceCases(issuer);
-const server = createApp(conformanceAuthenticator(issuer)).listen(0, '127.0.0.1');
+const server = createApp(conformanceAuthenticator(issuer), conformanceResourceMetadata).listen(
+  0,
+  '127.0.0.1',
+);
 await new Promise<void>((resolve) => server.once('listening', resolve));
 const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 

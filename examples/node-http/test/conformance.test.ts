@@ -1,8 +1,10 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { resourceMetadataHandler } from '@authcore/core';
 import {
   conformanceAuthenticator,
   conformanceCases,
+  conformanceResourceMetadata,
   createTestIssuer,
   diffConformance,
   sendConformanceRequest,
@@ -12,7 +14,12 @@ import { createListener } from '../src/app.js';
 
 const issuer = await createTestIssuer();
 const cases = await conformanceCases(issuer);
-const server = createServer(createListener(conformanceAuthenticator(issuer)));
+const server = createServer(
+  createListener(
+    conformanceAuthenticator(issuer),
+    resourceMetadataHandler(conformanceResourceMetadata),
+  ),
+);
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 

@@ -1,10 +1,11 @@
 import type { AnyPrincipal, Authenticator } from '@authcore/core';
 import { principalToJSON } from '@authcore/core';
-import { authenticate, requireScopes } from '@authcore/express';
+import { authenticate, requireScopes, resourceMetadata } from '@authcore/express';
 import {
   type ConformanceCase,
   conformanceAuthenticator,
   conformanceCases,
+  conformanceResourceMetadata,
   conformanceRoutes,
   createTestIssuer,
   diffConformance,
@@ -19,6 +20,7 @@ import { listen } from './helpers.js';
 // The conformance routes, with both ways of asking for scopes (option and guard).
 function conformanceApp(authenticator: Authenticator<AnyPrincipal>) {
   const app = express();
+  app.use(resourceMetadata(conformanceResourceMetadata));
   app.get('/health', (_req, res) => {
     res.json(conformanceRoutes.health);
   });

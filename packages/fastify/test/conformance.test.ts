@@ -1,9 +1,10 @@
 import { principalToJSON } from '@authcore/core';
-import { authcore, authenticate, requireScopes } from '@authcore/fastify';
+import { authcore, authenticate, requireScopes, resourceMetadata } from '@authcore/fastify';
 import {
   type ConformanceCase,
   conformanceAuthenticator,
   conformanceCases,
+  conformanceResourceMetadata,
   conformanceRoutes,
   createTestIssuer,
   diffConformance,
@@ -20,6 +21,7 @@ type Authenticator = ReturnType<typeof conformanceAuthenticator>;
 function withPlugin(authenticator: Authenticator): FastifyInstance {
   const app = Fastify();
   app.register(authcore, { authenticator });
+  app.register(resourceMetadata(conformanceResourceMetadata));
   app.get('/health', { config: { auth: false } }, async () => conformanceRoutes.health);
   app.get('/v1/me', async (request) => principalToJSON(request.auth!));
   app.get(
@@ -45,6 +47,7 @@ function withPlugin(authenticator: Authenticator): FastifyInstance {
 function withHooks(authenticator: Authenticator): FastifyInstance {
   const app = Fastify();
   const required = authenticate(authenticator);
+  app.register(resourceMetadata(conformanceResourceMetadata));
   app.get('/health', async () => conformanceRoutes.health);
   app.get('/v1/me', { onRequest: required }, async (request) => principalToJSON(request.auth!));
   app.get(

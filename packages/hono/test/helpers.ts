@@ -1,14 +1,15 @@
 import type { AddressInfo } from 'node:net';
 import type { Authenticator } from '@authcore/core';
 import { type Principal, principalToJSON } from '@authcore/core';
-import { conformanceRoutes, optionalBody } from '@authcore/testing';
+import { conformanceResourceMetadata, conformanceRoutes, optionalBody } from '@authcore/testing';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
-import { authenticate, requireScopes } from '../src/index.js';
+import { authenticate, requireScopes, resourceMetadata } from '../src/index.js';
 
 /** The conformance contract (see `@authcore/testing`), written as a user would. */
 export function conformanceApp(authenticator: Authenticator<Principal>) {
   return new Hono()
+    .use(resourceMetadata(conformanceResourceMetadata))
     .get('/health', (c) => c.json(conformanceRoutes.health))
     .get('/v1/me', authenticate(authenticator), (c) => c.json(principalToJSON(c.var.auth)))
     .get('/v1/orders', authenticate(authenticator), requireScopes('orders:read'), (c) =>

@@ -1,7 +1,7 @@
 import { type AnyPrincipal, type Authenticator, principalToJSON } from '@authcore/core';
-import { conformanceRoutes, optionalBody } from '@authcore/testing';
+import { conformanceResourceMetadata, conformanceRoutes, optionalBody } from '@authcore/testing';
 import Koa, { type Middleware } from 'koa';
-import { type AuthState, authenticate, requireScopes } from '../src/index.js';
+import { type AuthState, authenticate, requireScopes, resourceMetadata } from '../src/index.js';
 
 type Handler = Middleware<AuthState>;
 
@@ -23,6 +23,7 @@ export const route =
 export function conformanceApp(authenticator: Authenticator<AnyPrincipal>): Koa {
   const auth = authenticate(authenticator);
   return new Koa()
+    .use(resourceMetadata(conformanceResourceMetadata))
     .use(
       route('GET', '/health', (ctx) => {
         ctx.body = conformanceRoutes.health;

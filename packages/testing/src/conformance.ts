@@ -6,20 +6,27 @@ import {
   createAuthenticator,
   jwt,
   principalToJSON,
+  type ResourceMetadataOptions,
 } from '@authcore/core';
 import type { TestIssuer } from './test-issuer.js';
 
 /**
  * The contract every adapter's conformance app implements (the same as the runnable examples):
  *
- * | route               | auth                    | answer                                        |
- * | ------------------- | ----------------------- | --------------------------------------------- |
- * | `GET /health`       | none                    | 200 `{ "status": "ok" }`                      |
- * | `GET /v1/me`        | required                | 200 `principalToJSON(principal)`              |
- * | `GET /v1/orders`    | required, `orders:read` | 200 `{ "orders": [] }`                        |
- * | `POST /v1/orders`   | required, `orders:write`| 201 `{ "created": true }`                     |
- * | `GET /v1/optional`  | optional                | 200 `optionalBody(principal)`                 |
- * | `GET /v1/step-up`   | required, `acr: ['mfa']`| 200 `{ "stepUp": true }`                      |
+ * | route                                          | auth                     | answer                           |
+ * | ---------------------------------------------- | ------------------------ | -------------------------------- |
+ * | `GET /health`                                  | none                     | 200 `{ "status": "ok" }`         |
+ * | `GET /v1/me`                                   | required                 | 200 `principalToJSON(principal)` |
+ * | `GET /v1/orders`                               | required, `orders:read`  | 200 `{ "orders": [] }`           |
+ * | `POST /v1/orders`                              | required, `orders:write` | 201 `{ "created": true }`        |
+ * | `GET /v1/optional`                             | optional                 | 200 `optionalBody(principal)`    |
+ * | `GET /v1/step-up`                              | required, `acr: ['mfa']` | 200 `{ "stepUp": true }`         |
+ * | `GET /.well-known/oauth-protected-resource`    | none                     | 200 the RFC 9728 document        |
+ * | `GET /.well-known/oauth-protected-resource/v1` | none                     | 200 the same document            |
+ *
+ * The metadata document is the one for `conformanceResourceMetadata`, served with the adapter's
+ * `resourceMetadata(conformanceResourceMetadata)` (on bare `node:http`, with core's
+ * `resourceMetadataHandler(conformanceResourceMetadata)`).
  */
 export const conformanceRoutes = {
   health: { status: 'ok' },
@@ -27,6 +34,13 @@ export const conformanceRoutes = {
   created: { created: true },
   stepUp: { stepUp: true },
 } as const;
+
+/** The RFC 9728 metadata options every conformance app serves (see the route table above). */
+export const conformanceResourceMetadata: ResourceMetadataOptions = {
+  resource: 'https://api.test/v1',
+  authorizationServers: ['https://issuer.test'],
+  scopesSupported: ['orders:read'],
+};
 
 export const optionalBody = (principal: AnyPrincipal | undefined) =>
   principal
@@ -127,6 +141,13 @@ const errorBody = (error: string, description: string) => ({
   error_description: description,
 });
 const auth = (value: string) => ['authorization', value] as const;
+// Written out rather than computed by the core, so the table checks what the core produces.
+const metadataDocument = {
+  resource: 'https://api.test/v1',
+  authorization_servers: ['https://issuer.test'],
+  scopes_supported: ['orders:read'],
+  bearer_methods_supported: ['header'],
+};
 
 /**
  * The table of cases every adapter must answer identically. It mints its tokens and API keys
@@ -460,6 +481,13 @@ export async function conformanceCases(issuer: TestIssuer): Promise<ConformanceC
     },
     { name: 'step-up: acr pwd asks for mfa', request: stepUp(withPwd), expect: stepUpRequired },
     { name: 'step-up: no acr asks for mfa', request: stepUp(valid), expect: stepUpRequired },
+    ...['/.well-known/oauth-protected-resource', '/.well-known/oauth-protected-resource/v1'].map(
+      (path) => ({
+        name: `resource metadata at ${path}`,
+        request: { method: 'GET' as const, path },
+        expect: { status: 200, wwwAuthenticate: null, body: metadataDocument },
+      }),
+    ),
     {
       name: 'prototype keys in the payload grant nothing',
       request: { method: 'GET', path: '/v1/orders', headers: [auth(`Bearer ${proto}`)] },

@@ -5,6 +5,7 @@ export {
   type ConformanceResponse,
   conformanceAuthenticator,
   conformanceCases,
+  conformanceResourceMetadata,
   conformanceRoutes,
   diffConformance,
   expect_any,
