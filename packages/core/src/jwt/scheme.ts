@@ -87,6 +87,7 @@ const withAlgs = (error: AuthError, algs: readonly string[]) => ({
           headers: error.headers,
         }),
 });
+const NUMERIC_DATES = ['exp', 'nbf', 'iat', 'auth_time'] as const;
 const invalid = (cause: unknown) => new AuthError('invalid_token', { cause });
 const isFiniteOrAbsent = (v: unknown) =>
   v === undefined || (typeof v === 'number' && Number.isFinite(v));
@@ -203,7 +204,7 @@ export function jwt<Claims = JwtClaims>(options: JwtOptions<Claims>): Scheme<Jwt
         ? await jwtVerify(token, key, optionsAt(t))
         : await jwtVerify(token, key, optionsAt(t));
 
-    for (const claim of ['exp', 'nbf', 'iat', 'auth_time'] as const) {
+    for (const claim of NUMERIC_DATES) {
       if (!isFiniteOrAbsent(payload[claim]))
         return { ok: false, error: invalid(new Error(`${claim} is not a finite number`)) };
     }
@@ -239,7 +240,8 @@ export function jwt<Claims = JwtClaims>(options: JwtOptions<Claims>): Scheme<Jwt
       claims,
     };
     if (payload.cnf !== undefined) bindings.set(principal, payload.cnf);
-    if (await revoked(principal)) return { ok: false, error: invalid(new Error('revoked')) };
+    if (options.isRevoked && (await revoked(principal)))
+      return { ok: false, error: invalid(new Error('revoked')) };
     if (cache) {
       // Never past exp, nor past the maxTokenAge of its iat.
       let until = exp * 1000;
