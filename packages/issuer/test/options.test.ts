@@ -299,3 +299,37 @@ describe('memory stores', () => {
     expect(await store.consume('h', t)).toBeUndefined();
   });
 });
+
+describe('request body bound', () => {
+  it('refuses a form body over 64 KiB through the fetch handler, with or without content-length', async () => {
+    const issuer = createIssuer({ issuer: 'http://127.0.0.1:1', clients: [] });
+    const big = `grant_type=client_credentials&pad=${'x'.repeat(70_000)}`;
+    const declared = await issuer.fetch(
+      new Request('http://127.0.0.1:1/token', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: big,
+      }),
+    );
+    expect(declared.status).toBe(400);
+    expect(await declared.json()).toEqual({
+      error: 'invalid_request',
+      error_description: 'the request body is too large',
+    });
+    const stream = new ReadableStream({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode(big));
+        controller.close();
+      },
+    });
+    const chunked = await issuer.fetch(
+      new Request('http://127.0.0.1:1/token', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: stream,
+        duplex: 'half',
+      } as RequestInit),
+    );
+    expect(chunked.status).toBe(400);
+  });
+});

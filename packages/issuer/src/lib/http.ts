@@ -75,8 +75,38 @@ export async function readForm(request: Request): Promise<Params> {
   const type = request.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase();
   if (type !== 'application/x-www-form-urlencoded')
     throw new OAuthError('invalid_request', 'the body must be application/x-www-form-urlencoded');
-  return toParams(new URLSearchParams(await request.text()));
+  return toParams(new URLSearchParams(await boundedText(request, MAX_FORM_BYTES)));
 }
+
+/** Largest form body read, whatever mounts the handler (the node bridge has its own cap). */
+const MAX_FORM_BYTES = 65_536;
+
+async function boundedText(request: Request, max: number): Promise<string> {
+  if (Number(request.headers.get('content-length')) > max) throw tooLarge();
+  if (!request.body) return '';
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
+}
+
+const tooLarge = () => new OAuthError('invalid_request', 'the request body is too large');
 
 export function methodNotAllowed(allow: string): Response {
   return json(
