@@ -131,8 +131,14 @@ export async function verifyProof(
     }
   }
   const jkt = await calculateJwkThumbprint(jwk, 'sha256');
-  // Claimed last, once everything else holds, so a bad proof never burns a jti.
-  const expiresAt = now + (ctx.proofMaxAge + ctx.clockTolerance) * 1000;
+  // Claimed last, once everything else holds, so a bad proof never burns a jti. Remembered for as
+  // long as the proof is accepted: until iat + proofMaxAge + clockTolerance (whole seconds, as jose
+  // counts), which is later than now + proofMaxAge + clockTolerance when iat is ahead of the clock.
+  const iat = payload.iat as number;
+  const expiresAt = Math.max(
+    now + (ctx.proofMaxAge + ctx.clockTolerance) * 1000,
+    (Math.floor(iat + ctx.proofMaxAge + ctx.clockTolerance) + 1) * 1000,
+  );
   if (!(await ctx.replay.claim(`${jkt}:${jti}`, expiresAt))) {
     return { ok: false, error: proofError(ctx, new Error('replayed jti')) };
   }

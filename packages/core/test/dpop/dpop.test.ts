@@ -15,6 +15,7 @@ import {
 } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  clock,
   INVALID_TOKEN,
   jwtOptions,
   NOW,
@@ -129,6 +130,26 @@ describe('DPoP (RFC 9449) on the resource server', () => {
     for (const [name, proofs] of cases) {
       const result = await auth.authenticate(request(`DPoP ${token}`, await proofs));
       expect({ name, ...rendered(auth, result) }).toEqual({ name, ...proofFailure() });
+    }
+  });
+
+  it('remembers a jti for as long as its proof is accepted, iat in the future included', async () => {
+    // A proof whose iat is ahead by the clock tolerance stays acceptable until
+    // iat + proofMaxAge + clockTolerance: the jti must be remembered at least that long.
+    const c = clock();
+    const auth = createAuthenticator({
+      schemes: [jwt(jwtOptions({ keys: [ES256.jwk], dpop: true, now: c.now }))],
+    });
+    const token = await sign(ES256, userClaims({ cnf: { jkt: client.jkt }, exp: NOW_S + 3600 }));
+    const p = await proof(token, { iat: NOW_S + 5 });
+    expect((await auth.authenticate(request(`DPoP ${token}`, [p]))).ok).toBe(true);
+    for (const later of [30_000, 65_000, 67_000, 69_000]) {
+      c.t = NOW + later;
+      const replayed = await auth.authenticate(request(`DPoP ${token}`, [p]));
+      expect({ later, code: rendered(auth, replayed).code }).toEqual({
+        later,
+        code: 'invalid_dpop_proof',
+      });
     }
   });
 
