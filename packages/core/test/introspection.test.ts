@@ -114,6 +114,30 @@ describe('opaque tokens by RFC 7662 introspection', () => {
     }
   });
 
+  it('refuses a sender-constrained token (cnf) presented as Bearer (RFC 9449 §7.1)', async () => {
+    active['bound-dpop'] = {
+      active: true,
+      sub: 'u',
+      client_id: 'web',
+      exp: future(),
+      cnf: { jkt: '0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I' },
+      token_type: 'DPoP',
+    };
+    active['bound-mtls'] = {
+      active: true,
+      sub: 'u',
+      exp: future(),
+      cnf: { 'x5t#S256': 'bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2' },
+    };
+    const auth = createAuthenticator({ schemes: [scheme()] });
+    for (const token of ['bound-dpop', 'bound-mtls']) {
+      const r = rendered(auth, await auth.authenticate(bearer(token)));
+      expect({ token, status: r.status, wwwAuthenticate: r.wwwAuthenticate, body: r.body }).toEqual(
+        { token, ...INVALID_TOKEN },
+      );
+    }
+  });
+
   it('a hanging or failing endpoint is invalid_token, or 503 when chosen', async () => {
     const hang = createAuthenticator({ schemes: [scheme('/hang', { timeoutMs: 150 })] });
     expect(rendered(hang, await hang.authenticate(bearer('t'))).status).toBe(401);

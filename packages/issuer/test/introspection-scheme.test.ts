@@ -1,4 +1,5 @@
 import { createAuthenticator, fetchRequestView, introspection } from '@authcore/core';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { post, SERVICE, type Served, serve } from './helpers.js';
 
@@ -63,6 +64,27 @@ describe('introspection scheme against the issuer', () => {
     expect(a.render(result.error).headers['www-authenticate']).toBe(
       'Bearer realm="api", error="invalid_token", error_description="The access token is invalid"',
     );
+  });
+
+  it('a DPoP-bound token sent as Bearer is invalid_token', async () => {
+    const { privateKey, publicKey } = await generateKeyPair('ES256');
+    const proof = await new SignJWT({
+      htm: 'POST',
+      htu: `${served.url}/token`,
+      iat: Math.floor(served.clock.t / 1000),
+      jti: crypto.randomUUID(),
+    })
+      .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: await exportJWK(publicKey) })
+      .sign(privateKey);
+    const res = await post(
+      `${served.url}/token`,
+      { grant_type: 'client_credentials', scope: 'read' },
+      { authorization: SERVICE, dpop: proof },
+    );
+    expect(res.body?.token_type).toBe('DPoP');
+    const bound = res.body?.access_token as string;
+    const result = await auth().authenticate(bearer(bound));
+    expect(result.ok === false && result.error.code).toBe('invalid_token');
   });
 
   it('an unknown token is invalid_token', async () => {

@@ -83,6 +83,13 @@ export function introspection(options: IntrospectionOptions): Scheme<OpaquePrinc
     const claims = body as Record<string, unknown>;
     if (claims.active !== true)
       return { ok: false, error: invalid(new Error('token is not active')) };
+    // RFC 9449 §7.1 / RFC 8705 §3: a sender-constrained token (`cnf`) is never accepted as a bearer
+    // token, and this scheme only takes bearer tokens: a stolen bound token would work without its key.
+    if (claims.cnf !== undefined && claims.cnf !== null)
+      return {
+        ok: false,
+        error: invalid(new Error('sender-constrained (cnf) token sent as Bearer')),
+      };
     const t = now() / 1000;
     const exp = finite(claims.exp);
     if (claims.exp !== undefined && exp === undefined)
