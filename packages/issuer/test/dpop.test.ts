@@ -182,6 +182,43 @@ describe('DPoP-bound tokens from /token (RFC 9449 §5)', () => {
     expect(decodeJwt(next.body?.access_token as string).cnf).toEqual({ jkt: holder.jkt });
   });
 
+  it("binds a public client's refresh token issued on a refresh with a proof, even if the old one was unbound", async () => {
+    const code = await codeFor(served, 'spa');
+    const first = await post(`${served.url}/token`, {
+      grant_type: 'authorization_code',
+      client_id: 'spa',
+      code,
+      redirect_uri: REDIRECT,
+      code_verifier: VERIFIER,
+    });
+    expect(first.body?.token_type).toBe('Bearer');
+    const next = await post(
+      `${served.url}/token`,
+      {
+        grant_type: 'refresh_token',
+        client_id: 'spa',
+        refresh_token: first.body?.refresh_token as string,
+      },
+      { dpop: await proof(holder) },
+    );
+    expect(next.body?.token_type).toBe('DPoP');
+    const refresh = (headers: Record<string, string>) =>
+      post(
+        `${served.url}/token`,
+        {
+          grant_type: 'refresh_token',
+          client_id: 'spa',
+          refresh_token: next.body?.refresh_token as string,
+        },
+        headers,
+      );
+    // A thief holding the new refresh token but not the key gets nothing.
+    const withoutProof = await refresh({});
+    expect(withoutProof.body?.error).toBe('invalid_grant');
+    const otherKey = await refresh({ dpop: await proof(other) });
+    expect(otherKey.body?.error).toBe('invalid_grant');
+  });
+
   it('advertises its proof algorithms in the metadata', async () => {
     const meta = (await (
       await fetch(`${served.url}/.well-known/oauth-authorization-server`)

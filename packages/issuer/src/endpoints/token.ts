@@ -168,7 +168,12 @@ async function refreshToken(ctx: Context, auth: AuthenticatedClient, params: Par
     userId: record.userId,
     scopes: record.scopes,
     audience: record.audience,
-    claims: record.claims,
+    // RFC 9449 §5: a refresh token issued to a public client that proves a key is bound to it,
+    // also when the token it replaces was not (else a stolen rotated token works without the key).
+    claims:
+      bound === undefined && client.clientSecretHash === undefined
+        ? bindRefresh(record.claims, jkt)
+        : record.claims,
     expiresAt: record.expiresAt,
   });
   const at = await issueAccessToken(ctx, {
