@@ -66,6 +66,12 @@ describe('DPoP-bound tokens from /token (RFC 9449 §5)', () => {
     expect(res.body?.token_type).toBe('DPoP');
     const token = res.body?.access_token as string;
     expect(decodeJwt(token).cnf).toEqual({ jkt: holder.jkt });
+    const described = await post(`${served.url}/introspect`, { token }, { authorization: SERVICE });
+    expect(described.body).toMatchObject({
+      active: true,
+      token_type: 'DPoP',
+      cnf: { jkt: holder.jkt },
+    });
 
     // The core accepts it with a proof by the same key, and refuses it as Bearer.
     const auth = createAuthenticator({

@@ -28,7 +28,9 @@ async function introspect(
   const payload = await verifyOwnAccessToken(ctx, token);
   if (payload) {
     if (await ctx.revocations.isRevoked(payload.jti!)) return undefined;
-    return { ...payload, active: true, token_type: 'Bearer' };
+    // RFC 7662 §2.2: the token type as issued (RFC 6749 §5.1): `DPoP` for a key-bound token (RFC 9449 §5).
+    const tokenType = payload.cnf === undefined ? 'Bearer' : 'DPoP';
+    return { ...payload, active: true, token_type: tokenType };
   }
   const found = await ctx.refreshTokens.find(await sha256(token));
   if (!found || found.used) return undefined;
