@@ -35,6 +35,16 @@ const splitMerged = (value: string | null): readonly string[] => {
 const firstForwarded = (value: string | null | undefined) =>
   value?.split(',')[0]?.trim() || undefined;
 
+// RFC 9110 §7.2 `uri-host [ ":" port ]` (reg-name or bracketed IPv6). Anything else (a path or
+// query smuggled into Host) would change the URL the request is checked against (DPoP `htu`), so
+// it becomes a host no proof can name.
+const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~-]+)(?::\d{1,5})?$/;
+const UNUSABLE_HOST = 'invalid.invalid';
+const safeHost = (host: string) => (HOST.test(host) ? host : UNUSABLE_HOST);
+const PROTO = /^https?$/i;
+const safeProto = (proto: string | undefined) =>
+  proto && PROTO.test(proto) ? proto.toLowerCase() : undefined;
+
 /** A request view over a Web `Request` (Hono, Bun, Deno, edge runtimes, the issuer). */
 export function fetchRequestView(
   request: Request,
@@ -52,9 +62,9 @@ export function fetchRequestView(
     get url() {
       if (url === undefined) {
         const u = new URL(request.url);
-        const proto = firstForwarded(request.headers.get('x-forwarded-proto'));
+        const proto = safeProto(firstForwarded(request.headers.get('x-forwarded-proto')));
         const host = firstForwarded(request.headers.get('x-forwarded-host'));
-        url = `${proto ?? u.protocol.slice(0, -1)}://${host ?? u.host}${u.pathname}${u.search}`;
+        url = `${proto ?? u.protocol.slice(0, -1)}://${host === undefined ? u.host : safeHost(host)}${u.pathname}${u.search}`;
       }
       return url;
     },
@@ -110,14 +120,14 @@ export function nodeRequestView(
         const forwarded = (h: string) =>
           options.trustProxy ? firstForwarded(headers(h)[0]) : undefined;
         const proto =
-          forwarded('x-forwarded-proto') ?? (isEncrypted(req.socket) ? 'https' : 'http');
+          safeProto(forwarded('x-forwarded-proto')) ?? (isEncrypted(req.socket) ? 'https' : 'http');
         // HTTP/2 carries the host in the :authority pseudo-header.
         const host =
           forwarded('x-forwarded-host') ??
           headers('host')[0] ??
           headers(':authority')[0] ??
           'localhost';
-        url = `${proto}://${host}${options.originalUrl ?? req.url ?? '/'}`;
+        url = `${proto}://${safeHost(host)}${options.originalUrl ?? req.url ?? '/'}`;
       }
       return url;
     },

@@ -101,12 +101,20 @@ describe('opaque tokens by RFC 7662 introspection', () => {
     active.aud = { active: true, sub: 'u', exp: future(), aud: 'https://other' };
     active.iss = { active: true, sub: 'u', exp: future(), iss: 'https://evil' };
     active.odd = { active: 'true', sub: 'u' };
+    active.refresh = {
+      active: true,
+      sub: 'u',
+      exp: future(),
+      aud: 'https://api',
+      iss: 'https://as',
+      token_type: 'refresh_token',
+    };
     const auth = createAuthenticator({
       schemes: [
         scheme('/introspect', { audience: 'https://api', issuer: 'https://as', cache: false }),
       ],
     });
-    for (const token of ['unknown', 'expired', 'aud', 'iss', 'odd']) {
+    for (const token of ['unknown', 'expired', 'aud', 'iss', 'odd', 'refresh']) {
       const r = rendered(auth, await auth.authenticate(bearer(token)));
       expect({ status: r.status, wwwAuthenticate: r.wwwAuthenticate, body: r.body }).toEqual(
         INVALID_TOKEN,

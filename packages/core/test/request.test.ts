@@ -112,3 +112,27 @@ describe('forwarded and HTTP/2 hosts', () => {
     expect(view.url).toBe('http://h2.example/a');
   });
 });
+
+describe('hosts that are not hosts', () => {
+  it('a path or query smuggled into Host or X-Forwarded-Host yields a host no proof can name', () => {
+    const smuggled = nodeRequestView({
+      method: 'GET',
+      url: '/admin',
+      rawHeaders: ['Host', 'api.example/v1/orders?'],
+    });
+    expect(smuggled.url).toBe('http://invalid.invalid/admin');
+    const ipv6 = nodeRequestView({ method: 'GET', url: '/a', rawHeaders: ['Host', '[::1]:8443'] });
+    expect(ipv6.url).toBe('http://[::1]:8443/a');
+    const forwarded = nodeRequestView(
+      {
+        method: 'GET',
+        url: '/a',
+        rawHeaders: ['Host', 'h', 'X-Forwarded-Host', 'evil/x?', 'X-Forwarded-Proto', 'javascript'],
+      },
+      { trustProxy: true },
+    );
+    expect(forwarded.url).toBe('http://invalid.invalid/a');
+    const req = new Request('http://h/a', { headers: { 'x-forwarded-host': 'evil/x?' } });
+    expect(fetchRequestView(req, { trustProxy: true }).url).toBe('http://invalid.invalid/a');
+  });
+});

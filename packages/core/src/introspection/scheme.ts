@@ -83,6 +83,10 @@ export function introspection(options: IntrospectionOptions): Scheme<OpaquePrinc
     const claims = body as Record<string, unknown>;
     if (claims.active !== true)
       return { ok: false, error: invalid(new Error('token is not active')) };
+    // Only access tokens authorize requests: an authorization server that describes a refresh
+    // token to this client must not turn it into one.
+    if (claims.token_type === 'refresh_token')
+      return { ok: false, error: invalid(new Error('a refresh token is not an access token')) };
     // RFC 9449 §7.1 / RFC 8705 §3: a sender-constrained token (`cnf`) is never accepted as a bearer
     // token, and this scheme only takes bearer tokens: a stolen bound token would work without its key.
     if (claims.cnf !== undefined && claims.cnf !== null)
