@@ -50,12 +50,20 @@ const REASONS = {
 };
 const reject = (reason: keyof typeof REASONS) => invalid(REASONS[reason]);
 
+// Compared by value, not by reference: a store that edits a record in place must not leave an
+// old principal (old scopes) in use.
+const sameList = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && a.every((v, i) => v === b[i]);
+const sameMetadata = (a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>) => {
+  const keys = Object.keys(a ?? {});
+  return keys.length === Object.keys(b ?? {}).length && keys.every((k) => a[k] === b?.[k]);
+};
 const sameIdentity = (a: ApiKeyRecord, b: ApiKeyRecord) =>
-  a.scopes === b.scopes &&
-  a.metadata === b.metadata &&
   a.owner === b.owner &&
   a.prefix === b.prefix &&
-  a.expiresAt === b.expiresAt;
+  a.expiresAt === b.expiresAt &&
+  sameList(a.scopes, b.scopes) &&
+  sameMetadata(a.metadata, b.metadata);
 
 function buildPrincipal(record: ApiKeyRecord): ApiKeyPrincipal {
   const { expiresAt } = record;
@@ -153,15 +161,17 @@ export function apiKey(options: ApiKeyOptions): Scheme<ApiKeyPrincipal> {
     return { ok: true, principal: principalOf(record) };
   }
 
-  // The principal of a key, reused while the fields it is made of are the same values (a memory
-  // store's copies share their frozen `scopes` and `metadata`). Bounded; cleared when full.
+  // The principal of a key, reused while the fields it is made of have the same values.
+  // Bounded; cleared when full.
   const principals = new Map<string, { record: ApiKeyRecord; principal: ApiKeyPrincipal }>();
   const principalOf = (record: ApiKeyRecord): ApiKeyPrincipal => {
     const known = principals.get(record.id);
     if (known && sameIdentity(known.record, record)) return known.principal;
     const principal = buildPrincipal(record);
     if (principals.size >= 1024) principals.clear();
-    principals.set(record.id, { record, principal });
+    // A snapshot, so a record mutated in place afterwards no longer matches it.
+    const snapshot = { ...record, scopes: [...record.scopes], metadata: { ...record.metadata } };
+    principals.set(record.id, { record: snapshot, principal });
     return principal;
   };
 

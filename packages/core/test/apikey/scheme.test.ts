@@ -291,3 +291,30 @@ describe('apiKey scheme', () => {
     );
   });
 });
+
+describe('principal reuse', () => {
+  it('a store that edits a record in place never serves the old scopes', async () => {
+    const { key, record } = await generateApiKey({
+      prefix: 'sk_live',
+      owner: 'acme',
+      scopes: ['a'],
+    });
+    const mutable = { ...record, scopes: ['a'] };
+    const store: ApiKeyStore = {
+      find: async () => mutable,
+      create: async () => {},
+      revoke: async () => true,
+      expire: async () => true,
+      listByOwner: async () => [mutable],
+      recordUse: async () => {},
+    };
+    const auth = createAuthenticator({ schemes: [apiKey({ store })] });
+    const view = () =>
+      fetchRequestView(new Request('http://api.test/', { headers: { 'x-api-key': key } }));
+    const first = await auth.authenticate(view());
+    expect(first.ok && [...first.principal.scopes]).toEqual(['a']);
+    mutable.scopes.push('b');
+    const second = await auth.authenticate(view());
+    expect(second.ok && [...second.principal.scopes]).toEqual(['a', 'b']);
+  });
+});
