@@ -35,6 +35,9 @@ export function createApp(
   app.get('/v1/step-up', authenticate(authenticator, { acr: ['mfa'] }), (_req, res) => {
     res.json({ stepUp: true });
   });
+  app.get('/v1/recent', authenticate(authenticator, { acr: ['mfa'], maxAge: 300 }), (_req, res) => {
+    res.json({ recent: true });
+  });
 
   const v1 = express.Router();
   v1.use(authenticate(authenticator));

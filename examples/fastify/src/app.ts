@@ -32,5 +32,8 @@ export function buildApp(
   );
   // Step-up (RFC 9470): only a user who signed in with MFA; others get a 401 with acr_values.
   app.get('/v1/step-up', { config: { auth: { acr: ['mfa'] } } }, async () => ({ stepUp: true }));
+  app.get('/v1/recent', { config: { auth: { acr: ['mfa'], maxAge: 300 } } }, async () => ({
+    recent: true,
+  }));
   return app;
 }

@@ -38,6 +38,9 @@ export function createApp(
       .get('/v1/step-up', authenticate(authenticator, { acr: ['mfa'] }), (c) =>
         c.json({ stepUp: true }),
       )
+      .get('/v1/recent', authenticate(authenticator, { acr: ['mfa'], maxAge: 300 }), (c) =>
+        c.json({ recent: true }),
+      )
       .notFound((c) => c.json({ error: 'not_found' }, 404))
   );
 }

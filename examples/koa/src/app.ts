@@ -68,6 +68,16 @@ export function createApp(
         ctx.body = { stepUp: true };
       }),
     )
+    .use(
+      route(
+        'GET',
+        '/v1/recent',
+        authenticate(authenticator, { acr: ['mfa'], maxAge: 300 }),
+        (ctx) => {
+          ctx.body = { recent: true };
+        },
+      ),
+    )
     .use((ctx) => {
       ctx.status = 404;
       ctx.body = { error: 'not_found' };

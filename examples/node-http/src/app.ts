@@ -20,6 +20,7 @@ const routes: Record<string, Access> = {
   'GET /v1/optional': { optional: true },
   // Step-up (RFC 9470): only a user who signed in with MFA; others get a 401 with acr_values.
   'GET /v1/step-up': { require: { acr: ['mfa'] } },
+  'GET /v1/recent': { require: { acr: ['mfa'], maxAge: 300 } },
 };
 
 function send(res: ServerResponse, status: number, body: unknown) {
@@ -55,6 +56,7 @@ export function createListener(
     if (key === 'GET /v1/orders') return send(res, 200, { orders: [] });
     if (key === 'POST /v1/orders') return send(res, 201, { created: true });
     if (key === 'GET /v1/step-up') return send(res, 200, { stepUp: true });
+    if (key === 'GET /v1/recent') return send(res, 200, { recent: true });
     return send(
       res,
       200,

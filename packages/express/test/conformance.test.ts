@@ -44,6 +44,9 @@ function conformanceApp(authenticator: Authenticator<AnyPrincipal>) {
   app.get('/v1/step-up', authenticate(authenticator, { acr: ['mfa'] }), (_req, res) => {
     res.json(conformanceRoutes.stepUp);
   });
+  app.get('/v1/recent', authenticate(authenticator, { acr: ['mfa'], maxAge: 300 }), (_req, res) => {
+    res.json(conformanceRoutes.recent);
+  });
   return app;
 }
 

@@ -40,6 +40,11 @@ function withPlugin(authenticator: Authenticator): FastifyInstance {
     { config: { auth: { acr: ['mfa'] } } },
     async () => conformanceRoutes.stepUp,
   );
+  app.get(
+    '/v1/recent',
+    { config: { auth: { acr: ['mfa'], maxAge: 300 } } },
+    async () => conformanceRoutes.recent,
+  );
   return app;
 }
 
@@ -69,6 +74,11 @@ function withHooks(authenticator: Authenticator): FastifyInstance {
     '/v1/step-up',
     { onRequest: authenticate(authenticator, { acr: ['mfa'] }) },
     async () => conformanceRoutes.stepUp,
+  );
+  app.get(
+    '/v1/recent',
+    { onRequest: authenticate(authenticator, { acr: ['mfa'], maxAge: 300 }) },
+    async () => conformanceRoutes.recent,
   );
   return app;
 }

@@ -23,6 +23,9 @@ export function conformanceApp(authenticator: Authenticator<Principal>) {
     )
     .get('/v1/step-up', authenticate(authenticator, { acr: ['mfa'] }), (c) =>
       c.json(conformanceRoutes.stepUp),
+    )
+    .get('/v1/recent', authenticate(authenticator, { acr: ['mfa'], maxAge: 300 }), (c) =>
+      c.json(conformanceRoutes.recent),
     );
 }
 

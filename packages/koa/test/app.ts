@@ -59,5 +59,15 @@ export function conformanceApp(authenticator: Authenticator<AnyPrincipal>): Koa 
       route('GET', '/v1/step-up', authenticate(authenticator, { acr: ['mfa'] }), (ctx) => {
         ctx.body = conformanceRoutes.stepUp;
       }),
+    )
+    .use(
+      route(
+        'GET',
+        '/v1/recent',
+        authenticate(authenticator, { acr: ['mfa'], maxAge: 300 }),
+        (ctx) => {
+          ctx.body = conformanceRoutes.recent;
+        },
+      ),
     );
 }

@@ -21,7 +21,8 @@ import type { TestIssuer } from './test-issuer.js';
  * | `POST /v1/orders`                              | required, `orders:write` | 201 `{ "created": true }`        |
  * | `GET /v1/optional`                             | optional                 | 200 `optionalBody(principal)`    |
  * | `GET /v1/step-up`                              | required, `acr: ['mfa']` | 200 `{ "stepUp": true }`         |
- * | `GET /.well-known/oauth-protected-resource`    | none                     | 200 the RFC 9728 document        |
+ * | `GET /v1/recent`                               | required, `acr: ['mfa']`, `maxAge: 300` | 200 `{ "recent": true }` |
+ * | `GET\|HEAD /.well-known/oauth-protected-resource` | none                  | 200 the RFC 9728 document        |
  * | `GET /.well-known/oauth-protected-resource/v1` | none                     | 200 the same document            |
  *
  * The metadata document is the one for `conformanceResourceMetadata`, served with the adapter's
@@ -33,6 +34,7 @@ export const conformanceRoutes = {
   orders: { orders: [] as string[] },
   created: { created: true },
   stepUp: { stepUp: true },
+  recent: { recent: true },
 } as const;
 
 /** The RFC 9728 metadata options every conformance app serves (see the route table above). */
@@ -59,7 +61,7 @@ export function conformanceAuthenticator(issuer: TestIssuer): Authenticator<AnyP
 }
 
 export interface ConformanceRequest {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'HEAD';
   path: string;
   /** Header lines in order; a name may repeat (two `Authorization` lines). */
   headers?: ReadonlyArray<readonly [string, string]>;
@@ -71,8 +73,10 @@ export interface ConformanceExpectation {
   status: number;
   /** Exact `WWW-Authenticate`, or `null` for none. */
   wwwAuthenticate: string | null;
-  /** Exact body, parsed from JSON. */
+  /** Exact body, parsed from JSON (`null` for none). */
   body: unknown;
+  /** Other response headers that must have exactly these values (lower-case names). */
+  headers?: Readonly<Record<string, string>>;
 }
 
 export interface ConformanceCase {
@@ -85,6 +89,8 @@ export interface ConformanceResponse {
   status: number;
   wwwAuthenticate: string | null;
   contentType: string | null;
+  /** Every response header, lower-case names, repeated values joined with ", ". */
+  headers: Readonly<Record<string, string>>;
   /** The raw body text. */
   text: string;
   body: unknown;
@@ -117,6 +123,12 @@ export async function sendConformanceRequest(
           status: res.statusCode ?? 0,
           wwwAuthenticate: www === undefined ? null : String(www),
           contentType: res.headers['content-type'] ?? null,
+          headers: Object.fromEntries(
+            Object.entries(res.headers).map(([k, v]) => [
+              k,
+              Array.isArray(v) ? v.join(', ') : String(v),
+            ]),
+          ),
           text,
           body,
         });
@@ -183,6 +195,11 @@ export async function conformanceCases(issuer: TestIssuer): Promise<ConformanceC
   const authTime = Math.floor(Date.now() / 1000) - 60;
   const withMfa = await issuer.issueToken({ sub: 'user-5', acr: 'mfa', auth_time: authTime });
   const withPwd = await issuer.issueToken({ sub: 'user-5', acr: 'pwd', auth_time: authTime });
+  const staleMfa = await issuer.issueToken({
+    sub: 'user-5',
+    acr: 'mfa',
+    auth_time: authTime - 3600,
+  });
   const wrongKey = `${key.slice(0, -10)}${key.slice(-10).split('').reverse().join('')}`;
   const keyRecord = issuer.apiKeys.get(key)!;
 
@@ -481,6 +498,33 @@ export async function conformanceCases(issuer: TestIssuer): Promise<ConformanceC
     },
     { name: 'step-up: acr pwd asks for mfa', request: stepUp(withPwd), expect: stepUpRequired },
     { name: 'step-up: no acr asks for mfa', request: stepUp(valid), expect: stepUpRequired },
+    {
+      name: 'step-up: a recent mfa authentication is accepted',
+      request: { ...stepUp(withMfa), path: '/v1/recent' },
+      expect: { status: 200, wwwAuthenticate: null, body: conformanceRoutes.recent },
+    },
+    {
+      name: 'step-up: an mfa authentication over max_age is too old',
+      request: { ...stepUp(staleMfa), path: '/v1/recent' },
+      expect: {
+        ...stepUpRequired,
+        wwwAuthenticate: bearer(
+          'insufficient_user_authentication',
+          'Stronger user authentication is required',
+          ', max_age="300"',
+        ),
+      },
+    },
+    {
+      name: 'resource metadata answers HEAD with its headers and no body',
+      request: { method: 'HEAD', path: '/.well-known/oauth-protected-resource' },
+      expect: {
+        status: 200,
+        wwwAuthenticate: null,
+        body: null,
+        headers: { 'content-type': 'application/json', 'cache-control': 'max-age=3600' },
+      },
+    },
     ...['/.well-known/oauth-protected-resource', '/.well-known/oauth-protected-resource/v1'].map(
       (path) => ({
         name: `resource metadata at ${path}`,
@@ -518,6 +562,12 @@ export function diffConformance(
   }
   if (!matches(expectation.body, actual.body)) {
     out.push(`body ${JSON.stringify(actual.body)}, expected ${JSON.stringify(expectation.body)}`);
+  }
+  for (const [name, value] of Object.entries(expectation.headers ?? {})) {
+    if (actual.headers[name] !== value)
+      out.push(
+        `${name} ${JSON.stringify(actual.headers[name])}, expected ${JSON.stringify(value)}`,
+      );
   }
   if (actual.status >= 400 && !/^application\/(problem\+)?json/.test(actual.contentType ?? '')) {
     out.push(`content-type ${actual.contentType} on an error`);
