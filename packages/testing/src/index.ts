@@ -13,6 +13,12 @@ export {
   sendConformanceRequest,
 } from './conformance.js';
 export {
+  type ConformanceHarness,
+  conformanceHarness,
+  listenOnLoopback,
+  type RunningServer,
+} from './harness.js';
+export {
   createTestIssuer,
   type DpopKey,
   type TestAlgorithm,
