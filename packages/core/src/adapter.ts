@@ -1,6 +1,13 @@
-import type { Authenticator } from './authenticator.js';
+import {
+  type AuthenticateOptions,
+  type AuthenticateResult,
+  type Authenticator,
+  RUN,
+  type RunAuthenticate,
+} from './authenticator.js';
 import { AuthError } from './errors.js';
 import type { RenderedError } from './render.js';
+import type { RequestView } from './request.js';
 import type { Requirement, ScopeRequirement } from './scopes.js';
 
 /** Options every adapter's `authenticate` middleware takes, under the same names. */
@@ -141,4 +148,18 @@ export function adapterSetup(
     forward: forwardsErrors(options.errors, adapter),
     authenticateOptions: { optional: options.optional === true, ...(require && { require }) },
   };
+}
+
+/**
+ * `authenticator.authenticate` for adapters: the result itself, not a promise, when it is known at
+ * once (a cached token, a malformed header), so the framework goes on in the same tick; a promise
+ * otherwise. Authenticators not made by `createAuthenticator` get their `authenticate` promise.
+ */
+export function authenticateRequest<P>(
+  authenticator: Authenticator<P>,
+  request: RequestView,
+  options?: AuthenticateOptions<P>,
+): AuthenticateResult<P> | Promise<AuthenticateResult<P>> {
+  const run = (authenticator as { [RUN]?: RunAuthenticate<P> })[RUN];
+  return run ? run(request, options) : authenticator.authenticate(request, options);
 }

@@ -29,6 +29,13 @@ export type AuthenticateResult<P> =
   | { ok: true; principal: undefined }
   | { ok: false; error: AuthError };
 
+/** Where an authenticator keeps its promise-free entry point, for `authenticateRequest`. */
+export const RUN: unique symbol = Symbol('authcore.run');
+export type RunAuthenticate<P> = (
+  request: RequestView,
+  options?: AuthenticateOptions<P>,
+) => AuthenticateResult<P> | Promise<AuthenticateResult<P>>;
+
 export interface Authenticator<P> {
   authenticate(
     request: RequestView,
@@ -75,7 +82,34 @@ export function createAuthenticator<const S extends readonly Scheme<unknown>[]>(
     return { ok: false as const, error };
   };
 
-  async function authenticate(request: RequestView, opts: AuthenticateOptions<P> = {}) {
+  const NO_OPTIONS: AuthenticateOptions<P> = {};
+
+  const finish = (
+    result: AuthResult<P>,
+    challenge: ChallengeScheme,
+    request: RequestView,
+    opts: AuthenticateOptions<P>,
+  ): AuthResult<P> => {
+    if (!result.ok) {
+      const { error } = result;
+      return fail(error.scheme === challenge ? error : withScheme(error, challenge), request);
+    }
+    if (opts.require) {
+      const denied = authorize(
+        result.principal as P & { scopes: ReadonlySet<string> },
+        opts.require as Requirement<P & { scopes: ReadonlySet<string> }>,
+      );
+      if (denied) return fail(withScheme(denied, challenge), request);
+    }
+    return result;
+  };
+
+  // The whole check, without a promise when the scheme answers at once (a cached token): the
+  // adapters go on in the same tick. Never throws.
+  function run(
+    request: RequestView,
+    opts: AuthenticateOptions<P> = NO_OPTIONS,
+  ): AuthenticateResult<P> | Promise<AuthenticateResult<P>> {
     let extracted: ReturnType<typeof extractCredential>;
     try {
       extracted = extractCredential(request, sources);
@@ -88,7 +122,13 @@ export function createAuthenticator<const S extends readonly Scheme<unknown>[]>(
       if (opts.optional) return { ok: true as const, principal: undefined };
       return fail(new AuthError('credentials_required'), request);
     }
-    const scheme = schemes.find((s) => s.slots.includes(credential.slot) && s.accepts(credential));
+    let scheme: Scheme<P> | undefined;
+    for (const s of schemes) {
+      if (s.slots.includes(credential.slot) && s.accepts(credential)) {
+        scheme = s;
+        break;
+      }
+    }
     const challenge: ChallengeScheme =
       credential.slot === 'apiKey' ? 'ApiKey' : credential.slot === 'dpop' ? 'DPoP' : 'Bearer';
     if (!scheme) {
@@ -100,29 +140,26 @@ export function createAuthenticator<const S extends readonly Scheme<unknown>[]>(
         request,
       );
     }
-    let result: AuthResult<P>;
+    let verified: AuthResult<P> | Promise<AuthResult<P>>;
     try {
-      const verified = scheme.verify(credential, request);
-      result = 'then' in verified ? await verified : verified;
+      verified = scheme.verify(credential, request);
     } catch (cause) {
-      result = { ok: false, error: new AuthError('invalid_token', { cause }) };
+      verified = { ok: false, error: new AuthError('invalid_token', { cause }) };
     }
-    if (!result.ok) {
-      const { error } = result;
-      const shaped = error.scheme === challenge ? error : withScheme(error, challenge);
-      return fail(shaped, request);
-    }
-    if (opts.require) {
-      const denied = authorize(
-        result.principal as P & { scopes: ReadonlySet<string> },
-        opts.require as Requirement<P & { scopes: ReadonlySet<string> }>,
-      );
-      if (denied) return fail(withScheme(denied, challenge), request);
-    }
-    return result;
+    if (!('then' in verified)) return finish(verified, challenge, request, opts);
+    return verified.then(
+      (result) => finish(result, challenge, request, opts),
+      (cause: unknown) =>
+        finish({ ok: false, error: new AuthError('invalid_token', { cause }) }, challenge, request, opts),
+    );
   }
 
-  return {
+  const authenticate = (request: RequestView, opts?: AuthenticateOptions<P>) => {
+    const outcome = run(request, opts);
+    return 'then' in outcome ? outcome : Promise.resolve(outcome);
+  };
+
+  const authenticator: Authenticator<P> = {
     authenticate: authenticate as Authenticator<P>['authenticate'],
     authorize(principal, requirement) {
       const denied = authorize(
@@ -136,6 +173,8 @@ export function createAuthenticator<const S extends readonly Scheme<unknown>[]>(
     render: (error) => renderAuthError(error, renderOptions),
     schemes: schemes.map((s) => s.name),
   };
+  Object.defineProperty(authenticator, RUN, { value: run });
+  return authenticator;
 }
 
 const challengeOf = (principal: unknown): ChallengeScheme =>

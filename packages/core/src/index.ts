@@ -3,6 +3,7 @@ export {
   type AdapterSetup,
   adapterRequirement,
   adapterSetup,
+  authenticateRequest,
   bindAuthenticator,
   forwardableError,
   forwardsErrors,

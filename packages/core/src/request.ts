@@ -94,13 +94,22 @@ export interface NodeRequestViewOptions {
 const isEncrypted = (socket: object | null | undefined) =>
   (socket as { encrypted?: unknown } | null | undefined)?.encrypted === true;
 
-/** A request view over Node's `IncomingMessage` (Express, Koa, Fastify, `node:http`). */
-export function nodeRequestView(
-  req: NodeRequestLike,
-  options: NodeRequestViewOptions = {},
-): RequestView {
-  const raw = req.rawHeaders;
-  const headers = (name: string): readonly string[] => {
+// A class, not an object literal with a getter and closures: one is built per request, and a
+// class instance costs a small fraction of that literal (measured in bench/).
+class NodeView implements RequestView {
+  readonly method: string;
+  readonly #req: NodeRequestLike;
+  readonly #options: NodeRequestViewOptions;
+  #url: string | undefined;
+
+  constructor(req: NodeRequestLike, options: NodeRequestViewOptions) {
+    this.#req = req;
+    this.#options = options;
+    this.method = req.method ?? 'GET';
+  }
+
+  headers(name: string): readonly string[] {
+    const raw = this.#req.rawHeaders;
     let found: string[] | undefined;
     for (let i = 0; i < raw.length; i += 2) {
       const key = raw[i]!;
@@ -110,26 +119,33 @@ export function nodeRequestView(
       }
     }
     return found ?? NONE;
-  };
-  let url: string | undefined;
-  return {
-    method: req.method ?? 'GET',
-    headers,
-    get url() {
-      if (url === undefined) {
-        const forwarded = (h: string) =>
-          options.trustProxy ? firstForwarded(headers(h)[0]) : undefined;
-        const proto =
-          safeProto(forwarded('x-forwarded-proto')) ?? (isEncrypted(req.socket) ? 'https' : 'http');
-        // HTTP/2 carries the host in the :authority pseudo-header.
-        const host =
-          forwarded('x-forwarded-host') ??
-          headers('host')[0] ??
-          headers(':authority')[0] ??
-          'localhost';
-        url = `${proto}://${safeHost(host)}${options.originalUrl ?? req.url ?? '/'}`;
-      }
-      return url;
-    },
-  };
+  }
+
+  get url(): string {
+    if (this.#url === undefined) {
+      const { trustProxy, originalUrl } = this.#options;
+      const forwarded = (h: string) => (trustProxy ? firstForwarded(this.headers(h)[0]) : undefined);
+      const proto =
+        safeProto(forwarded('x-forwarded-proto')) ??
+        (isEncrypted(this.#req.socket) ? 'https' : 'http');
+      // HTTP/2 carries the host in the :authority pseudo-header.
+      const host =
+        forwarded('x-forwarded-host') ??
+        this.headers('host')[0] ??
+        this.headers(':authority')[0] ??
+        'localhost';
+      this.#url = `${proto}://${safeHost(host)}${originalUrl ?? this.#req.url ?? '/'}`;
+    }
+    return this.#url;
+  }
+}
+
+const NO_OPTIONS: NodeRequestViewOptions = Object.freeze({});
+
+/** A request view over Node's `IncomingMessage` (Express, Koa, Fastify, `node:http`). */
+export function nodeRequestView(
+  req: NodeRequestLike,
+  options: NodeRequestViewOptions = NO_OPTIONS,
+): RequestView {
+  return new NodeView(req, options);
 }

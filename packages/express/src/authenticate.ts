@@ -1,12 +1,14 @@
 import {
   type AdapterOptions,
   type Authenticator,
+  type AuthenticateResult,
   adapterSetup,
+  authenticateRequest,
   bindAuthenticator,
   nodeRequestView,
   type Principal,
 } from '@authcore/core';
-import type { RequestHandler } from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { refuse } from './lib/send.js';
 
 /**
@@ -26,14 +28,24 @@ export function authenticate<P extends Principal>(
     '@authcore/express',
   );
   const trustProxy = options.trustProxy === true;
-  return async (req, res, next) => {
-    bindAuthenticator(req, authenticator);
-    const view = nodeRequestView(req, { trustProxy, originalUrl: req.originalUrl });
-    const result = await authenticator.authenticate(view, authenticateOptions);
+  const settle = (
+    result: AuthenticateResult<P>,
+    req: Request,
+    res: Response,
+    next: NextFunction,
+  ): void => {
     if (!result.ok) {
       return refuse(res, next, forward, result.error, authenticator.render(result.error));
     }
     req.auth = result.principal;
     next();
+  };
+  // A cached token is answered in the same tick: no promise between the request and `next`.
+  return (req, res, next) => {
+    bindAuthenticator(req, authenticator);
+    const view = nodeRequestView(req, { trustProxy, originalUrl: req.originalUrl });
+    const outcome = authenticateRequest(authenticator, view, authenticateOptions);
+    if (!('then' in outcome)) return settle(outcome, req, res, next);
+    return outcome.then((result) => settle(result, req, res, next));
   };
 }

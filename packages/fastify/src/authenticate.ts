@@ -1,19 +1,26 @@
 import {
   type AdapterOptions,
   type Authenticator,
+  type AuthenticateResult,
   adapterSetup,
+  authenticateRequest,
   bindAuthenticator,
+  forwardableError,
   nodeRequestView,
   type Principal,
 } from '@authcore/core';
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import { refuse } from './lib/send.js';
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+import { send } from './lib/send.js';
 
-/** The hook `authenticate` returns: usable as a route's or an instance's `onRequest` or `preHandler`. */
+/**
+ * The hook `authenticate` returns: usable as a route's or an instance's `onRequest` or
+ * `preHandler`. Callback style, so a cached token goes on in the same tick.
+ */
 export type AuthHook = (
   request: FastifyRequest,
   reply: FastifyReply,
-) => Promise<FastifyReply | undefined>;
+  done: HookHandlerDoneFunction,
+) => void;
 
 /**
  * A hook that authenticates the request and puts the principal on `request.auth`. Required by
@@ -32,16 +39,29 @@ export function authenticate<P extends Principal>(
     '@authcore/fastify',
   );
   const viewOptions = { trustProxy: options.trustProxy === true };
-  return async (request, reply) => {
+  const settle = (
+    result: AuthenticateResult<P>,
+    request: FastifyRequest,
+    reply: FastifyReply,
+    done: HookHandlerDoneFunction,
+  ): void => {
+    if (result.ok) {
+      request.auth = result.principal;
+      return done();
+    }
+    const rendered = authenticator.render(result.error);
+    // Answering early from a callback hook: send, and never call `done`.
+    if (forward) done(forwardableError(result.error, rendered));
+    else send(reply, rendered);
+  };
+  return (request, reply, done) => {
     bindAuthenticator(request, authenticator);
-    const result = await authenticator.authenticate(
+    const outcome = authenticateRequest(
+      authenticator,
       nodeRequestView(request.raw, viewOptions),
       authenticateOptions,
     );
-    if (result.ok) {
-      request.auth = result.principal;
-      return undefined;
-    }
-    return refuse(reply, forward, result.error, authenticator.render(result.error));
+    if (!('then' in outcome)) return settle(outcome, request, reply, done);
+    outcome.then((result) => settle(result, request, reply, done), done);
   };
 }

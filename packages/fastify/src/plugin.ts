@@ -23,11 +23,11 @@ const plugin: FastifyPluginAsync<AuthcorePluginOptions> = async (app, options) =
     return hook;
   };
   app.decorateRequest('auth', undefined);
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     const auth = request.routeOptions.config.auth;
     // Public routes and unknown URLs (nothing there to protect) go on untouched.
-    if (auth === false || request.is404) return undefined;
-    return (auth === undefined ? fallback : hookFor(auth))(request, reply);
+    if (auth === false || request.is404) return done();
+    (auth === undefined ? fallback : hookFor(auth))(request, reply, done);
   });
 };
 

@@ -1,6 +1,11 @@
-import { forwardsErrors, guardScopes, type ScopeRequirement } from '@authcore/core';
+import {
+  forwardableError,
+  forwardsErrors,
+  guardScopes,
+  type ScopeRequirement,
+} from '@authcore/core';
 import type { AuthHook } from './authenticate.js';
-import { refuse } from './lib/send.js';
+import { send } from './lib/send.js';
 import type { RequireScopesOptions } from './types.js';
 
 /**
@@ -14,8 +19,10 @@ export function requireScopes(
   options: RequireScopesOptions = {},
 ): AuthHook {
   const forward = forwardsErrors(options.errors, '@authcore/fastify');
-  return async (request, reply) => {
+  return (request, reply, done) => {
     const denied = guardScopes(request, request.auth, scopes);
-    return denied && refuse(reply, forward, denied.error, denied.response);
+    if (!denied) return done();
+    if (forward) done(forwardableError(denied.error, denied.response));
+    else send(reply, denied.response);
   };
 }

@@ -1,5 +1,5 @@
 import type { AdapterOptions, Authenticator, Principal } from '@authcore/core';
-import { adapterSetup, bindAuthenticator } from '@authcore/core';
+import { adapterSetup, authenticateRequest, bindAuthenticator } from '@authcore/core';
 import type { MiddlewareHandler } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { requestView } from './lib/request-view.js';
@@ -28,10 +28,13 @@ export function authenticate<P extends Principal>(
   const trustProxy = options.trustProxy === true;
   return createMiddleware<AuthEnv<P | undefined>>(async (c, next) => {
     bindAuthenticator(c, authenticator);
-    const result = await authenticator.authenticate(
+    const outcome = authenticateRequest(
+      authenticator,
       requestView(c, trustProxy),
       authenticateOptions,
     );
+    // A cached token is answered in the same tick: no await before `next`.
+    const result = 'then' in outcome ? await outcome : outcome;
     if (!result.ok) return refuse(c, forward, result.error, authenticator.render(result.error));
     c.set('auth', result.principal);
     await next();

@@ -1,12 +1,14 @@
 import {
   type AdapterOptions,
   type Authenticator,
+  type AuthenticateResult,
   adapterSetup,
+  authenticateRequest,
   bindAuthenticator,
   nodeRequestView,
   type Principal,
 } from '@authcore/core';
-import type { Middleware } from 'koa';
+import type { Middleware, Next, ParameterizedContext } from 'koa';
 import { refuse } from './lib/send.js';
 import type { AuthState } from './types.js';
 
@@ -21,15 +23,24 @@ export function authenticate<P extends Principal>(
   options: AdapterOptions = {},
 ): Middleware<AuthState> {
   const { forward, authenticateOptions } = adapterSetup(authenticator, options, '@authcore/koa');
-  return async (ctx, next) => {
+  const settle = (
+    result: AuthenticateResult<P>,
+    ctx: ParameterizedContext<AuthState>,
+    next: Next,
+  ): Promise<void> | void => {
+    if (!result.ok) return refuse(ctx, forward, result.error, authenticator.render(result.error));
+    ctx.state.auth = result.principal;
+    return next();
+  };
+  // A cached token is answered in the same tick: no promise between the request and `next`.
+  return (ctx, next) => {
     bindAuthenticator(ctx, authenticator);
     const view = nodeRequestView(ctx.req, {
       trustProxy: options.trustProxy ?? ctx.app.proxy,
       originalUrl: ctx.originalUrl,
     });
-    const result = await authenticator.authenticate(view, authenticateOptions);
-    if (!result.ok) return refuse(ctx, forward, result.error, authenticator.render(result.error));
-    ctx.state.auth = result.principal;
-    await next();
+    const outcome = authenticateRequest(authenticator, view, authenticateOptions);
+    if (!('then' in outcome)) return settle(outcome, ctx, next);
+    return outcome.then((result) => settle(result, ctx, next));
   };
 }
