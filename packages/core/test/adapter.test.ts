@@ -2,13 +2,61 @@ import {
   AuthError,
   adapterRequirement,
   adapterSetup,
+  apiKey,
+  authenticateRequest,
   bindAuthenticator,
+  createAuthenticator,
+  generateApiKey,
+  MemoryApiKeyStore,
+  nodeRequestView,
   forwardableError,
   forwardsErrors,
   guardScopes,
 } from '@authcore/core';
 import { describe, expect, it } from 'vitest';
 import { bearer, jwtAuthenticator, sign, testKeys } from './fixtures.js';
+
+describe('authenticateRequest', () => {
+  it('answers a cached token and a memory-store API key without a promise, the rest with one', async () => {
+    const { ES256 } = await testKeys();
+    const auth = jwtAuthenticator({ keys: [ES256.jwk] });
+    const request = bearer(await sign(ES256));
+    const first = authenticateRequest(auth, request);
+    expect(first).toBeInstanceOf(Promise);
+    expect((await first).ok).toBe(true);
+    const again = authenticateRequest(auth, request, { require: { scopes: 'read:items' } });
+    expect(again).not.toBeInstanceOf(Promise);
+    expect('ok' in again && again.ok).toBe(true);
+    // The same answers as `authenticate`, which always returns a promise.
+    const denied = authenticateRequest(auth, request, { require: { scopes: 'admin' } });
+    expect('ok' in denied && !denied.ok && denied.error.code).toBe('insufficient_scope');
+    expect(auth.authenticate(request)).toBeInstanceOf(Promise);
+
+    const malformed = authenticateRequest(auth, {
+      method: 'GET',
+      url: 'http://api.test/',
+      headers: (name) => (name === 'authorization' ? ['Bearer a b'] : []),
+    });
+    expect('ok' in malformed && !malformed.ok && malformed.error.code).toBe('invalid_request');
+
+    const { key, record } = await generateApiKey({ prefix: 'sk_test', owner: 'o', scopes: [] });
+    const keys = createAuthenticator({
+      schemes: [apiKey({ store: new MemoryApiKeyStore([record]) })],
+    });
+    const view = nodeRequestView({ rawHeaders: ['X-API-Key', key] });
+    const outcome = authenticateRequest(keys, view);
+    expect('ok' in outcome && outcome.ok && outcome.principal.id).toBe(record.id);
+  });
+
+  it('falls back to `authenticate` for an authenticator made elsewhere', async () => {
+    const { ES256 } = await testKeys();
+    const inner = jwtAuthenticator({ keys: [ES256.jwk] });
+    const wrapped = { ...inner, authenticate: inner.authenticate };
+    const outcome = authenticateRequest(wrapped, bearer(await sign(ES256)));
+    expect(outcome).toBeInstanceOf(Promise);
+    expect((await outcome).ok).toBe(true);
+  });
+});
 
 describe('adapter helpers', () => {
   it('guardScopes renders with the authenticator bound to the request', async () => {

@@ -44,7 +44,8 @@ export class MemoryApiKeyStore implements ApiKeyStore {
     return { ...record, lastUsedAt, useCount };
   }
 
-  async find(id: string): Promise<ApiKeyRecord | undefined> {
+  /** Answers at once (no promise): the API key scheme's hot path then stays synchronous. */
+  find(id: string): ApiKeyRecord | undefined {
     const entry = this.#entries.get(id);
     return entry && this.#view(entry);
   }

@@ -1,6 +1,7 @@
 import { AuthError, type AuthResult } from '../errors.js';
 import type { Credential } from '../extract.js';
 import {
+  type ApiKeyParts,
   checkPrefix,
   decodeHash,
   hasApiKeyShape,
@@ -33,6 +34,8 @@ export interface ApiKeyOptions {
 // RFC 9110 §5.1 field-name token.
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const noop = () => {};
+const isThenable = <T>(value: T | Promise<T>): value is Promise<T> =>
+  typeof (value as { then?: unknown } | undefined)?.then === 'function';
 const invalid = (cause: Error) =>
   ({ ok: false, error: new AuthError('invalid_token', { scheme: 'ApiKey', cause }) }) as const;
 
@@ -132,19 +135,36 @@ export function apiKey(options: ApiKeyOptions): Scheme<ApiKeyPrincipal> {
     return bytes;
   };
 
-  async function verifyKey(token: string): Promise<AuthResult<ApiKeyPrincipal>> {
+  // Synchronous up to the store: with a store that answers at once (memory), no promise at all.
+  function verifyKey(
+    token: string,
+  ): AuthResult<ApiKeyPrincipal> | Promise<AuthResult<ApiKeyPrincipal>> {
     const parts = splitApiKey(token);
     if (parts === 'malformed') return reject('malformed');
     if (parts === 'checksum') return reject('checksum');
     if (prefixes && !prefixes.includes(parts.prefix)) return reject('prefixNotAllowed');
 
     const presented = hashSecret(parts.secret);
-    let record: ApiKeyRecord | undefined;
+    let found: ReturnType<ApiKeyStore['find']>;
     try {
-      record = await store.find(parts.id);
+      found = store.find(parts.id);
     } catch (cause) {
       return invalid(new Error('API key store failed', { cause }));
     }
+    if (isThenable(found)) {
+      return found.then(
+        (record) => checkRecord(parts, presented, record),
+        (cause: unknown) => invalid(new Error('API key store failed', { cause })),
+      );
+    }
+    return checkRecord(parts, presented, found);
+  }
+
+  function checkRecord(
+    parts: ApiKeyParts,
+    presented: Uint8Array,
+    record: ApiKeyRecord | undefined,
+  ): AuthResult<ApiKeyPrincipal> {
     const stored = record === undefined ? undefined : storedHash(record);
     // Always one compare of 32 bytes, whatever was found.
     const equal = timingSafeEqual(presented, stored ?? dummy);
@@ -183,9 +203,9 @@ export function apiKey(options: ApiKeyOptions): Scheme<ApiKeyPrincipal> {
     accepts: (credential: Credential) =>
       credential.slot === 'apiKey' ||
       (bearer && credential.slot === 'bearer' && hasApiKeyShape(credential.token)),
-    async verify(credential) {
+    verify(credential) {
       try {
-        return await verifyKey(credential.token);
+        return verifyKey(credential.token);
       } catch (cause) {
         return invalid(
           cause instanceof Error ? cause : new Error('API key check failed', { cause }),

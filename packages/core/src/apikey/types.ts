@@ -31,13 +31,17 @@ export interface ApiKeyRecord {
 }
 
 /**
- * Where API key records live. Every method is async and deals in plain records, so the same
+ * Where API key records live. Every method is async (`find` may also answer at once) and deals
+ * in plain records, so the same
  * interface fits memory, Redis (a hash per key plus a set per owner) and a SQL table (a row per
  * key, an index on `owner`).
  */
 export interface ApiKeyStore {
-  /** The record of this id, or `undefined`. Called once per verification. */
-  find(id: string): Promise<ApiKeyRecord | undefined>;
+  /**
+   * The record of this id, or `undefined`. Called once per verification. A store that answers
+   * from memory may return the record itself: verification then needs no promise at all.
+   */
+  find(id: string): Promise<ApiKeyRecord | undefined> | ApiKeyRecord | undefined;
   /** Stores a new record; rejects if the id is taken. */
   create(record: ApiKeyRecord): Promise<void>;
   /** Sets `revokedAt` (kept if already set). `false` when the id is unknown. */

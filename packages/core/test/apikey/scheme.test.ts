@@ -168,6 +168,36 @@ describe('apiKey scheme', () => {
     expect((result.error.cause as Error).cause).toBe(boom);
   });
 
+  it('turns a store throwing at once into invalid_token, keeping the cause', async () => {
+    const { key } = await setup();
+    const boom = new Error('not connected');
+    const store = {
+      find: () => {
+        throw boom;
+      },
+    } as unknown as ApiKeyStore;
+    const auth = createAuthenticator({ schemes: [apiKey({ store })] });
+    const result = await auth.authenticate(withHeaders({ 'x-api-key': key }));
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(auth.render(result.error).headers['www-authenticate']).toBe(HEADER);
+    expect((result.error.cause as Error).cause).toBe(boom);
+  });
+
+  it('takes a record found at once (memory) or through a promise (a database) alike', async () => {
+    const { record, key } = await setup();
+    const memory = new MemoryApiKeyStore([record]);
+    expect(memory.find(record.id)).toEqual(record);
+    const remote = { find: async (id: string) => memory.find(id) } as unknown as ApiKeyStore;
+    for (const store of [memory, remote]) {
+      const auth = createAuthenticator({ schemes: [apiKey({ store, trackUsage: false })] });
+      const result = await auth.authenticate(withHeaders({ 'x-api-key': key }));
+      expect(result.ok && result.principal.id).toBe(record.id);
+      const wrong = await auth.authenticate(withHeaders({ 'x-api-key': typo(key) }));
+      expect(wrong.ok).toBe(false);
+    }
+  });
+
   it('survives a store returning nonsense', async () => {
     const { key } = await setup();
     const { id } = parseApiKey(key)!;
