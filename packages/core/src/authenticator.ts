@@ -150,7 +150,12 @@ export function createAuthenticator<const S extends readonly Scheme<unknown>[]>(
     return verified.then(
       (result) => finish(result, challenge, request, opts),
       (cause: unknown) =>
-        finish({ ok: false, error: new AuthError('invalid_token', { cause }) }, challenge, request, opts),
+        finish(
+          { ok: false, error: new AuthError('invalid_token', { cause }) },
+          challenge,
+          request,
+          opts,
+        ),
     );
   }
 

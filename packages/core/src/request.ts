@@ -124,7 +124,8 @@ class NodeView implements RequestView {
   get url(): string {
     if (this.#url === undefined) {
       const { trustProxy, originalUrl } = this.#options;
-      const forwarded = (h: string) => (trustProxy ? firstForwarded(this.headers(h)[0]) : undefined);
+      const forwarded = (h: string) =>
+        trustProxy ? firstForwarded(this.headers(h)[0]) : undefined;
       const proto =
         safeProto(forwarded('x-forwarded-proto')) ??
         (isEncrypted(this.#req.socket) ? 'https' : 'http');

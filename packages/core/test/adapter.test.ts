@@ -6,12 +6,12 @@ import {
   authenticateRequest,
   bindAuthenticator,
   createAuthenticator,
-  generateApiKey,
-  MemoryApiKeyStore,
-  nodeRequestView,
   forwardableError,
   forwardsErrors,
+  generateApiKey,
   guardScopes,
+  MemoryApiKeyStore,
+  nodeRequestView,
 } from '@authcore/core';
 import { describe, expect, it } from 'vitest';
 import { bearer, jwtAuthenticator, sign, testKeys } from './fixtures.js';

@@ -1,7 +1,7 @@
 import {
   type AdapterOptions,
-  type Authenticator,
   type AuthenticateResult,
+  type Authenticator,
   adapterSetup,
   authenticateRequest,
   bindAuthenticator,

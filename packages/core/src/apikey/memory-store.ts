@@ -78,7 +78,8 @@ export class MemoryApiKeyStore implements ApiKeyStore {
     return out.sort((a, b) => a.createdAt - b.createdAt);
   }
 
-  async recordUse(id: string, at: number): Promise<void> {
+  /** Synchronous, like `find`: verification calls it on every success. */
+  recordUse(id: string, at: number): void {
     const entry = this.#entries.get(id);
     if (!entry) return;
     entry.useCount++;

@@ -8,6 +8,7 @@ import {
   hashSecret,
   splitApiKey,
 } from '../lib/api-key.js';
+import { isThenable } from '../lib/thenable.js';
 import { timingSafeEqual } from '../lib/timing-safe-equal.js';
 import type { ApiKeyPrincipal } from '../principal.js';
 import type { Scheme } from '../scheme.js';
@@ -34,8 +35,6 @@ export interface ApiKeyOptions {
 // RFC 9110 §5.1 field-name token.
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const noop = () => {};
-const isThenable = <T>(value: T | Promise<T>): value is Promise<T> =>
-  typeof (value as { then?: unknown } | undefined)?.then === 'function';
 const invalid = (cause: Error) =>
   ({ ok: false, error: new AuthError('invalid_token', { scheme: 'ApiKey', cause }) }) as const;
 

@@ -31,8 +31,8 @@ export interface ApiKeyRecord {
 }
 
 /**
- * Where API key records live. Every method is async (`find` may also answer at once) and deals
- * in plain records, so the same
+ * Where API key records live. Every method is async (`find` and `recordUse` may also answer at
+ * once) and deals in plain records, so the same
  * interface fits memory, Redis (a hash per key plus a set per owner) and a SQL table (a row per
  * key, an index on `owner`).
  */
@@ -52,7 +52,8 @@ export interface ApiKeyStore {
   listByOwner(owner: string): Promise<ApiKeyRecord[]>;
   /**
    * Sets `lastUsedAt` and adds one to `useCount`. Verification calls it without waiting and
-   * ignores its failures, so it may be slow, batched or lossy.
+   * ignores its failures, so it may be slow, batched or lossy; one kept in memory may return
+   * nothing rather than a promise.
    */
-  recordUse(id: string, at: number): Promise<void>;
+  recordUse(id: string, at: number): Promise<void> | void;
 }

@@ -10,6 +10,7 @@ import {
   type JWTVerifyGetKey,
   type KeyObject,
 } from 'jose';
+import { KeyMemo } from './key-memo.js';
 
 /** A verification key: a public JWK, a CryptoKey, a Node KeyObject, or PEM (SPKI or X.509). */
 export type KeyInput = JWK | CryptoKey | KeyObject | string;
@@ -80,19 +81,13 @@ export function localKeyResolver(keys: LocalKeys, algorithms: readonly string[])
     };
     return select;
   };
-  // The key chosen for an (alg, kid) pair never changes for local keys: remember it, so the hot
-  // path skips jose's walk of the set. Bounded: a key without `kid` matches any `kid` a token names.
-  const chosen = new Map<string, Awaited<ReturnType<JWTVerifyGetKey>>>();
-  return async (header, token) => {
-    const memo = typeof header.alg === 'string' ? `${header.alg} ${header.kid ?? ''}` : undefined;
-    const known = memo === undefined ? undefined : chosen.get(memo);
-    if (known !== undefined) return known;
+  const memo = new KeyMemo();
+  const select = async (...args: Parameters<JWTVerifyGetKey>) => {
     resolver ??= build();
-    const key = await (await resolver)(header, token);
-    if (memo !== undefined) {
-      if (chosen.size >= 64) chosen.clear();
-      chosen.set(memo, key);
-    }
+    const key = await (await resolver)(...args);
+    memo.set(args[0], key);
     return key;
   };
+  // A known (alg, kid) answers at once, without a promise.
+  return (header, token) => memo.get(header) ?? select(header, token);
 }

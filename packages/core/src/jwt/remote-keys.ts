@@ -1,5 +1,6 @@
 import { createLocalJWKSet, errors, type JWTVerifyGetKey } from 'jose';
 import { type FetchLike, fetchJson } from '../lib/fetch-json.js';
+import { KeyMemo } from './key-memo.js';
 
 export interface RemoteKeysOptions {
   /** How long fetched keys are used before a refresh. Default 10 minutes. */
@@ -23,6 +24,8 @@ export interface RemoteKeysOptions {
 interface Snapshot {
   resolve: JWTVerifyGetKey;
   fetchedAt: number;
+  /** What `resolve` chose, per (alg, kid), for these keys only. */
+  memo: KeyMemo;
 }
 
 /**
@@ -58,7 +61,11 @@ export function remoteKeyResolver(
           maxBytes,
           headers: options.headers,
         });
-        current = { resolve: createLocalJWKSet(body as never), fetchedAt: now() };
+        current = {
+          resolve: createLocalJWKSet(body as never),
+          fetchedAt: now(),
+          memo: new KeyMemo(),
+        };
         lastFailure = undefined;
         return current;
       } catch (error) {
@@ -94,10 +101,12 @@ export function remoteKeyResolver(
     }
   };
 
-  const resolver = async (...args: Parameters<JWTVerifyGetKey>) => {
+  const select = async (...args: Parameters<JWTVerifyGetKey>) => {
     const snapshot = await usable();
     try {
-      return await snapshot.resolve(...args);
+      const key = await snapshot.resolve(...args);
+      snapshot.memo.set(args[0], key);
+      return key;
     } catch (error) {
       if (!(error instanceof errors.JWKSNoMatchingKey) || now() - lastAttempt < cooldown)
         throw error;
@@ -105,6 +114,15 @@ export function remoteKeyResolver(
       const fresh = await load();
       return fresh.resolve(...args);
     }
+  };
+  // Fresh keys and a known (alg, kid): the key at once, without a promise.
+  const resolver: JWTVerifyGetKey = (header, token) => {
+    const snapshot = current;
+    const known =
+      snapshot !== undefined && now() - snapshot.fetchedAt < cacheMaxAge
+        ? snapshot.memo.get(header)
+        : undefined;
+    return known ?? select(header, token);
   };
   return Object.assign(resolver, {
     refresh: async () => void (await load()),

@@ -6,6 +6,7 @@ import { AuthError, type AuthResult } from '../errors.js';
 import type { Credential } from '../extract.js';
 import type { FetchLike } from '../lib/fetch-json.js';
 import { ExpiringLru } from '../lib/lru.js';
+import { isThenable, type MaybePromise } from '../lib/thenable.js';
 import type { JwtClaims, JwtPrincipal } from '../principal.js';
 import type { RequestView } from '../request.js';
 import type { Scheme } from '../scheme.js';
@@ -195,35 +196,32 @@ export function jwt<Claims = JwtClaims>(options: JwtOptions<Claims>): Scheme<Jwt
   const optionsAt = (t: number): JWTVerifyOptions =>
     options.now === undefined ? verifyOptions : { ...verifyOptions, currentDate: new Date(t) };
 
-  const verifyToken = async (
-    token: string,
-    t: number,
-  ): Promise<AuthResult<JwtPrincipal<Claims>>> => {
-    const { payload } =
-      key instanceof Uint8Array
-        ? await jwtVerify(token, key, optionsAt(t))
-        : await jwtVerify(token, key, optionsAt(t));
+  type Outcome = AuthResult<JwtPrincipal<Claims>>;
+  const rejected = (cause: unknown): Outcome => ({ ok: false, error: invalid(cause) });
 
+  // After jose: the checks it does not make, the claims schema, the principal, revocation, the
+  // cache. Synchronous unless the schema or `isRevoked` answers with a promise.
+  const accept = (token: string, t: number, payload: JWTPayload): MaybePromise<Outcome> => {
     for (const claim of NUMERIC_DATES) {
       if (!isFiniteOrAbsent(payload[claim]))
-        return { ok: false, error: invalid(new Error(`${claim} is not a finite number`)) };
+        return rejected(new Error(`${claim} is not a finite number`));
     }
     if (payload.iat !== undefined && payload.iat > t / 1000 + clockTolerance) {
-      return { ok: false, error: invalid(new Error('iat is in the future')) };
+      return rejected(new Error('iat is in the future'));
     }
-    let claims: Claims = payload as Claims;
-    if (schema) {
-      const result = await schema['~standard'].validate(payload);
-      if (result.issues)
-        return {
-          ok: false,
-          error: invalid(new Error('claims schema refused the token', { cause: result.issues })),
-        };
-      claims = result.value;
-    }
+    if (!schema) return admit(token, payload, payload as Claims);
+    const checked = schema['~standard'].validate(payload);
+    const withClaims = (result: StandardSchemaV1.Result<Claims>) =>
+      result.issues
+        ? rejected(new Error('claims schema refused the token', { cause: result.issues }))
+        : admit(token, payload, result.value);
+    return isThenable(checked) ? checked.then(withClaims) : withClaims(checked);
+  };
+
+  const admit = (token: string, payload: JWTPayload, claims: Claims): MaybePromise<Outcome> => {
     const clientId = str(payload.client_id) ?? str(payload.azp);
     const id = str(payload.sub) ?? clientId;
-    if (id === undefined) return { ok: false, error: invalid(new Error('no sub nor client_id')) };
+    if (id === undefined) return rejected(new Error('no sub nor client_id'));
     const exp = payload.exp as number;
     const principal: JwtPrincipal<Claims> = {
       scheme: 'jwt',
@@ -240,11 +238,20 @@ export function jwt<Claims = JwtClaims>(options: JwtOptions<Claims>): Scheme<Jwt
       claims,
     };
     if (payload.cnf !== undefined) bindings.set(principal, payload.cnf);
-    if (options.isRevoked && (await revoked(principal)))
-      return { ok: false, error: invalid(new Error('revoked')) };
+    if (!options.isRevoked) return remember(token, payload, principal);
+    return revoked(principal).then((r) =>
+      r ? rejected(new Error('revoked')) : remember(token, payload, principal),
+    );
+  };
+
+  const remember = (
+    token: string,
+    payload: JWTPayload,
+    principal: JwtPrincipal<Claims>,
+  ): Outcome => {
     if (cache) {
       // Never past exp, nor past the maxTokenAge of its iat.
-      let until = exp * 1000;
+      let until = (payload.exp as number) * 1000;
       if (options.maxTokenAge !== undefined && typeof payload.iat === 'number') {
         until = Math.min(until, (payload.iat + options.maxTokenAge) * 1000);
       }
@@ -253,6 +260,25 @@ export function jwt<Claims = JwtClaims>(options: JwtOptions<Claims>): Scheme<Jwt
     return { ok: true, principal };
   };
 
+  // jose, then `accept`, chained without async functions: each one would cost a promise and a
+  // turn of the microtask queue on every token not in the cache.
+  const verifyToken = (
+    token: string,
+    t: number,
+    then: (outcome: Outcome) => MaybePromise<Outcome>,
+  ): Promise<Outcome> =>
+    (key instanceof Uint8Array
+      ? jwtVerify(token, key, optionsAt(t))
+      : jwtVerify(token, key, optionsAt(t))
+    ).then(({ payload }) => {
+      try {
+        const outcome = accept(token, t, payload);
+        return isThenable(outcome) ? outcome.then(then, rejected) : then(outcome);
+      } catch (cause) {
+        return rejected(cause);
+      }
+    }, rejected);
+
   // RFC 9449 §7.1: a sender-constrained token presented as a bearer token is refused.
   const checkBearer = (principal: JwtPrincipal<Claims>): AuthResult<JwtPrincipal<Claims>> => {
     if (bindings.get(principal) !== undefined)
@@ -260,6 +286,9 @@ export function jwt<Claims = JwtClaims>(options: JwtOptions<Claims>): Scheme<Jwt
     if (dpopOptions?.required) return { ok: false, error: invalid(new Error('DPoP is required')) };
     return { ok: true, principal };
   };
+
+  const bearerOutcome = (outcome: Outcome): Outcome =>
+    outcome.ok ? checkBearer(outcome.principal) : outcome;
 
   const checkProof = async (
     ctx: NonNullable<typeof dpop>,
@@ -322,7 +351,12 @@ export function jwt<Claims = JwtClaims>(options: JwtOptions<Claims>): Scheme<Jwt
         return { ok: false, error: invalid(new Error('token too long')) };
       if (!JWS_STRICT.test(token))
         return { ok: false, error: invalid(new Error('not a compact JWS in strict base64url')) };
-      return settle(credential, request, verifyToken(token, t));
+      if (credential.slot !== 'dpop' || !dpop) return verifyToken(token, t, bearerOutcome);
+      return settle(
+        credential,
+        request,
+        verifyToken(token, t, (outcome) => outcome),
+      );
     },
   };
 }

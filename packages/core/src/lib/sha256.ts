@@ -62,10 +62,14 @@ function block(p: Uint8Array, offset: number): void {
   H[7] = H[7]! + h;
 }
 
+// Reused for messages of up to two blocks (an API key secret is one): no allocation per hash.
+const SCRATCH = new Uint8Array(128);
+
 /** SHA-256 of `data`. */
 export function sha256(data: Uint8Array): Uint8Array {
   // Message, 0x80, zero padding, 64-bit big-endian bit length: whole 64-byte blocks.
-  const padded = new Uint8Array((((data.length + 8) >> 6) + 1) << 6);
+  const size = (((data.length + 8) >> 6) + 1) << 6;
+  const padded = size <= SCRATCH.length ? SCRATCH.subarray(0, size) : new Uint8Array(size);
   padded.set(data);
   padded[data.length] = 0x80;
   const bits = data.length * 8;
@@ -81,6 +85,9 @@ export function sha256(data: Uint8Array): Uint8Array {
   padded[end - 1] = bits;
   H.set(IV);
   for (let offset = 0; offset < end; offset += 64) block(padded, offset);
+  // No secret left behind in the shared buffers.
+  padded.fill(0);
+  W.fill(0);
   const out = new Uint8Array(32);
   for (let i = 0; i < 8; i++) {
     const v = H[i]!;

@@ -49,6 +49,23 @@ describe('remote JWKS', () => {
     expect(server.hits).toBe(1);
   });
 
+  it('a key replaced under the same kid is used once the keys are refreshed, never the old one', async () => {
+    const server = await jwks([a.jwk, b.jwk]);
+    const c = clock();
+    const auth = remote(server, { now: c.now, jwks: { cacheMaxAgeMs: 60_000 } });
+    const claims = () => userClaims({ iat: c.t / 1000, exp: c.t / 1000 + 600 });
+    expect((await auth.authenticate(bearer(await sign(a, claims())))).ok).toBe(true);
+    expect((await auth.authenticate(bearer(await sign(b, claims())))).ok).toBe(true);
+    const successor = await makeKey('ES256', 'key-b');
+    server.keys = [a.jwk, successor.jwk];
+    c.t += 61_000;
+    // The refresh comes from a key-a token; key-b was last chosen from the old keys.
+    expect((await auth.authenticate(bearer(await sign(a, claims())))).ok).toBe(true);
+    expect(server.hits).toBe(2);
+    expect((await auth.authenticate(bearer(await sign(b, claims())))).ok).toBe(false);
+    expect((await auth.authenticate(bearer(await sign(successor, claims())))).ok).toBe(true);
+  });
+
   it('concurrent first requests share one fetch', async () => {
     const server = await jwks();
     server.delayMs = 50;
