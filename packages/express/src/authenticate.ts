@@ -34,11 +34,10 @@ export function authenticate<P extends Principal>(
     res: Response,
     next: NextFunction,
   ): void => {
-    if (!result.ok) {
-      return refuse(res, next, forward, result.error, authenticator.render(result.error));
-    }
-    req.auth = result.principal;
-    next();
+    if (result.ok) {
+      req.auth = result.principal;
+      next();
+    } else refuse(res, next, forward, result.error, authenticator.render(result.error));
   };
   // A cached token is answered in the same tick: no promise between the request and `next`.
   return (req, res, next) => {

@@ -47,7 +47,8 @@ export function authenticate<P extends Principal>(
   ): void => {
     if (result.ok) {
       request.auth = result.principal;
-      return done();
+      done();
+      return;
     }
     const rendered = authenticator.render(result.error);
     // Answering early from a callback hook: send, and never call `done`.
