@@ -8,6 +8,11 @@ export interface Credential {
   readonly slot: CredentialSlot;
   readonly token: string;
   readonly source: 'authorization' | 'cookie' | 'query' | 'header';
+  /**
+   * `true` when extraction already found the token to be a JWS compact serialization in strict
+   * base64url (three dot-separated segments, no padding), so the JWT scheme need not scan it again.
+   */
+  readonly compact?: boolean;
 }
 
 /** Which places of a request may carry a credential. Cookie and query are off unless named. */
@@ -24,7 +29,9 @@ export interface CredentialSources {
 
 // RFC 6750 §2.1: credentials = "Bearer" 1*SP b64token; the scheme is case-insensitive (RFC 9110 §11.1).
 const AUTHORIZATION = /^([A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*)(?: +(.*))?$/;
-const BEARER = /^(bearer) +([A-Za-z0-9\-._~+/]+=*)$/i;
+// The same pass tells a strict compact JWS (group 2) from any other b64token (group 3).
+const BEARER =
+  /^(bearer) +(?:([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)|([A-Za-z0-9\-._~+/]+=*))$/i;
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 const API_KEY = /^[\x21-\x7e]+$/;
 
@@ -50,18 +57,29 @@ export function extractCredential(request: RequestView, sources: CredentialSourc
   if (header !== undefined && header !== '') {
     // The common case in one pass: `Bearer <b64token>`, any casing of the scheme.
     const bearer = BEARER.exec(header);
-    const match = bearer ?? AUTHORIZATION.exec(header);
-    if (!match) return { ok: false, error: malformed('malformed Authorization header') };
-    const scheme = match[1]!.toLowerCase();
-    const slot =
-      scheme === 'bearer' ? 'bearer' : scheme === 'dpop' && sources.dpop ? 'dpop' : undefined;
-    if (slot) {
-      const token = match[2];
-      if (token === undefined || (bearer === null && !B64TOKEN.test(token))) {
-        return { ok: false, error: malformed(`malformed ${match[1]} credentials`) };
-      }
-      found = { slot, token, source: 'authorization' };
+    if (bearer) {
+      const compact = bearer[2] !== undefined;
+      found = {
+        slot: 'bearer',
+        token: compact ? bearer[2]! : bearer[3]!,
+        source: 'authorization',
+        compact,
+      };
       count++;
+    } else {
+      const match = AUTHORIZATION.exec(header);
+      if (!match) return { ok: false, error: malformed('malformed Authorization header') };
+      const scheme = match[1]!.toLowerCase();
+      const slot =
+        scheme === 'bearer' ? 'bearer' : scheme === 'dpop' && sources.dpop ? 'dpop' : undefined;
+      if (slot) {
+        const token = match[2];
+        if (token === undefined || !B64TOKEN.test(token)) {
+          return { ok: false, error: malformed(`malformed ${match[1]} credentials`) };
+        }
+        found = { slot, token, source: 'authorization', compact: false };
+        count++;
+      }
     }
   }
 
@@ -71,7 +89,7 @@ export function extractCredential(request: RequestView, sources: CredentialSourc
     const value = values[0];
     if (value !== undefined) {
       if (!API_KEY.test(value)) return { ok: false, error: malformed('malformed API key header') };
-      found = { slot: 'apiKey', token: value, source: 'header' };
+      found = { slot: 'apiKey', token: value, source: 'header', compact: false };
       count++;
     }
   }
@@ -82,7 +100,7 @@ export function extractCredential(request: RequestView, sources: CredentialSourc
     const value = values[0];
     if (value !== undefined) {
       if (!B64TOKEN.test(value)) return { ok: false, error: malformed('malformed query token') };
-      found = { slot: 'bearer', token: value, source: 'query' };
+      found = { slot: 'bearer', token: value, source: 'query', compact: false };
       count++;
     }
   }
@@ -91,7 +109,7 @@ export function extractCredential(request: RequestView, sources: CredentialSourc
     const value = cookieValue(request.headers('cookie'), sources.cookie);
     if (value !== undefined && value !== '') {
       if (!B64TOKEN.test(value)) return { ok: false, error: malformed('malformed token cookie') };
-      found = { slot: 'bearer', token: value, source: 'cookie' };
+      found = { slot: 'bearer', token: value, source: 'cookie', compact: false };
       count++;
     }
   }

@@ -58,8 +58,30 @@ describe('Authorization: Bearer', () => {
     const result = extractCredential(nodeView(['Authorization', `Bearer ${token}`]), {});
     expect(result).toEqual({
       ok: true,
-      credential: { slot: 'bearer', token, source: 'authorization' },
+      credential: { slot: 'bearer', token, source: 'authorization', compact: false },
     });
+  });
+
+  it('marks a strict compact JWS in the same pass, and only that', () => {
+    const compact = (t: string) => {
+      const result = extractCredential(nodeView(['Authorization', `bEaReR  ${t}`]), {});
+      return result.ok ? [result.credential?.token, result.credential?.compact] : result.error.code;
+    };
+    expect(compact('aB0_-.cD1.eF2-_')).toEqual(['aB0_-.cD1.eF2-_', true]);
+    // Padding, other b64token characters, two or four segments, an empty one: not compact.
+    for (const t of [
+      'a.b.c=',
+      'a.b.c==',
+      'a.b~.c',
+      'a+.b.c',
+      'a.b/.c',
+      'a.b',
+      'a.b.c.d',
+      'a..c',
+      '.b.c',
+    ]) {
+      expect(compact(t)).toEqual([t, false]);
+    }
   });
 
   it.each([

@@ -330,7 +330,8 @@ export function jwt<Claims = JwtClaims>(options: JwtOptions<Claims>): Scheme<Jwt
     challenge: dpop ? (dpopOptions?.required ? 'DPoP' : ['Bearer', 'DPoP']) : 'Bearer',
     // A JWS in compact form has exactly three segments; anything else is for another scheme.
     accepts: (credential: Credential) =>
-      (credential.slot === 'bearer' || credential.slot === 'dpop') && isJwsShape(credential.token),
+      (credential.slot === 'bearer' || credential.slot === 'dpop') &&
+      (credential.compact === true || isJwsShape(credential.token)),
     verify(credential, request) {
       const { token } = credential;
       const t = now();
@@ -349,7 +350,7 @@ export function jwt<Claims = JwtClaims>(options: JwtOptions<Claims>): Scheme<Jwt
       }
       if (token.length > maxTokenLength)
         return { ok: false, error: invalid(new Error('token too long')) };
-      if (!JWS_STRICT.test(token))
+      if (credential.compact !== true && !JWS_STRICT.test(token))
         return { ok: false, error: invalid(new Error('not a compact JWS in strict base64url')) };
       if (credential.slot !== 'dpop' || !dpop) return verifyToken(token, t, bearerOutcome);
       return settle(
