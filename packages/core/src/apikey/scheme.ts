@@ -112,6 +112,7 @@ export function apiKey(options: ApiKeyOptions): Scheme<ApiKeyPrincipal> {
   const now = options.now ?? Date.now;
   // Compared against when the id is unknown or its stored hash unreadable: same work, never equal.
   const dummy = crypto.getRandomValues(new Uint8Array(32));
+  const digest = new Uint8Array(32);
 
   const recordUse = (id: string, at: number) => {
     try {
@@ -143,7 +144,9 @@ export function apiKey(options: ApiKeyOptions): Scheme<ApiKeyPrincipal> {
     if (parts === 'checksum') return reject('checksum');
     if (prefixes && !prefixes.includes(parts.prefix)) return reject('prefixNotAllowed');
 
-    const presented = hashSecret(parts.secret);
+    // Into one array per scheme, overwritten by the next request: a store that answers at once
+    // has it compared at once; for one that awaits, it is copied first.
+    const presented = hashSecret(parts.secret, digest);
     let found: ReturnType<ApiKeyStore['find']>;
     try {
       found = store.find(parts.id);
@@ -151,8 +154,9 @@ export function apiKey(options: ApiKeyOptions): Scheme<ApiKeyPrincipal> {
       return invalid(new Error('API key store failed', { cause }));
     }
     if (isThenable(found)) {
+      const own = presented.slice();
       return found.then(
-        (record) => checkRecord(parts, presented, record),
+        (record) => checkRecord(parts, own, record),
         (cause: unknown) => invalid(new Error('API key store failed', { cause })),
       );
     }

@@ -2,7 +2,7 @@ import { base64url } from 'jose';
 import type { ApiKeyRecord } from '../apikey/types.js';
 import { base62Digit, base62Fixed } from './base62.js';
 import { crc32 } from './crc32.js';
-import { sha256 } from './sha256.js';
+import { sha256, sha256Ascii } from './sha256.js';
 
 // <prefix>_<id>_<secret><checksum>
 export const ID_LENGTH = 12;
@@ -92,18 +92,15 @@ export function splitApiKey(key: unknown): ApiKeyParts | 'malformed' | 'checksum
 
 const encoder = new TextEncoder();
 
+const ASCII = /^[\x00-\x7f]*$/;
+
 /**
- * SHA-256 of a secret. Secrets are base62 (checked before this is called), so their UTF-8 bytes
- * are their char codes; anything else goes through TextEncoder.
+ * SHA-256 of a secret, into `out` when given (the scheme hashes into one reused array: nothing
+ * allocated per request). Secrets are base62 (checked before this is called), so their UTF-8
+ * bytes are their char codes; anything else goes through TextEncoder.
  */
-export function hashSecret(secret: string): Uint8Array {
-  const bytes = new Uint8Array(secret.length);
-  for (let i = 0; i < secret.length; i++) {
-    const code = secret.charCodeAt(i);
-    if (code > 0x7f) return sha256(encoder.encode(secret));
-    bytes[i] = code;
-  }
-  return sha256(bytes);
+export function hashSecret(secret: string, out?: Uint8Array): Uint8Array {
+  return ASCII.test(secret) ? sha256Ascii(secret, out) : sha256(encoder.encode(secret), out);
 }
 
 /** Decoded stored hash, or `undefined` when it is not 32 bytes of base64url. */

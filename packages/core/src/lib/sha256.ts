@@ -65,30 +65,25 @@ function block(p: Uint8Array, offset: number): void {
 // Reused for messages of up to two blocks (an API key secret is one): no allocation per hash.
 const SCRATCH = new Uint8Array(128);
 
-/** SHA-256 of `data`. */
-export function sha256(data: Uint8Array): Uint8Array {
-  // Message, 0x80, zero padding, 64-bit big-endian bit length: whole 64-byte blocks.
-  const size = (((data.length + 8) >> 6) + 1) << 6;
-  const padded = size <= SCRATCH.length ? SCRATCH.subarray(0, size) : new Uint8Array(size);
-  padded.set(data);
-  padded[data.length] = 0x80;
-  const bits = data.length * 8;
+// Pads the message already in `buf` (0x80, zeros, 64-bit big-endian bit length), hashes it into
+// `out` and scrubs the shared buffers: no secret is left behind in them.
+function finish(buf: Uint8Array, length: number, out: Uint8Array): Uint8Array {
+  const end = (((length + 8) >> 6) + 1) << 6;
+  buf[length] = 0x80;
+  const bits = length * 8;
   const high = Math.floor(bits / 0x100000000);
-  const end = padded.length;
-  padded[end - 8] = high >>> 24;
-  padded[end - 7] = high >>> 16;
-  padded[end - 6] = high >>> 8;
-  padded[end - 5] = high;
-  padded[end - 4] = bits >>> 24;
-  padded[end - 3] = bits >>> 16;
-  padded[end - 2] = bits >>> 8;
-  padded[end - 1] = bits;
+  buf[end - 8] = high >>> 24;
+  buf[end - 7] = high >>> 16;
+  buf[end - 6] = high >>> 8;
+  buf[end - 5] = high;
+  buf[end - 4] = bits >>> 24;
+  buf[end - 3] = bits >>> 16;
+  buf[end - 2] = bits >>> 8;
+  buf[end - 1] = bits;
   H.set(IV);
-  for (let offset = 0; offset < end; offset += 64) block(padded, offset);
-  // No secret left behind in the shared buffers.
-  padded.fill(0);
+  for (let offset = 0; offset < end; offset += 64) block(buf, offset);
+  buf.fill(0, 0, end);
   W.fill(0);
-  const out = new Uint8Array(32);
   for (let i = 0; i < 8; i++) {
     const v = H[i]!;
     out[i * 4] = v >>> 24;
@@ -97,4 +92,23 @@ export function sha256(data: Uint8Array): Uint8Array {
     out[i * 4 + 3] = v;
   }
   return out;
+}
+
+const bufferFor = (length: number) =>
+  (((length + 8) >> 6) + 1) << 6 <= SCRATCH.length
+    ? SCRATCH
+    : new Uint8Array((((length + 8) >> 6) + 1) << 6);
+
+/** SHA-256 of `data`, written into `out` (a new array by default). */
+export function sha256(data: Uint8Array, out: Uint8Array = new Uint8Array(32)): Uint8Array {
+  const buf = bufferFor(data.length);
+  buf.set(data);
+  return finish(buf, data.length, out);
+}
+
+/** SHA-256 of a string of code units below 0x80 (its UTF-8 bytes are its char codes). */
+export function sha256Ascii(text: string, out: Uint8Array = new Uint8Array(32)): Uint8Array {
+  const buf = bufferFor(text.length);
+  for (let i = 0; i < text.length; i++) buf[i] = text.charCodeAt(i) & 0x7f;
+  return finish(buf, text.length, out);
 }

@@ -198,6 +198,30 @@ describe('apiKey scheme', () => {
     }
   });
 
+  it('keeps each request its own digest while a slow store answers', async () => {
+    const keys = await Promise.all(
+      ['a', 'b', 'c'].map((owner) => generateApiKey({ prefix: 'sk_live', owner, scopes: [] })),
+    );
+    const memory = new MemoryApiKeyStore(keys.map((k) => k.record));
+    const slow = {
+      find: (id: string) =>
+        new Promise((resolve) => setTimeout(() => resolve(memory.find(id)), 10)),
+      recordUse: () => {},
+    } as unknown as ApiKeyStore;
+    const auth = createAuthenticator({ schemes: [apiKey({ store: slow })] });
+    const results = await Promise.all(
+      [...keys, ...keys].map(({ key }) => auth.authenticate(withHeaders({ 'x-api-key': key }))),
+    );
+    expect(results.map((r) => r.ok && r.principal.claims.owner)).toEqual([
+      'a',
+      'b',
+      'c',
+      'a',
+      'b',
+      'c',
+    ]);
+  });
+
   it('survives a store returning nonsense', async () => {
     const { key } = await setup();
     const { id } = parseApiKey(key)!;

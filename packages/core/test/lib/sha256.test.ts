@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sha256 } from '../../src/lib/sha256.js';
+import { sha256, sha256Ascii } from '../../src/lib/sha256.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const utf8 = (s: string) => new TextEncoder().encode(s);
@@ -26,6 +26,15 @@ describe('sha256', () => {
       const data = crypto.getRandomValues(new Uint8Array(n));
       const expected = new Uint8Array(await crypto.subtle.digest('SHA-256', data));
       expect(hex(sha256(data)), `length ${n}`).toBe(hex(expected));
+    }
+  });
+
+  it('hashes ASCII text without copying it first, into a given array when asked', () => {
+    for (const n of [0, 24, 55, 56, 63, 64, 119, 120, 200]) {
+      const text = 'aZ09'.repeat(60).slice(0, n);
+      const out = new Uint8Array(32);
+      expect(sha256Ascii(text, out)).toBe(out);
+      expect(hex(out), `length ${n}`).toBe(hex(sha256(utf8(text))));
     }
   });
 });
