@@ -92,7 +92,7 @@ export function splitApiKey(key: unknown): ApiKeyParts | 'malformed' | 'checksum
 
 const encoder = new TextEncoder();
 
-const ASCII = /^[\x00-\x7f]*$/;
+const ASCII = /^[^\u0080-\uffff]*$/;
 
 /**
  * SHA-256 of a secret, into `out` when given (the scheme hashes into one reused array: nothing
