@@ -135,18 +135,32 @@ export function apiKey(options: ApiKeyOptions): Scheme<ApiKeyPrincipal> {
     return bytes;
   };
 
+  // Keys that verified before, by their exact string: their id, prefix and digest, which a key
+  // determines. A hit skips the form, checksum and SHA-256 work, never the store: revocation,
+  // expiry and the stored hash are read on every request. Only keys that passed are kept (garbage
+  // cannot churn it); bounded, cleared when full.
+  const verified = new Map<string, { id: string; prefix: string; digest: Uint8Array }>();
+
   // Synchronous up to the store: with a store that answers at once (memory), no promise at all.
   function verifyKey(
     token: string,
   ): AuthResult<ApiKeyPrincipal> | Promise<AuthResult<ApiKeyPrincipal>> {
-    const parts = splitApiKey(token);
-    if (parts === 'malformed') return reject('malformed');
-    if (parts === 'checksum') return reject('checksum');
-    if (prefixes && !prefixes.includes(parts.prefix)) return reject('prefixNotAllowed');
-
-    // Into one array per scheme, overwritten by the next request: a store that answers at once
-    // has it compared at once; for one that awaits, it is copied first.
-    const presented = hashSecret(parts.secret, digest);
+    let parts: Pick<ApiKeyParts, 'id' | 'prefix'>;
+    let presented: Uint8Array;
+    const known = verified.get(token);
+    if (known) {
+      parts = known;
+      presented = known.digest;
+    } else {
+      const split = splitApiKey(token);
+      if (split === 'malformed') return reject('malformed');
+      if (split === 'checksum') return reject('checksum');
+      if (prefixes && !prefixes.includes(split.prefix)) return reject('prefixNotAllowed');
+      parts = split;
+      // Into one array per scheme, overwritten by the next request: a store that answers at once
+      // has it compared at once; for one that awaits, it is copied first.
+      presented = hashSecret(split.secret, digest);
+    }
     let found: ReturnType<ApiKeyStore['find']>;
     try {
       found = store.find(parts.id);
@@ -154,19 +168,21 @@ export function apiKey(options: ApiKeyOptions): Scheme<ApiKeyPrincipal> {
       return invalid(new Error('API key store failed', { cause }));
     }
     if (isThenable(found)) {
-      const own = presented.slice();
+      const own = known ? presented : presented.slice();
       return found.then(
-        (record) => checkRecord(parts, own, record),
+        (record) => checkRecord(token, parts, own, record, known === undefined),
         (cause: unknown) => invalid(new Error('API key store failed', { cause })),
       );
     }
-    return checkRecord(parts, presented, found);
+    return checkRecord(token, parts, presented, found, known === undefined);
   }
 
   function checkRecord(
-    parts: ApiKeyParts,
+    token: string,
+    parts: Pick<ApiKeyParts, 'id' | 'prefix'>,
     presented: Uint8Array,
     record: ApiKeyRecord | undefined,
+    remember: boolean,
   ): AuthResult<ApiKeyPrincipal> {
     const stored = record === undefined ? undefined : storedHash(record);
     // Always one compare of 32 bytes, whatever was found.
@@ -180,6 +196,10 @@ export function apiKey(options: ApiKeyOptions): Scheme<ApiKeyPrincipal> {
     const { expiresAt } = record;
     if (expiresAt !== undefined && expiresAt !== null && !(t < expiresAt)) return reject('expired');
 
+    if (remember) {
+      if (verified.size >= 1024) verified.clear();
+      verified.set(token, { id: parts.id, prefix: parts.prefix, digest: presented.slice() });
+    }
     if (trackUsage) recordUse(record.id, t);
     return { ok: true, principal: principalOf(record) };
   }

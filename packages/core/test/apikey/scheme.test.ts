@@ -222,6 +222,31 @@ describe('apiKey scheme', () => {
     ]);
   });
 
+  it('a key that verified before still reads the store every time: revocation, expiry, hash', async () => {
+    const { store, key, record, auth } = await setup();
+    const ok = async () => (await auth.authenticate(withHeaders({ 'x-api-key': key }))).ok;
+    expect(await ok()).toBe(true);
+    expect(await ok()).toBe(true);
+    expect(store.calls.find).toBe(2);
+    await store.revoke(record.id, Date.now());
+    expect(await ok()).toBe(false);
+
+    // The same id and prefix, now stored with another secret's hash: the key no longer matches.
+    const other = await generateApiKey({ prefix: 'sk_live', owner: 'acme', scopes: [] });
+    const replaced = new MemoryApiKeyStore([{ ...record, hash: other.record.hash }]);
+    const fresh = new MemoryApiKeyStore([record]);
+    let current = fresh;
+    const swapping = { find: (id: string) => current.find(id), recordUse: () => {} };
+    const auth2 = createAuthenticator({
+      schemes: [apiKey({ store: swapping as unknown as ApiKeyStore })],
+    });
+    expect((await auth2.authenticate(withHeaders({ 'x-api-key': key }))).ok).toBe(true);
+    current = replaced;
+    expect((await auth2.authenticate(withHeaders({ 'x-api-key': key }))).ok).toBe(false);
+    current = fresh;
+    expect((await auth2.authenticate(withHeaders({ 'x-api-key': key }))).ok).toBe(true);
+  });
+
   it('survives a store returning nonsense', async () => {
     const { key } = await setup();
     const { id } = parseApiKey(key)!;
