@@ -6,6 +6,7 @@ import { fork } from 'node:child_process';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { httpAffinity } from './affinity.mjs';
 import { median } from './stats.mjs';
 
 const SERVER = fileURLToPath(new URL('./server.mjs', import.meta.url));
@@ -174,7 +175,8 @@ async function load(port, headers, opts) {
 
 /**
  * @param {{ duration: number, warmup: number, rounds: number, connections: number,
- *   amount?: number, warmupAmount?: number, frameworks?: string[] }} opts
+ *   amount?: number, warmupAmount?: number, frameworks?: string[],
+ *   pin?: (pid: number | undefined) => boolean }} opts
  * @param {{ token: string, plainToken: string, apiKey: string }} fixture
  * @param {(line: string) => void} log
  */
@@ -186,9 +188,16 @@ export async function runHttp(opts, fixture, log) {
   if (opts.amount) {
     return Promise.all(chosen.map(([f, def]) => benchFramework(f, def, opts, fixture, log)));
   }
+  const affinity = httpAffinity();
   const out = [];
-  for (const [f, def] of chosen) out.push(await benchFramework(f, def, opts, fixture, log));
-  return out;
+  try {
+    for (const [f, def] of chosen) {
+      out.push(await benchFramework(f, def, { ...opts, pin: affinity.server }, fixture, log));
+    }
+  } finally {
+    affinity.restore();
+  }
+  return Object.assign(out, { pinned: affinity.enabled });
 }
 
 /**
@@ -202,6 +211,7 @@ async function benchFramework(framework, def, opts, fixture, log) {
   {
     const modes = ['none', ...def.modes];
     const started = await Promise.all(modes.map((m) => startServer(framework, m, fixture)));
+    for (const s of started) if ('child' in s) opts.pin?.(s.child.pid);
     /** @type {Map<string, { port: number, rps: number[], p99: number[], ratios: number[] }>} */
     const live = new Map();
     /** @type {Map<string, string>} */

@@ -119,7 +119,12 @@ export function renderReport({ machine, config, results, elapsed }) {
         'candidate\'s req/s over the mean of the two baselines around it, "vs peer" is that ' +
         "ratio over the peer's (median over rounds). `GET /v1/me` answers `{ id }`; JWT rows " +
         'send the same ES256 `at+jwt` token, the API key row an `X-API-Key`. ' +
-        'The load generator has one core of two, so the fastest servers are partly bounded by it.',
+        (results.http.pinned
+          ? 'The load generator is pinned to CPU 0 and the servers to the other CPU(s) (`taskset`), ' +
+            'so the two never share a core; with one core for the load generator, the fastest ' +
+            'servers are partly bounded by it.'
+          : 'Nothing is pinned to a CPU on this machine; the load generator shares the cores with ' +
+            'the servers, so the fastest servers are partly bounded by it.'),
     );
     md.push('');
     md.push(
