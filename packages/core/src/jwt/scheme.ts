@@ -89,6 +89,7 @@ const withAlgs = (error: AuthError, algs: readonly string[]) => ({
         }),
 });
 const NUMERIC_DATES = ['exp', 'nbf', 'iat', 'auth_time'] as const;
+const signatureOf = (token: string) => token.slice(token.lastIndexOf('.') + 1);
 const invalid = (cause: unknown) => new AuthError('invalid_token', { cause });
 const isFiniteOrAbsent = (v: unknown) =>
   v === undefined || (typeof v === 'number' && Number.isFinite(v));
@@ -168,7 +169,12 @@ export function jwt<Claims = JwtClaims>(options: JwtOptions<Claims>): Scheme<Jwt
   const maxTokenLength = options.maxTokenLength ?? 8192;
   const now = options.now ?? Date.now;
   const cacheSize = options.cache === false ? 0 : (options.cache?.maxEntries ?? 1000);
-  const cache = cacheSize > 0 ? new ExpiringLru<JwtPrincipal<Claims>>(cacheSize) : undefined;
+  // Keyed by the signature segment, which a lookup hashes instead of the whole token (a few times
+  // shorter); the entry keeps the token, and a hit is only the exact same string.
+  const cache =
+    cacheSize > 0
+      ? new ExpiringLru<{ token: string; principal: JwtPrincipal<Claims> }>(cacheSize)
+      : undefined;
   const kindOf = options.kind ?? defaultKind;
   const dpopOptions = options.dpop === true ? {} : options.dpop || undefined;
   const dpop = dpopOptions && proofContext(dpopOptions, new MemoryReplayStore({ now }));
@@ -255,7 +261,7 @@ export function jwt<Claims = JwtClaims>(options: JwtOptions<Claims>): Scheme<Jwt
       if (options.maxTokenAge !== undefined && typeof payload.iat === 'number') {
         until = Math.min(until, (payload.iat + options.maxTokenAge) * 1000);
       }
-      cache.set(token, principal, until);
+      cache.set(signatureOf(token), { token, principal }, until);
     }
     return { ok: true, principal };
   };
@@ -337,7 +343,8 @@ export function jwt<Claims = JwtClaims>(options: JwtOptions<Claims>): Scheme<Jwt
       const t = now();
       // A hit is the exact string of a token verified before: the form checks held for it then.
       // The common case (a cached Bearer token, no revocation hook) answers without a promise.
-      const hit = cache?.get(token, t);
+      const entry = cache?.get(signatureOf(token), t);
+      const hit = entry !== undefined && entry.token === token ? entry.principal : undefined;
       if (hit) {
         if (!options.isRevoked && (credential.slot !== 'dpop' || !dpop)) return checkBearer(hit);
         return settle(

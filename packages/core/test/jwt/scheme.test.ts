@@ -307,6 +307,19 @@ describe('verified-token cache', () => {
     expect(a.ok && b.ok && a.principal === b.principal).toBe(true);
   });
 
+  it('a hit is only the exact token: its signature on other content is verified, and refused', async () => {
+    const auth = jwtAuthenticator({ keys: key.jwk });
+    const token = await signed({ scope: 'read:items' });
+    expect((await auth.authenticate(bearer(token))).ok).toBe(true);
+    const [, , signature] = token.split('.');
+    const [header, payload] = (await signed({ scope: 'admin' })).split('.');
+    const forged = `${header}.${payload}.${signature}`;
+    expect(rendered(auth, await auth.authenticate(bearer(forged)))).toEqual(INVALID);
+    expect(rendered(auth, await auth.authenticate(bearer(forged)))).toEqual(INVALID);
+    const again = await auth.authenticate(bearer(token));
+    expect(again.ok && [...again.principal.scopes]).toEqual(['read:items']);
+  });
+
   it('an entry never outlives exp', async () => {
     const c = clock();
     const auth = jwtAuthenticator({ keys: key.jwk, now: c.now, clockTolerance: 0 });
