@@ -107,6 +107,11 @@ export function renderReport({ machine, config, results, elapsed }) {
 
   if (results.http) {
     const h = config.http;
+    // How far the rounds of one candidate fall apart: the noise a single ratio carries.
+    const spread = (/** @type {number[] | undefined} */ ratios) =>
+      ratios && ratios.length > 1
+        ? `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}`
+        : '–';
     md.push('', '## 2. HTTP');
     md.push('');
     md.push(
@@ -128,8 +133,8 @@ export function renderReport({ machine, config, results, elapsed }) {
     );
     md.push('');
     md.push(
-      '| framework | candidate | req/s | p99 ms | vs no auth | vs peer |',
-      '| --- | --- | ---: | ---: | ---: | ---: |',
+      '| framework | candidate | req/s | p99 ms | vs no auth | rounds (lowest–highest) | vs peer |',
+      '| --- | --- | ---: | ---: | ---: | ---: | ---: |',
     );
     for (const { framework, peer, rows } of results.http) {
       /** @type {Map<string, HttpRow>} */
@@ -142,9 +147,9 @@ export function renderReport({ machine, config, results, elapsed }) {
       for (const r of rows) {
         md.push(
           r.reason
-            ? `| ${framework} | ${r.label} | n/a: ${r.reason} | | | |`
+            ? `| ${framework} | ${r.label} | n/a: ${r.reason} | | | | |`
             : `| ${framework} | ${r.label} | ${int(r.rps)} | ${Number.isFinite(r.p99) ? r.p99 : '–'} | ` +
-                `${r.mode === 'none' ? '1.00x' : x(r.ratioToBaseline)} | ` +
+                `${r.mode === 'none' ? '1.00x' : x(r.ratioToBaseline)} | ${spread(r.ratios)} | ` +
                 `${r.mode.startsWith('jwt') || r.mode === 'apikey' ? x(vsPeer(r)) : '–'} |`,
         );
       }
