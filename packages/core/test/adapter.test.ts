@@ -45,7 +45,7 @@ describe('authenticateRequest', () => {
     });
     const view = nodeRequestView({ rawHeaders: ['X-API-Key', key] });
     const outcome = authenticateRequest(keys, view);
-    expect('ok' in outcome && outcome.ok && outcome.principal.id).toBe(record.id);
+    expect('ok' in outcome && outcome.ok && outcome.principal?.id).toBe(record.id);
   });
 
   it('falls back to `authenticate` for an authenticator made elsewhere', async () => {
