@@ -9,8 +9,6 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { runCore } from './core.mjs';
-import { serverFixture } from './fixtures.mjs';
-import { runHttp } from './http.mjs';
 import { renderReport } from './report.mjs';
 
 const argv = Object.fromEntries(
@@ -49,6 +47,25 @@ const config = {
     cache: smoke ? 100 : 1000,
   },
 };
+
+/** @returns {Promise<object[] & { pinned: boolean }>} */
+function runHttp() {
+  const script = fileURLToPath(new URL('./http-child.mjs', import.meta.url));
+  return new Promise((resolve, reject) => {
+    const child = fork(script, [JSON.stringify(config.http)], {
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    });
+    /** @type {{ rows: object[], pinned: boolean } | undefined} */
+    let message;
+    child.on('message', (m) => {
+      message = /** @type {{ rows: object[], pinned: boolean }} */ (m);
+    });
+    child.on('exit', (code) => {
+      if (code === 0 && message) resolve(Object.assign(message.rows, { pinned: message.pinned }));
+      else reject(new Error(`http run failed (${code})`));
+    });
+  });
+}
 
 /** @returns {Promise<Record<string, number | string | object>>} */
 function runMemory() {
@@ -98,7 +115,7 @@ if (only.has('core')) {
 }
 if (only.has('http')) {
   lap('http');
-  results.http = await runHttp(config.http, await serverFixture(), log);
+  results.http = await runHttp();
 }
 if (only.has('memory')) {
   lap('memory');
