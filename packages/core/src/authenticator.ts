@@ -123,11 +123,15 @@ export function createAuthenticator<const S extends readonly Scheme<unknown>[]>(
       return fail(new AuthError('credentials_required'), request);
     }
     let scheme: Scheme<P> | undefined;
-    for (const s of schemes) {
-      if (s.slots.includes(credential.slot) && s.accepts(credential)) {
-        scheme = s;
-        break;
+    try {
+      for (const s of schemes) {
+        if (s.slots.includes(credential.slot) && s.accepts(credential)) {
+          scheme = s;
+          break;
+        }
       }
+    } catch (cause) {
+      return fail(new AuthError('invalid_token', { cause }), request);
     }
     const challenge: ChallengeScheme =
       credential.slot === 'apiKey' ? 'ApiKey' : credential.slot === 'dpop' ? 'DPoP' : 'Bearer';
@@ -159,9 +163,14 @@ export function createAuthenticator<const S extends readonly Scheme<unknown>[]>(
     );
   }
 
+  // Always a promise, even if a `require.check` of yours throws: then a rejected one.
   const authenticate = (request: RequestView, opts?: AuthenticateOptions<P>) => {
-    const outcome = run(request, opts);
-    return 'then' in outcome ? outcome : Promise.resolve(outcome);
+    try {
+      const outcome = run(request, opts);
+      return 'then' in outcome ? outcome : Promise.resolve(outcome);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   };
 
   const authenticator: Authenticator<P> = {

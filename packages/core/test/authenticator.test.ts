@@ -1,6 +1,7 @@
 import {
   type AuthError,
   type AuthResult,
+  authenticateRequest,
   createAuthenticator,
   jwt,
   nodeRequestView,
@@ -135,6 +136,22 @@ describe('never throws for what a request carries', () => {
       ...INVALID_TOKEN,
       code: 'invalid_token',
     });
+  });
+
+  it('a scheme whose accepts throws is invalid_token, with or without a promise', async () => {
+    const picky = {
+      ...throwing,
+      accepts: () => {
+        throw new Error('bug in accepts');
+      },
+    };
+    const auth = createAuthenticator({ schemes: [picky] });
+    const pending = auth.authenticate(bearer('abc'));
+    expect(pending).toBeInstanceOf(Promise);
+    const expected = { ...INVALID_TOKEN, code: 'invalid_token' };
+    expect(rendered(auth, await pending)).toEqual(expected);
+    const now = authenticateRequest(auth, bearer('abc'));
+    expect('ok' in now && rendered(auth, now)).toEqual(expected);
   });
 
   it('a request view whose header lookup throws is invalid_request', async () => {
