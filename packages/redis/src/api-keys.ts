@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import {
   Connection,
   checkVersion,
+  execAll,
   FORMAT_VERSION,
   quit,
   type RedisStoreOptions,
@@ -274,10 +275,8 @@ export class RedisApiKeyStore implements ApiKeyStore {
       if (ids.length === 0) return [];
       const pipeline = this.#conn.client.pipeline();
       for (const id of ids) pipeline.hmget(this.#key(id), ...FIELDS);
-      const replies = (await pipeline.exec()) ?? [];
       const out: ApiKeyRecord[] = [];
-      for (const [error, values] of replies) {
-        if (error) throw error;
+      for (const values of await execAll(pipeline)) {
         const record = this.#parse(values as (string | null)[]);
         if (record && record.owner === owner) out.push(record);
       }
@@ -315,9 +314,7 @@ export class RedisApiKeyStore implements ApiKeyStore {
         const pipeline = this.#conn.client.pipeline();
         for (const [id, { count, last }] of batch)
           pipeline.eval(USE.source, 1, this.#key(id), String(count), String(last));
-        const replies = (await pipeline.exec()) ?? [];
-        const failed = replies.find(([error]) => error);
-        if (failed) throw failed[0];
+        await execAll(pipeline);
       });
     } catch (error) {
       this.#conn.onError(error);

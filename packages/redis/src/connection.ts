@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Redis, type RedisOptions } from 'ioredis';
+import { type ChainableCommander, Redis, type RedisOptions } from 'ioredis';
 
 /** What a store is given to reach Redis: your ioredis client, or a URL / options to open one. */
 export type RedisInput = Redis | string | RedisOptions;
@@ -186,6 +186,14 @@ export const script = (source: string): Script => ({
   source,
   sha: createHash('sha1').update(source).digest('hex'),
 });
+
+/** Runs a pipeline and returns its replies, throwing the first command's error if any failed. */
+export async function execAll(pipeline: ChainableCommander): Promise<unknown[]> {
+  const replies = (await pipeline.exec()) ?? [];
+  const failed = replies.find(([error]) => error);
+  if (failed) throw failed[0];
+  return replies.map(([, value]) => value);
+}
 
 export const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 

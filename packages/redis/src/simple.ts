@@ -1,7 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { JwtClaims, JwtPrincipal, ReplayStore } from '@authcore/core';
 import type { RevocationStore } from '@authcore/issuer';
-import { Connection, FORMAT_VERSION, type RedisStoreOptions, ttlUntil } from './connection.js';
+import {
+  Connection,
+  execAll,
+  FORMAT_VERSION,
+  type RedisStoreOptions,
+  ttlUntil,
+} from './connection.js';
 
 /**
  * Revoked access-token `jti`s: one key per token (`<prefix>revoked:<jti>`) that Redis drops when
@@ -173,9 +179,7 @@ export class RedisUsageCounter {
           const ttl = Math.max(window + this.#windowMs + this.#retainMs - now, 1_000);
           pipeline.incrby(key, by).pexpire(key, ttl);
         }
-        const replies = (await pipeline.exec()) ?? [];
-        const failed = replies.find(([error]) => error);
-        if (failed) throw failed[0];
+        await execAll(pipeline);
       });
     } catch (error) {
       this.#conn.onError(error);
