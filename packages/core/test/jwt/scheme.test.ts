@@ -398,25 +398,26 @@ describe('verified-token cache', () => {
 void jwtOptions;
 
 describe('key selection, remembered per (alg, kid)', () => {
-  const ok = async (auth: ReturnType<typeof jwtAuthenticator>, token: string) =>
-    (await auth.authenticate(bearer(token))).ok;
+  type Auth = ReturnType<typeof jwtAuthenticator>;
+  const ok = async (auth: Auth, token: string) => (await auth.authenticate(bearer(token))).ok;
+  // Every refusal is the one invalid_token answer: 401, code, challenge and body.
+  const refused = async (auth: Auth, token: string) =>
+    expect(rendered(auth, await auth.authenticate(bearer(token)))).toEqual(INVALID);
 
   it('keeps refusing what jose refuses once a key was chosen', async () => {
     const a = await makeKey('ES256', '5');
     const b = await makeKey('ES256', 'b');
     const auth = jwtAuthenticator({ keys: { keys: [a.jwk, b.jwk] }, cache: false });
     const numericKid = await sign(a, userClaims(), { header: { kid: 5 } });
-    expect(await ok(auth, numericKid)).toBe(false);
+    await refused(auth, numericKid);
     for (let i = 0; i < 3; i++) {
       expect(await ok(auth, await sign(a))).toBe(true);
       expect(await ok(auth, await sign(b))).toBe(true);
       // Same kid, other key; a kid that is not a string; a kid nobody has; no kid with two keys.
-      expect(await ok(auth, await sign(await makeKey('ES256', '5')))).toBe(false);
-      expect(await ok(auth, numericKid)).toBe(false);
-      expect(await ok(auth, await sign(a, userClaims(), { header: { kid: 'nope' } }))).toBe(false);
-      expect(await ok(auth, await sign(a, userClaims(), { header: { kid: undefined } }))).toBe(
-        false,
-      );
+      await refused(auth, await sign(await makeKey('ES256', '5')));
+      await refused(auth, numericKid);
+      await refused(auth, await sign(a, userClaims(), { header: { kid: 'nope' } }));
+      await refused(auth, await sign(a, userClaims(), { header: { kid: undefined } }));
     }
   });
 
@@ -426,7 +427,6 @@ describe('key selection, remembered per (alg, kid)', () => {
     for (let i = 0; i < 70; i++) {
       expect(await ok(auth, await sign(k, userClaims(), { header: { kid: `k${i}` } }))).toBe(true);
     }
-    const other = await makeKey('EdDSA', 'k3');
-    expect(await ok(auth, await sign(other))).toBe(false);
+    await refused(auth, await sign(await makeKey('EdDSA', 'k3')));
   });
 });
