@@ -163,3 +163,28 @@ export function authenticateRequest<P>(
   const run = (authenticator as { [RUN]?: RunAuthenticate<P> })[RUN];
   return run ? run(request, options) : authenticator.authenticate(request, options);
 }
+
+/** What an adapter's `settle` receives: the principal, or the error with its rendering. */
+export type AdapterOutcome<P> =
+  | { ok: true; principal: P | undefined }
+  | { ok: false; error: AuthError; rendered: RenderedError };
+
+/**
+ * The whole authentication step of an adapter: binds the authenticator to `carrier` (the
+ * framework's request or context, for `guardScopes`), authenticates `request` and hands the
+ * outcome, refusals already rendered, to `settle`: in the same tick when it is known at once (a
+ * cached token), else when it arrives. Returns what `settle` returns, or a promise of it.
+ */
+export function authenticateFor<P, R>(
+  carrier: object,
+  authenticator: Authenticator<P>,
+  request: RequestView,
+  options: AuthenticateOptions<P> | undefined,
+  settle: (outcome: AdapterOutcome<P>) => R,
+): R | Promise<R> {
+  bindAuthenticator(carrier, authenticator as Authenticator<unknown>);
+  const finish = (result: AuthenticateResult<P>): R =>
+    settle(result.ok ? result : { ...result, rendered: authenticator.render(result.error) });
+  const outcome = authenticateRequest(authenticator, request, options);
+  return 'then' in outcome ? outcome.then(finish) : finish(outcome);
+}

@@ -1,8 +1,10 @@
 export {
   type AdapterOptions,
+  type AdapterOutcome,
   type AdapterSetup,
   adapterRequirement,
   adapterSetup,
+  authenticateFor,
   authenticateRequest,
   bindAuthenticator,
   forwardableError,

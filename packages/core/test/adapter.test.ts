@@ -3,6 +3,7 @@ import {
   adapterRequirement,
   adapterSetup,
   apiKey,
+  authenticateFor,
   authenticateRequest,
   bindAuthenticator,
   createAuthenticator,
@@ -55,6 +56,39 @@ describe('authenticateRequest', () => {
     const outcome = authenticateRequest(wrapped, bearer(await sign(ES256)));
     expect(outcome).toBeInstanceOf(Promise);
     expect((await outcome).ok).toBe(true);
+  });
+});
+
+describe('authenticateFor', () => {
+  it('binds the carrier, renders refusals and settles in the same tick when it can', async () => {
+    const { ES256 } = await testKeys();
+    const auth = jwtAuthenticator({ keys: [ES256.jwk] });
+    const request = bearer(await sign(ES256));
+    const carrier = {};
+    const seen: string[] = [];
+    const first = authenticateFor(carrier, auth, request, undefined, (o) => {
+      seen.push(o.ok ? `ok ${o.principal?.id}` : o.error.code);
+      return 'settled';
+    });
+    expect(first).toBeInstanceOf(Promise);
+    expect(await first).toBe('settled');
+    // Cached now: settled before authenticateFor returns.
+    const again = authenticateFor(carrier, auth, request, { require: { scopes: 'admin' } }, (o) =>
+      o.ok ? undefined : o.rendered,
+    );
+    expect(again).toEqual({
+      status: 403,
+      headers: {
+        'content-type': 'application/json',
+        'cache-control': 'no-store',
+        'www-authenticate':
+          'Bearer realm="api", error="insufficient_scope", error_description="The access token does not have the required scope", scope="admin"',
+      },
+      body: '{"error":"insufficient_scope","error_description":"The access token does not have the required scope"}',
+    });
+    expect(seen).toEqual(['ok user-1']);
+    // Bound: a later scope guard on the same carrier renders with this authenticator.
+    expect(guardScopes(carrier, undefined, 'x')?.response.status).toBe(401);
   });
 });
 

@@ -1,14 +1,12 @@
 import {
   type AdapterOptions,
-  type AuthenticateResult,
   type Authenticator,
   adapterSetup,
-  authenticateRequest,
-  bindAuthenticator,
+  authenticateFor,
   nodeRequestView,
   type Principal,
 } from '@authcore/core';
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { RequestHandler } from 'express';
 import { refuse } from './lib/send.js';
 
 /**
@@ -28,23 +26,17 @@ export function authenticate<P extends Principal>(
     '@authcore/express',
   );
   const trustProxy = options.trustProxy === true;
-  const settle = (
-    result: AuthenticateResult<P>,
-    req: Request,
-    res: Response,
-    next: NextFunction,
-  ): void => {
-    if (result.ok) {
-      req.auth = result.principal;
-      next();
-    } else refuse(res, next, forward, result.error, authenticator.render(result.error));
-  };
   // A cached token is answered in the same tick: no promise between the request and `next`.
-  return (req, res, next) => {
-    bindAuthenticator(req, authenticator);
-    const view = nodeRequestView(req, { trustProxy, originalUrl: req.originalUrl });
-    const outcome = authenticateRequest(authenticator, view, authenticateOptions);
-    if (!('then' in outcome)) return settle(outcome, req, res, next);
-    return outcome.then((result) => settle(result, req, res, next));
-  };
+  return (req, res, next) =>
+    authenticateFor(
+      req,
+      authenticator,
+      nodeRequestView(req, { trustProxy, originalUrl: req.originalUrl }),
+      authenticateOptions,
+      (outcome) => {
+        if (!outcome.ok) return refuse(res, next, forward, outcome.error, outcome.rendered);
+        req.auth = outcome.principal;
+        next();
+      },
+    );
 }

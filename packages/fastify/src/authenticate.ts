@@ -1,10 +1,8 @@
 import {
   type AdapterOptions,
-  type AuthenticateResult,
   type Authenticator,
   adapterSetup,
-  authenticateRequest,
-  bindAuthenticator,
+  authenticateFor,
   forwardableError,
   nodeRequestView,
   type Principal,
@@ -39,30 +37,22 @@ export function authenticate<P extends Principal>(
     '@authcore/fastify',
   );
   const viewOptions = { trustProxy: options.trustProxy === true };
-  const settle = (
-    result: AuthenticateResult<P>,
-    request: FastifyRequest,
-    reply: FastifyReply,
-    done: HookHandlerDoneFunction,
-  ): void => {
-    if (result.ok) {
-      request.auth = result.principal;
-      done();
-      return;
-    }
-    const rendered = authenticator.render(result.error);
-    // Answering early from a callback hook: send, and never call `done`.
-    if (forward) done(forwardableError(result.error, rendered));
-    else send(reply, rendered);
-  };
   return (request, reply, done) => {
-    bindAuthenticator(request, authenticator);
-    const outcome = authenticateRequest(
+    const pending = authenticateFor(
+      request,
       authenticator,
       nodeRequestView(request.raw, viewOptions),
       authenticateOptions,
+      (outcome) => {
+        if (outcome.ok) {
+          request.auth = outcome.principal;
+          done();
+        } else if (forward) done(forwardableError(outcome.error, outcome.rendered));
+        // Answering early from a callback hook: send, and never call `done`.
+        else send(reply, outcome.rendered);
+      },
     );
-    if (!('then' in outcome)) return settle(outcome, request, reply, done);
-    outcome.then((result) => settle(result, request, reply, done), done);
+    // Never returned: Fastify would take a returned promise for an async hook.
+    if (pending) pending.catch(done);
   };
 }

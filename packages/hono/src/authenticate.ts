@@ -1,5 +1,5 @@
 import type { AdapterOptions, Authenticator, Principal } from '@authcore/core';
-import { adapterSetup, authenticateRequest, bindAuthenticator } from '@authcore/core';
+import { adapterSetup, authenticateFor } from '@authcore/core';
 import type { MiddlewareHandler } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { requestView } from './lib/request-view.js';
@@ -26,17 +26,18 @@ export function authenticate<P extends Principal>(
 ): MiddlewareHandler<AuthEnv<P | undefined>> {
   const { forward, authenticateOptions } = adapterSetup(authenticator, options, '@authcore/hono');
   const trustProxy = options.trustProxy === true;
-  return createMiddleware<AuthEnv<P | undefined>>(async (c, next) => {
-    bindAuthenticator(c, authenticator);
-    const outcome = authenticateRequest(
+  // A cached token is answered in the same tick: no await before `next`.
+  return createMiddleware<AuthEnv<P | undefined>>(async (c, next) =>
+    authenticateFor(
+      c,
       authenticator,
       requestView(c, trustProxy),
       authenticateOptions,
-    );
-    // A cached token is answered in the same tick: no await before `next`.
-    const result = 'then' in outcome ? await outcome : outcome;
-    if (!result.ok) return refuse(c, forward, result.error, authenticator.render(result.error));
-    c.set('auth', result.principal);
-    await next();
-  });
+      (outcome) => {
+        if (!outcome.ok) return refuse(c, forward, outcome.error, outcome.rendered);
+        c.set('auth', outcome.principal);
+        return next();
+      },
+    ),
+  );
 }
