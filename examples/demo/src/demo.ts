@@ -5,6 +5,8 @@ import { generateApiKey, MemoryApiKeyStore } from '@authcore/core';
 import { type Issuer, toNodeListener } from '@authcore/issuer';
 import { createDemoApi } from './api.js';
 import { CLIENT_SCOPES, createDemoIssuer, DEMO_USER, type DemoUser } from './issuer.js';
+import type { LoginLimitOptions } from './login-limits.js';
+import { addressKey, peer } from './peer.js';
 import { createDemoWeb } from './web.js';
 
 export interface DemoPorts {
@@ -74,7 +76,7 @@ const secret = () => randomBytes(32).toString('base64url');
  */
 export async function startDemo(
   ports: DemoPorts,
-  options: { refreshReuseLeeway?: number } = {},
+  options: { refreshReuseLeeway?: number; loginLimits?: LoginLimitOptions } = {},
 ): Promise<Demo> {
   const servers = { issuer: createServer(), api: createServer(), web: createServer() };
   const bound: Partial<DemoPorts> = {};
@@ -102,8 +104,13 @@ export async function startDemo(
     serviceClient,
     webClient,
     refreshReuseLeeway,
+    ...(options.loginLimits && { loginLimits: options.loginLimits }),
   });
-  servers.issuer.on('request', toNodeListener(issuer));
+  // The login hook's limits count clients by their socket address (see peer.ts).
+  const issuerListener = toNodeListener(issuer);
+  servers.issuer.on('request', (req, res) => {
+    void peer.run(addressKey(req.socket.remoteAddress), () => issuerListener(req, res));
+  });
 
   const apiKeys = new MemoryApiKeyStore();
   const generated = await generateApiKey({
