@@ -5,7 +5,6 @@ import { generateApiKey, MemoryApiKeyStore } from '@authcore/core';
 import { type Issuer, toNodeListener } from '@authcore/issuer';
 import { createDemoApi } from './api.js';
 import { CLIENT_SCOPES, createDemoIssuer, DEMO_USER, type DemoUser } from './issuer.js';
-import type { LoginLimitOptions } from './login-limits.js';
 import { addressKey, peer } from './peer.js';
 import { createDemoWeb } from './web.js';
 
@@ -76,7 +75,7 @@ const secret = () => randomBytes(32).toString('base64url');
  */
 export async function startDemo(
   ports: DemoPorts,
-  options: { refreshReuseLeeway?: number; loginLimits?: LoginLimitOptions } = {},
+  options: { refreshReuseLeeway?: number } = {},
 ): Promise<Demo> {
   const servers = { issuer: createServer(), api: createServer(), web: createServer() };
   const bound: Partial<DemoPorts> = {};
@@ -104,7 +103,6 @@ export async function startDemo(
     serviceClient,
     webClient,
     refreshReuseLeeway,
-    ...(options.loginLimits && { loginLimits: options.loginLimits }),
   });
   // The login hook's limits count clients by their socket address (see peer.ts).
   const issuerListener = toNodeListener(issuer);

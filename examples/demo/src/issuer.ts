@@ -38,8 +38,6 @@ export interface DemoIssuerOptions {
   user?: DemoUser;
   /** Seconds during which a refresh token presented again is taken for a race (issuer default 2). */
   refreshReuseLeeway?: number;
-  /** The password guessing limits (default {@link LOGIN_LIMITS}). */
-  loginLimits?: LoginLimitOptions;
   onError?: (error: unknown) => void;
 }
 
@@ -297,10 +295,7 @@ export function createDemoIssuer(options: DemoIssuerOptions): Issuer {
         grantTypes: ['authorization_code', 'refresh_token'],
       },
     ],
-    authorize: loginAndConsent({
-      ...(options.user && { user: options.user }),
-      ...(options.loginLimits && { loginLimits: options.loginLimits }),
-    }),
+    authorize: loginAndConsent(options.user && { user: options.user }),
     ...(options.refreshReuseLeeway !== undefined && {
       refreshReuseLeeway: options.refreshReuseLeeway,
     }),
