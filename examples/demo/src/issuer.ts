@@ -231,7 +231,8 @@ Go back to the application and sign in again.</p></div>`,
       if (!ok) {
         entry.attempts += 1;
         if (entry.attempts >= MAX_ATTEMPTS) pending.delete(id);
-        return loginPage(request, ctx, id, { username });
+        // The username comes back in the form (cut: it is echoed), the password never does.
+        return loginPage(request, ctx, id, { username: username.slice(0, 256) });
       }
       // A fresh id for the consent stage: the login form's id is spent.
       pending.delete(id);
@@ -259,7 +260,7 @@ Go back to the application and sign in again.</p></div>`,
 }
 
 /** A refusal with `Retry-After` (RFC 9110 §10.2.3): the text is fixed, the wait is in the header. */
-export function refusalPage(status: number, retryAfterSeconds: number, text: string): Response {
+function refusalPage(status: number, retryAfterSeconds: number, text: string): Response {
   return htmlResponse(
     status,
     page(
@@ -268,7 +269,11 @@ export function refusalPage(status: number, retryAfterSeconds: number, text: str
       `<div class="card"><h1>Try again later</h1>
 <p class="error" id="refused">${esc(text)}</p></div>`,
     ),
-    { 'retry-after': String(retryAfterSeconds) },
+    {
+      'retry-after': String(retryAfterSeconds),
+      'content-security-policy':
+        "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+    },
   );
 }
 
