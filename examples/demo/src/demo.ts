@@ -5,6 +5,7 @@ import { generateApiKey, MemoryApiKeyStore } from '@authcore/core';
 import { type Issuer, toNodeListener } from '@authcore/issuer';
 import { createDemoApi } from './api.js';
 import { CLIENT_SCOPES, createDemoIssuer, DEMO_USER, type DemoUser } from './issuer.js';
+import { addressKey, peer } from './peer.js';
 import { createDemoWeb } from './web.js';
 
 export interface DemoPorts {
@@ -103,7 +104,11 @@ export async function startDemo(
     webClient,
     refreshReuseLeeway,
   });
-  servers.issuer.on('request', toNodeListener(issuer));
+  // The login hook's limits count clients by their socket address (see peer.ts).
+  const issuerListener = toNodeListener(issuer);
+  servers.issuer.on('request', (req, res) => {
+    void peer.run(addressKey(req.socket.remoteAddress), () => issuerListener(req, res));
+  });
 
   const apiKeys = new MemoryApiKeyStore();
   const generated = await generateApiKey({

@@ -36,13 +36,14 @@ const STYLE = `
             padding: 2px 6px; color: #fff; font-weight: 700; margin-right: 6px; }
   .s2 { background: #1f8a4c; } .s4 { background: #c0392b; } .s5 { background: #8e44ad; }
   .error { color: #c0392b; font-weight: 600; }
+  .notice { color: #1f8a4c; font-weight: 600; }
   .muted { color: #6b7385; font-size: .9rem; }
   .actions { display: flex; flex-wrap: wrap; gap: 8px; } .actions button { margin: 6px 0 0; }
   .call { margin-top: 12px; }
   ul.scopes { list-style: none; padding: 0; } ul.scopes li { margin: 4px 0; }
 `;
 
-/** A whole page: the demo's pages need no JavaScript. */
+/** A whole page. Only the web client's signed-in page has a script (its nonce'd countdown). */
 export function page(title: string, heading: string, body: string): string {
   return `<!doctype html>
 <html lang="en">

@@ -1,11 +1,14 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import {
   type AuthorizeContext,
   type AuthorizeHook,
   createIssuer,
   type Issuer,
 } from '@authcore/issuer';
+import { BoundedStore, type Refusal } from './bounded.js';
 import { esc, htmlResponse, page } from './html.js';
+import { LOGIN_LIMITS, LoginLimiter, type LoginLimitOptions } from './login-limits.js';
+import { currentPeer } from './peer.js';
 
 /** The one user of the demo's login form. */
 export interface DemoUser {
@@ -38,10 +41,20 @@ export interface DemoIssuerOptions {
   onError?: (error: unknown) => void;
 }
 
+export interface LoginAndConsentOptions {
+  user?: DemoUser;
+  loginLimits?: LoginLimitOptions;
+  /** The current request's client address key (default: the demo listener's `peer`). */
+  clientAddress?: () => string;
+}
+
 /** Form fields of the login and consent pages; every other field is the authorization request. */
 const FORM_PREFIX = 'demo_';
 const PENDING_TTL_MS = 10 * 60_000;
-const MAX_PENDING = 1000;
+/** Pending login and consent forms: in all, and per client address (its own quota only). */
+const MAX_PENDING = 10_000;
+const MAX_PENDING_PER_ADDRESS = 20;
+/** Wrong passwords one login form takes before its id is spent. */
 const MAX_ATTEMPTS = 5;
 
 interface Pending {
@@ -50,7 +63,6 @@ interface Pending {
   stage: 'login' | 'consent';
   userId?: string;
   attempts: number;
-  expiresAt: number;
 }
 
 /** The authorization request's own parameters (not the form's), in a comparable form. */
@@ -78,20 +90,20 @@ function sameSecret(a: string, b: string): boolean {
  * request id that is random, single-stage, expires in 10 minutes and must come with exactly the
  * parameters it was issued for. A form can't be replayed for another client or redirect URI,
  * and a consent can't be posted without a successful login first.
+ *
+ * Bounded against a flood: each client address holds at most 20 open forms (the 21st is a 429
+ * with `Retry-After`; nobody else's form is evicted), and wrong passwords are limited per
+ * address and per username (then every attempt is a 429, the right password too).
  */
-export function loginAndConsent(user: DemoUser = DEMO_USER): AuthorizeHook {
-  const pending = new Map<string, Pending>();
-
-  const sweep = (now: number) => {
-    for (const [id, p] of pending) if (p.expiresAt <= now) pending.delete(id);
-    while (pending.size >= MAX_PENDING) pending.delete(pending.keys().next().value!);
-  };
-  const open = (entry: Omit<Pending, 'expiresAt' | 'attempts'>, now: number) => {
-    sweep(now);
-    const id = randomBytes(32).toString('base64url');
-    pending.set(id, { ...entry, attempts: 0, expiresAt: now + PENDING_TTL_MS });
-    return id;
-  };
+export function loginAndConsent(options: LoginAndConsentOptions = {}): AuthorizeHook {
+  const user = options.user ?? DEMO_USER;
+  const clientAddress = options.clientAddress ?? currentPeer;
+  const limits = new LoginLimiter(options.loginLimits ?? LOGIN_LIMITS);
+  const pending = new BoundedStore<Pending>({
+    ttlMs: PENDING_TTL_MS,
+    maxEntries: MAX_PENDING,
+    maxPerOwner: MAX_PENDING_PER_ADDRESS,
+  });
 
   const headersFor = (ctx: AuthorizeContext) => ({
     // No framing (clickjacking on consent); forms go to the issuer, whose answer redirects to
@@ -99,24 +111,29 @@ export function loginAndConsent(user: DemoUser = DEMO_USER): AuthorizeHook {
     'content-security-policy': `default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; form-action 'self' ${new URL(ctx.redirectUri).origin}`,
   });
 
-  const loginPage = (request: Request, ctx: AuthorizeContext, id: string, error?: string) =>
+  const loginPage = (
+    request: Request,
+    ctx: AuthorizeContext,
+    id: string,
+    failed?: { username: string },
+  ) =>
     htmlResponse(
-      error ? 401 : 200,
+      failed ? 401 : 200,
       page(
         'Sign in · authcore demo issuer',
         'authcore demo issuer <small>login</small>',
         `<div class="card">
 <h1>Sign in</h1>
 <p><strong>${esc(ctx.client.clientId)}</strong> wants to access the demo API on your behalf.</p>
-${error ? `<p class="error" id="login-error">${esc(error)}</p>` : ''}
+${failed ? '<p class="error" id="login-error">Wrong username or password.</p>' : ''}
 <form method="post" action="${esc(new URL(request.url).pathname)}">
 ${hiddenFields(ctx.params)}
 <input type="hidden" name="demo_pending" value="${esc(id)}">
 <input type="hidden" name="demo_step" value="login">
 <label for="username">Username</label>
-<input type="text" id="username" name="demo_username" autocomplete="username" required autofocus>
+<input type="text" id="username" name="demo_username" autocomplete="username" required${failed ? ` value="${esc(failed.username)}"` : ' autofocus'}>
 <label for="password">Password</label>
-<input type="password" id="password" name="demo_password" autocomplete="current-password" required>
+<input type="password" id="password" name="demo_password" autocomplete="current-password" required${failed ? ' autofocus' : ''}>
 <button type="submit" id="sign-in">Sign in</button>
 </form>
 <p class="muted">Demo user: <code>${esc(user.username)}</code> / <code>${esc(user.password)}</code></p>
@@ -168,36 +185,65 @@ Go back to the application and sign in again.</p></div>`,
       ),
     );
 
+  /** 429: this address holds its whole quota of open forms; 503: the store is full. */
+  const busy = (refusal: Refusal) =>
+    refusalPage(
+      refusal.reason === 'owner_full' ? 429 : 503,
+      refusal.retryAfterSeconds,
+      refusal.reason === 'owner_full'
+        ? 'Too many sign-in forms are open from your address. Finish one, or wait a few minutes and try again.'
+        : 'The sign-in service is busy. Wait a few minutes and try again.',
+    );
+
+  const tooManyAttempts = (retryAfterSeconds: number) =>
+    refusalPage(
+      429,
+      retryAfterSeconds,
+      'Too many failed sign-in attempts. Wait a few minutes and try again.',
+    );
+
   return async (request, ctx) => {
-    const now = Date.now();
+    const address = clientAddress();
     if (request.method !== 'POST') {
       // A new authorization request (the client redirected the browser here): the login form.
-      return loginPage(request, ctx, open({ request: canonical(ctx.params), stage: 'login' }, now));
+      const opened = pending.add(address, {
+        request: canonical(ctx.params),
+        stage: 'login',
+        attempts: 0,
+      });
+      return 'id' in opened ? loginPage(request, ctx, opened.id) : busy(opened);
     }
     const form = new URLSearchParams(await request.text());
     const id = form.get('demo_pending') ?? '';
     const entry = pending.get(id);
-    if (!entry || entry.expiresAt <= now || entry.request !== canonical(ctx.params)) {
-      return expired();
-    }
+    if (!entry || entry.request !== canonical(ctx.params)) return expired();
     const step = form.get('demo_step');
 
     if (entry.stage === 'login' && step === 'login') {
+      const username = form.get('demo_username') ?? '';
+      const attempt = await limits.begin(address, username);
+      if (!attempt.ok) return tooManyAttempts(attempt.retryAfterSeconds);
+      // Checked again after the wait: a parallel post may have spent the id.
+      if (pending.get(id) !== entry) return expired();
       const ok =
-        sameSecret(form.get('demo_username') ?? '', user.username) &&
+        sameSecret(username, user.username) &&
         sameSecret(form.get('demo_password') ?? '', user.password);
       if (!ok) {
         entry.attempts += 1;
         if (entry.attempts >= MAX_ATTEMPTS) pending.delete(id);
-        return loginPage(request, ctx, id, 'Wrong username or password.');
+        // The username comes back in the form (cut: it is echoed), the password never does.
+        return loginPage(request, ctx, id, { username: username.slice(0, 256) });
       }
       // A fresh id for the consent stage: the login form's id is spent.
       pending.delete(id);
-      const consentId = open(
-        { request: entry.request, stage: 'consent', userId: user.username },
-        now,
-      );
-      return consentPage(request, ctx, consentId);
+      await attempt.succeeded();
+      const consent = pending.add(address, {
+        request: entry.request,
+        stage: 'consent',
+        userId: user.username,
+        attempts: 0,
+      });
+      return 'id' in consent ? consentPage(request, ctx, consent.id) : busy(consent);
     }
 
     if (entry.stage === 'consent' && step === 'consent' && entry.userId) {
@@ -211,6 +257,24 @@ Go back to the application and sign in again.</p></div>`,
     }
     return expired();
   };
+}
+
+/** A refusal with `Retry-After` (RFC 9110 §10.2.3): the text is fixed, the wait is in the header. */
+function refusalPage(status: number, retryAfterSeconds: number, text: string): Response {
+  return htmlResponse(
+    status,
+    page(
+      'Try again later · authcore demo issuer',
+      'authcore demo issuer',
+      `<div class="card"><h1>Try again later</h1>
+<p class="error" id="refused">${esc(text)}</p></div>`,
+    ),
+    {
+      'retry-after': String(retryAfterSeconds),
+      'content-security-policy':
+        "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+    },
+  );
 }
 
 /** The demo's authorization server: a service client, a web client and the login hook. */
@@ -236,7 +300,7 @@ export function createDemoIssuer(options: DemoIssuerOptions): Issuer {
         grantTypes: ['authorization_code', 'refresh_token'],
       },
     ],
-    authorize: loginAndConsent(options.user),
+    authorize: loginAndConsent(options.user && { user: options.user }),
     ...(options.refreshReuseLeeway !== undefined && {
       refreshReuseLeeway: options.refreshReuseLeeway,
     }),

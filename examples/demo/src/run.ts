@@ -93,7 +93,11 @@ export async function runDemo(options: {
     if (!config.skipWalkthrough) ok = (await runWalkthrough(demo, log)).ok;
     log('');
     if (config.exitAfterWalkthrough) return ok ? 0 : 1;
-    if (signal.aborted) return 0;
+    if (signal.aborted) {
+      // Ctrl-C during the walk-through: it finished its step, and the demo stops now.
+      log('Stopping the demo servers.');
+      return 0;
+    }
     log(
       `Now open ${demo.urls.web} in your browser: "Log in", sign in as ${demo.user.username} / ${demo.user.password},`,
     );

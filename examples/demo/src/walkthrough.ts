@@ -33,7 +33,7 @@ const UNESCAPE: Record<string, string> = {
 const unescapeHtml = (s: string) => s.replace(/&(?:amp|lt|gt|quot|#39);/g, (e) => UNESCAPE[e]!);
 
 /** The fields a browser would submit from the page's form (hidden inputs and checked boxes). */
-function formOf(html: string): { action: string; fields: URLSearchParams } {
+export function formOf(html: string): { action: string; fields: URLSearchParams } {
   const action = /<form method="post" action="([^"]*)"/.exec(html)?.[1];
   check(action !== undefined, 'the page has no form');
   const fields = new URLSearchParams();

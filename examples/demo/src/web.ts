@@ -1,5 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { BoundedStore } from './bounded.js';
 import { esc, page } from './html.js';
 import {
   API_ROUTES,
@@ -11,6 +12,7 @@ import {
   randomState,
   type TokenResponse,
 } from './oauth.js';
+import { addressKey } from './peer.js';
 
 export interface DemoWebOptions {
   webUrl: string;
@@ -29,13 +31,23 @@ interface Session {
   /** The authorization request in flight: state and PKCE verifier never leave the server. */
   flight?: { state: string; verifier: string };
   tokens?: TokenResponse;
+  /** When the access token expires (from `expires_in`; a client doesn't read its claims for it). */
+  tokensExpireAt?: number;
   refreshes: number;
   calls: ApiCall[];
-  message?: string;
+  message?: Message;
+}
+
+interface Message {
+  text: string;
+  kind: 'error' | 'notice';
 }
 
 const COOKIE = 'authcore_demo_web';
-const MAX_SESSIONS = 1000;
+/** Sessions: one hour each; in all, and per client address (its own quota only). */
+const SESSION_TTL_MS = 60 * 60_000;
+const MAX_SESSIONS = 10_000;
+const MAX_SESSIONS_PER_ADDRESS = 20;
 
 const sameString = (a: string, b: string) =>
   a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
@@ -49,12 +61,18 @@ async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
   return new URLSearchParams(body);
 }
 
-function send(res: ServerResponse, status: number, html: string, headers = {}): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  html: string,
+  headers: Record<string, string> = {},
+  scriptNonce?: string,
+): void {
+  const script = scriptNonce ? `; script-src 'nonce-${scriptNonce}'` : '';
   res.writeHead(status, {
     'content-type': 'text/html; charset=utf-8',
     'cache-control': 'no-store',
-    'content-security-policy':
-      "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+    'content-security-policy': `default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'${script}`,
     'referrer-policy': 'no-referrer',
     'x-content-type-options': 'nosniff',
     ...headers,
@@ -78,32 +96,67 @@ ${call.challenge ? `<pre>WWW-Authenticate: ${esc(call.challenge)}</pre>` : ''}
 </div>`;
 }
 
+/** The token's remaining lifetime, counted down in the page (its only script). */
+const COUNTDOWN = `const el = document.getElementById('expires-in');
+const end = performance.now() + Number(el.dataset.seconds) * 1000;
+const tick = () => { el.textContent = String(Math.max(0, Math.ceil((end - performance.now()) / 1000))); };
+setInterval(tick, 1000);`;
+
 /**
  * The web page acting as an OAuth client. Its backend is a confidential client (`demo-web`) that
  * runs the authorization code flow with PKCE S256: the state and the verifier stay in the
  * server-side session, the redirect URI is exactly the registered one, the callback checks
  * `state` and `iss` (RFC 9207), and tokens never reach the browser (a backend for frontend).
+ * A session is made only by "Log in", and each client address holds at most 20 of them (then
+ * 429): a flood of requests makes none, and can't push another browser's session out.
  */
 export function createDemoWeb(
   options: DemoWebOptions,
 ): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
-  const sessions = new Map<string, Session>();
+  const sessions = new BoundedStore<Session>({
+    ttlMs: SESSION_TTL_MS,
+    maxEntries: MAX_SESSIONS,
+    maxPerOwner: MAX_SESSIONS_PER_ADDRESS,
+  });
   const redirectUri = `${options.webUrl}/callback`;
 
-  const session = (req: IncomingMessage, res: ServerResponse): Session => {
+  const findSession = (req: IncomingMessage): Session | undefined => {
     const sid = /(?:^|;\s*)authcore_demo_web=([\w-]+)/.exec(req.headers.cookie ?? '')?.[1];
-    const existing = sid ? sessions.get(sid) : undefined;
+    return sid ? sessions.get(sid) : undefined;
+  };
+
+  /** The request's session, or a new one; a refusal is sent as 429 or 503 with Retry-After. */
+  const sessionFor = (req: IncomingMessage, res: ServerResponse): Session | undefined => {
+    const existing = findSession(req);
     if (existing) return existing;
-    while (sessions.size >= MAX_SESSIONS) sessions.delete(sessions.keys().next().value!);
-    const id = randomBytes(32).toString('base64url');
     const created: Session = {
       csrf: randomBytes(16).toString('base64url'),
       refreshes: 0,
       calls: [],
     };
-    sessions.set(id, created);
-    res.setHeader('set-cookie', `${COOKIE}=${id}; Path=/; HttpOnly; SameSite=Lax`);
-    return created;
+    const added = sessions.add(addressKey(req.socket.remoteAddress), created);
+    if ('id' in added) {
+      res.setHeader(
+        'set-cookie',
+        `${COOKIE}=${added.id}; Path=/; Max-Age=${SESSION_TTL_MS / 1000}; HttpOnly; SameSite=Lax`,
+      );
+      return created;
+    }
+    const text =
+      added.reason === 'owner_full'
+        ? 'Too many sessions were started from your address. Wait a few minutes and try again.'
+        : 'This page is busy. Wait a few minutes and try again.';
+    send(
+      res,
+      added.reason === 'owner_full' ? 429 : 503,
+      page(
+        'Try again later · authcore demo web client',
+        'authcore demo <small>web client</small>',
+        `<div class="card"><h1>Try again later</h1>\n<p class="error" id="refused">${esc(text)}</p></div>`,
+      ),
+      { 'retry-after': String(added.retryAfterSeconds) },
+    );
+    return undefined;
   };
 
   const callAll = async (s: Session) => {
@@ -113,15 +166,21 @@ export function createDemoWeb(
       s.calls.push(await callApi(options.apiUrl, route.method, route.path, route.needs, headers));
   };
 
-  const home = (s: Session): string => {
-    const csrf = `<input type="hidden" name="csrf" value="${esc(s.csrf)}">`;
-    const message = s.message ? `<p class="error" id="message">${esc(s.message)}</p>` : '';
-    s.message = undefined;
-    if (!s.tokens) {
-      return page(
-        'authcore demo web client',
-        'authcore demo <small>web client</small>',
-        `<div class="card">
+  const keepTokens = (s: Session, tokens: TokenResponse) => {
+    s.tokens = tokens;
+    s.tokensExpireAt = Date.now() + tokens.expires_in * 1000;
+  };
+
+  /** The page, and the nonce of its script when it has one. */
+  const home = (s: Session | undefined, note = s?.message): { html: string; nonce?: string } => {
+    const message = note ? `<p class="${note.kind}" id="message">${esc(note.text)}</p>` : '';
+    if (s) s.message = undefined;
+    if (!s?.tokens) {
+      return {
+        html: page(
+          'authcore demo web client',
+          'authcore demo <small>web client</small>',
+          `<div class="card">
 <h1>A web page acting as an OAuth client</h1>
 ${message}
 <p>Its backend is the confidential client <code>${esc(options.client.clientId)}</code>. Log in to
@@ -129,17 +188,23 @@ run the authorization code flow with PKCE against the issuer at <code>${esc(opti
 then watch this page call the API at <code>${esc(options.apiUrl)}</code> with your token.</p>
 <a class="button" id="login" href="/login">Log in with the authcore demo issuer</a>
 </div>`,
-      );
+        ),
+      };
     }
+    const csrf = `<input type="hidden" name="csrf" value="${esc(s.csrf)}">`;
     const claims = jwtPayload(s.tokens.access_token);
-    return page(
-      'authcore demo web client',
-      'authcore demo <small>web client</small>',
-      `<div class="card">
+    const seconds = Math.max(0, Math.ceil(((s.tokensExpireAt ?? 0) - Date.now()) / 1000));
+    const nonce = randomBytes(16).toString('base64');
+    return {
+      nonce,
+      html: page(
+        'authcore demo web client',
+        'authcore demo <small>web client</small>',
+        `<div class="card">
 <h1 id="signed-in">Signed in as ${esc(claims.name ?? claims.sub)} (<code>${esc(claims.sub)}</code>)</h1>
 ${message}
 <p>Access token scopes: <code id="scopes">${esc(claims.scope ?? '')}</code>;
-expires in ${esc(s.tokens.expires_in)} s; refreshed ${s.refreshes} time(s).
+expires in <span id="expires-in" data-seconds="${seconds}">${seconds}</span> s; refreshed ${s.refreshes} time(s).
 The tokens stay on this page's server.</p>
 <div class="actions">
 <form method="post" action="/call">${csrf}<button type="submit" id="call">Call the API again</button></form>
@@ -154,18 +219,24 @@ ${s.calls.map(renderCall).join('\n')}
 <div class="card">
 <h2>Access token claims</h2>
 <pre id="claims">${esc(JSON.stringify(claims, null, 2))}</pre>
-</div>`,
-    );
+</div>
+<script nonce="${nonce}">${COUNTDOWN}</script>`,
+      ),
+    };
   };
 
   return async (req, res) => {
     try {
       const url = new URL(req.url ?? '/', options.webUrl);
-      const s = session(req, res);
 
-      if (req.method === 'GET' && url.pathname === '/') return send(res, 200, home(s));
+      if (req.method === 'GET' && url.pathname === '/') {
+        const { html, nonce } = home(findSession(req));
+        return send(res, 200, html, {}, nonce);
+      }
 
       if (req.method === 'GET' && url.pathname === '/login') {
+        const s = sessionFor(req, res);
+        if (!s) return;
         const { verifier, challenge } = pkce();
         const state = randomState();
         s.flight = { state, verifier };
@@ -183,20 +254,29 @@ ${s.calls.map(renderCall).join('\n')}
       }
 
       if (req.method === 'GET' && url.pathname === '/callback') {
-        const flight = s.flight;
-        s.flight = undefined; // one callback per authorization request
+        const s = findSession(req);
+        const flight = s?.flight;
+        if (s) s.flight = undefined; // one callback per authorization request
         const state = url.searchParams.get('state') ?? '';
-        if (!flight || !sameString(state, flight.state)) {
-          s.message = 'The callback does not match a login started here (state); log in again.';
+        if (!s || !flight || !sameString(state, flight.state)) {
+          const text = 'The callback does not match a login started here (state); log in again.';
+          if (!s) return send(res, 400, home(undefined, { text, kind: 'error' }).html);
+          s.message = { text, kind: 'error' };
           return redirect(res, '/');
         }
         if (url.searchParams.get('iss') !== options.issuerUrl) {
-          s.message = 'The callback came from an unexpected issuer (iss); log in again.';
+          s.message = {
+            text: 'The callback came from an unexpected issuer (iss); log in again.',
+            kind: 'error',
+          };
           return redirect(res, '/');
         }
         const error = url.searchParams.get('error');
         if (error) {
-          s.message = `The issuer answered ${error}: ${url.searchParams.get('error_description') ?? ''}`;
+          s.message = {
+            text: `The issuer answered ${error}: ${url.searchParams.get('error_description') ?? ''}`,
+            kind: 'error',
+          };
           return redirect(res, '/');
         }
         const token = await postForm(options.tokenEndpoint, options.client, {
@@ -206,18 +286,22 @@ ${s.calls.map(renderCall).join('\n')}
           code_verifier: flight.verifier,
         });
         if (token.status !== 200) {
-          s.message = `The token endpoint answered ${token.status} ${JSON.stringify(token.body)}`;
+          s.message = {
+            text: `The token endpoint answered ${token.status} ${JSON.stringify(token.body)}`,
+            kind: 'error',
+          };
           return redirect(res, '/');
         }
-        s.tokens = token.body as unknown as TokenResponse;
+        keepTokens(s, token.body as unknown as TokenResponse);
         s.refreshes = 0;
         await callAll(s);
         return redirect(res, '/');
       }
 
       if (req.method === 'POST' && ['/call', '/refresh', '/logout'].includes(url.pathname)) {
+        const s = findSession(req);
         const form = await readForm(req);
-        if (!sameString(form.get('csrf') ?? '', s.csrf)) return send(res, 403, 'Forbidden');
+        if (!s || !sameString(form.get('csrf') ?? '', s.csrf)) return send(res, 403, 'Forbidden');
         if (!s.tokens) return redirect(res, '/');
         if (url.pathname === '/refresh') {
           const token = await postForm(options.tokenEndpoint, options.client, {
@@ -226,10 +310,13 @@ ${s.calls.map(renderCall).join('\n')}
           });
           if (token.status !== 200) {
             s.tokens = undefined;
-            s.message = `Refresh refused (${token.status} ${JSON.stringify(token.body)}); log in again.`;
+            s.message = {
+              text: `Refresh refused (${token.status} ${JSON.stringify(token.body)}); log in again.`,
+              kind: 'error',
+            };
             return redirect(res, '/');
           }
-          s.tokens = token.body as unknown as TokenResponse;
+          keepTokens(s, token.body as unknown as TokenResponse);
           s.refreshes += 1;
         }
         if (url.pathname === '/logout') {
@@ -240,6 +327,7 @@ ${s.calls.map(renderCall).join('\n')}
             });
           s.tokens = undefined;
           s.calls = [];
+          s.message = { text: 'You are logged out.', kind: 'notice' };
           return redirect(res, '/');
         }
         await callAll(s);

@@ -65,7 +65,9 @@ describe('the demo web page in headless Chromium', () => {
       await page.fill('#password', 'wrong');
       await page.click('#sign-in');
       await expect.poll(() => page.textContent('#login-error')).toContain('Wrong username');
-      await page.fill('#username', demo.user.username);
+      // The form comes back with the username kept: only the password is typed again.
+      expect(await page.inputValue('#username')).toBe(demo.user.username);
+      expect(await page.inputValue('#password')).toBe('');
       await page.fill('#password', demo.user.password);
       await page.click('#sign-in');
 
@@ -93,6 +95,14 @@ describe('the demo web page in headless Chromium', () => {
       expect(await page.textContent('#call-0')).toContain('"id":"alice"');
       expect(await page.textContent('#call-3')).toContain('error="insufficient_scope"');
 
+      // The access token's remaining lifetime (expires_in 600) counts down on the page.
+      const left = async () => Number(await page.textContent('#expires-in'));
+      const first = await left();
+      expect(first).toBeGreaterThan(590);
+      expect(first).toBeLessThanOrEqual(600);
+      await expect.poll(left, { timeout: 5_000 }).toBeLessThan(first);
+      await expect.poll(left, { timeout: 5_000 }).toBeLessThan(first - 1);
+
       // Refresh rotates the tokens; the page calls the API again with the new access token.
       await page.click('#refresh');
       await page.waitForSelector('text=refreshed 1 time(s)');
@@ -103,6 +113,8 @@ describe('the demo web page in headless Chromium', () => {
       // Log out revokes the refresh token; the page offers the login again.
       await page.click('#logout');
       await page.waitForSelector('#login');
+      expect(await page.textContent('#message')).toBe('You are logged out.');
+      expect(await page.$('#signed-in')).toBeNull();
 
       // Denying at the consent step comes back as access_denied, shown by the page.
       await page.click('#login');
