@@ -25,9 +25,12 @@ const MAX_CONCURRENT_FETCHES = 64;
 const refused = () =>
   new OAuthError('invalid_client', 'the client metadata document could not be used');
 
-/** Whether a `client_id` names a metadata document (rather than a client the issuer holds). */
-export function looksLikeDocumentUrl(clientId: string, allowLoopback: boolean): boolean {
-  return clientId.startsWith('https://') || (allowLoopback && clientId.startsWith('http://'));
+/**
+ * Whether a `client_id` names a metadata document (rather than a client the issuer holds): any
+ * http(s) URL, so that an http one is refused as a document rather than looked up.
+ */
+export function looksLikeDocumentUrl(clientId: string): boolean {
+  return clientId.startsWith('https://') || clientId.startsWith('http://');
 }
 
 /** draft-ietf-oauth-client-id-metadata-document §3: the shapes a client_id URL may take. */

@@ -152,7 +152,7 @@ export function setupDynamicClients(
     async get(clientId) {
       const known = await configured.get(clientId);
       if (known) return known;
-      if (byDocument && looksLikeDocumentUrl(clientId, allowLoopback))
+      if (byDocument && looksLikeDocumentUrl(clientId))
         return byDocument.get(clientId);
       if (!store) return undefined;
       const record = await store.get(clientId);
