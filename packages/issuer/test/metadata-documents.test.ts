@@ -281,6 +281,21 @@ describe('client ID metadata documents', () => {
     await expectRefusedPage(s, 'http://[::ffff:127.0.0.1]/client.json');
   });
 
+  it('allowUrl refuses a URL before any fetch', async () => {
+    const asked: string[] = [];
+    const s = await start({
+      allowUrl: (url) => {
+        asked.push(url.href);
+        return url.pathname === '/client.json';
+      },
+    });
+    const before = hits.get('/other.json') ?? 0;
+    await expectRefusedPage(s, `${origin}/other.json`);
+    expect(hits.get('/other.json') ?? 0).toBe(before);
+    expect((await authorize(s, `${origin}/client.json`)).status).toBe(302);
+    expect(asked).toEqual([`${origin}/other.json`, `${origin}/client.json`]);
+  });
+
   it('the redirect_uri must match the document exactly (no loopback port leeway)', async () => {
     const s = await start();
     const page = await authorize(s, `${origin}/client.json`, 'http://127.0.0.1:8080/cb');
