@@ -260,7 +260,7 @@ describe('client ID metadata documents', () => {
     ['userinfo', () => `https://user@127.0.0.1:${new URL(origin).port}/client.json`],
     ['a dot segment', () => `${origin}/a/../client.json`],
     ['an encoded dot segment', () => `${origin}/a/%2e%2e/client.json`],
-    ['an unnormalised host', () => origin.replace('127.0.0.1', '127.000.000.001') + '/client.json'],
+    ['an unnormalised host', () => `${origin.replace('127.0.0.1', '127.000.000.001')}/client.json`],
   ])('refuse a client_id URL with %s', async (_name, id) => {
     const s = await start();
     await expectRefusedPage(s, id());
