@@ -281,6 +281,22 @@ describe('client ID metadata documents', () => {
     await expectRefusedPage(s, 'http://[::ffff:127.0.0.1]/client.json');
   });
 
+  it('a host name resolving to a private address is refused at /authorize, never connected to', async () => {
+    const asked: string[] = [];
+    const s = await start({
+      fetch: nodeDocumentFetcher({
+        resolve: async (host) => {
+          asked.push(host);
+          return [{ address: '10.0.0.7', family: 4 }];
+        },
+      }),
+    });
+    const started = Date.now();
+    await expectRefusedPage(s, 'https://docs.example.test/client.json');
+    expect(asked).toEqual(['docs.example.test']);
+    expect(Date.now() - started).toBeLessThan(200); // refused, not timed out
+  });
+
   it('allowUrl refuses a URL before any fetch', async () => {
     const asked: string[] = [];
     const s = await start({
