@@ -42,16 +42,20 @@ function requireGrant(auth: AuthenticatedClient, grant: string): void {
     throw new OAuthError('unauthorized_client', `this client may not use the ${grant} grant`);
 }
 
+/** Verifies the request's DPoP proof, if any: called once the client and the grant's parameters are valid. */
+type Proof = () => Promise<string | undefined>;
+
 async function clientCredentials(
   ctx: Context,
   auth: AuthenticatedClient,
   params: Params,
-  jkt?: string,
+  proof: Proof,
 ) {
   requireGrant(auth, 'client_credentials');
   const { client } = auth;
   const scopes = resolveScopes(params.get('scope'), client.scopes);
   const audience = resolveAudience(params.getAll('resource'), client.audience);
+  const jkt = await proof();
   const at = await issueAccessToken(ctx, { sub: client.clientId, client, scopes, audience, jkt });
   return tokenResponse(at.token, at.expiresIn, scopes, undefined, jkt);
 }
@@ -60,7 +64,7 @@ async function authorizationCode(
   ctx: Context,
   auth: AuthenticatedClient,
   params: Params,
-  jkt?: string,
+  proof: Proof,
 ) {
   requireGrant(auth, 'authorization_code');
   const { client } = auth;
@@ -68,6 +72,7 @@ async function authorizationCode(
   if (code === undefined) throw new OAuthError('invalid_request', 'code is required');
   const verifier = params.get('code_verifier');
   if (verifier === undefined) throw new OAuthError('invalid_request', 'code_verifier is required');
+  const jkt = await proof();
 
   const now = ctx.now();
   const consumed = await ctx.codes.consume(await sha256(code), now);
@@ -121,11 +126,12 @@ async function authorizationCode(
   return tokenResponse(at.token, at.expiresIn, scopes, refreshToken, jkt);
 }
 
-async function refreshToken(ctx: Context, auth: AuthenticatedClient, params: Params, jkt?: string) {
+async function refreshToken(ctx: Context, auth: AuthenticatedClient, params: Params, proof: Proof) {
   requireGrant(auth, 'refresh_token');
   const { client } = auth;
   const token = params.get('refresh_token');
   if (token === undefined) throw new OAuthError('invalid_request', 'refresh_token is required');
+  const jkt = await proof();
   const invalid = new OAuthError('invalid_grant', 'invalid or expired refresh token');
   const now = ctx.now();
   const consumed = await ctx.refreshTokens.consume(await sha256(token), now);
@@ -232,7 +238,9 @@ export async function tokenEndpoint(ctx: Context, request: Request): Promise<Res
     });
     if (!handler)
       throw new OAuthError('unsupported_grant_type', `grant_type ${grantType} is not supported`);
-    return await handler(ctx, auth, params, await dpopKey(ctx, request));
+    // The proof is checked last (RFC 9449 §5 leaves the order open): a request from an unknown
+    // client or with a malformed grant costs no signature verification.
+    return await handler(ctx, auth, params, () => dpopKey(ctx, request));
   } catch (error) {
     if (error instanceof OAuthError) return errorResponse(error);
     ctx.onError(error);
