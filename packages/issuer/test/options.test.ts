@@ -311,7 +311,7 @@ describe('request body bound', () => {
         body: big,
       }),
     );
-    expect(declared.status).toBe(400);
+    expect(declared.status).toBe(413);
     expect(await declared.json()).toEqual({
       error: 'invalid_request',
       error_description: 'the request body is too large',
@@ -330,6 +330,6 @@ describe('request body bound', () => {
         duplex: 'half',
       } as RequestInit),
     );
-    expect(chunked.status).toBe(400);
+    expect(chunked.status).toBe(413);
   });
 });

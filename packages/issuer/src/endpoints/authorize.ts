@@ -1,6 +1,6 @@
 import { type Context, resolveAudience, resolveScopes } from '../lib/context.js';
 import { randomToken, sha256 } from '../lib/crypto.js';
-import { errorResponse, OAuthError, type Params, toParams } from '../lib/http.js';
+import { errorResponse, OAuthError, type Params, readFormBody, toParams } from '../lib/http.js';
 import type { AuthorizeContext, ClientInfo } from '../options.js';
 import type { ClientRecord } from '../stores/types.js';
 
@@ -40,18 +40,11 @@ export async function authorizeEndpoint(ctx: Context, request: Request): Promise
   let redirectUri: string;
   let redirectUriInRequest: boolean;
   try {
-    if (request.method === 'POST') {
-      const type = request.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase();
-      if (type !== 'application/x-www-form-urlencoded')
-        throw new OAuthError(
-          'invalid_request',
-          'the body must be application/x-www-form-urlencoded',
-        );
-      // A clone, so that the host's hook can still read the body.
-      raw = new URLSearchParams(await request.clone().text());
-    } else {
-      raw = new URL(request.url).searchParams;
-    }
+    // A clone, so that the host's hook can still read the body; bounded like every body.
+    raw =
+      request.method === 'POST'
+        ? await readFormBody(request.clone())
+        : new URL(request.url).searchParams;
     params = toParams(raw);
     const clientId = params.get('client_id');
     if (clientId === undefined) throw new OAuthError('invalid_request', 'client_id is required');

@@ -70,16 +70,24 @@ export function toParams(search: URLSearchParams): Params {
   };
 }
 
-/** The `application/x-www-form-urlencoded` body of a POST. */
+/** The `application/x-www-form-urlencoded` body of a POST, as parameters. */
 export async function readForm(request: Request): Promise<Params> {
+  return toParams(await readFormBody(request));
+}
+
+/**
+ * The raw form body of a POST, read through the one bounded reader every endpoint uses: past
+ * `MAX_BODY_BYTES` it stops pulling the stream and answers 413, whatever mounts the handler.
+ */
+export async function readFormBody(request: Request): Promise<URLSearchParams> {
   const type = request.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase();
   if (type !== 'application/x-www-form-urlencoded')
     throw new OAuthError('invalid_request', 'the body must be application/x-www-form-urlencoded');
-  return toParams(new URLSearchParams(await boundedText(request, MAX_FORM_BYTES)));
+  return new URLSearchParams(await boundedText(request, MAX_BODY_BYTES));
 }
 
-/** Largest form body read, whatever mounts the handler (the node bridge has its own cap). */
-const MAX_FORM_BYTES = 65_536;
+/** Largest body read, whatever mounts the handler (the node bridge has its own cap). */
+export const MAX_BODY_BYTES = 65_536;
 
 async function boundedText(request: Request, max: number): Promise<string> {
   if (Number(request.headers.get('content-length')) > max) throw tooLarge();
@@ -92,7 +100,9 @@ async function boundedText(request: Request, max: number): Promise<string> {
     if (done) break;
     size += value.byteLength;
     if (size > max) {
-      await reader.cancel().catch(() => undefined);
+      // Not awaited: cancelling one branch of a cloned (teed) body settles only once the
+      // other branch is cancelled too.
+      reader.cancel().catch(() => undefined);
       throw tooLarge();
     }
     chunks.push(value);
@@ -106,7 +116,7 @@ async function boundedText(request: Request, max: number): Promise<string> {
   return new TextDecoder().decode(bytes);
 }
 
-const tooLarge = () => new OAuthError('invalid_request', 'the request body is too large');
+const tooLarge = () => new OAuthError('invalid_request', 'the request body is too large', 413);
 
 export function methodNotAllowed(allow: string): Response {
   return json(
