@@ -1,9 +1,22 @@
 import { type Context, resolveAudience, resolveScopes } from '../lib/context.js';
 import { randomToken, sha256 } from '../lib/crypto.js';
-import { errorResponse, OAuthError, type Params, readFormBody, toParams } from '../lib/http.js';
+import {
+  errorResponse,
+  OAuthError,
+  type Params,
+  readFormBody,
+  safeDescription,
+  toParams,
+} from '../lib/http.js';
 import type { AuthorizeContext, ClientInfo } from '../options.js';
 import type { ClientRecord } from '../stores/types.js';
 
+const HOOK_ERRORS = new Set([
+  'access_denied',
+  'login_required',
+  'consent_required',
+  'interaction_required',
+]);
 const CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
 // RFC 6749 Appendix A.5: state is VSCHAR.
 const STATE = /^[\x20-\x7e]{1,2048}$/;
@@ -70,7 +83,7 @@ export async function authorizeEndpoint(ctx: Context, request: Request): Promise
   const rawState = params.get('state');
   const state = rawState !== undefined && STATE.test(rawState) ? rawState : undefined;
   const fail = (error: string, description?: string) =>
-    redirect(ctx, redirectUri, state, { error, error_description: description });
+    redirect(ctx, redirectUri, state, { error, error_description: safeDescription(description) });
   try {
     if (rawState !== undefined && state === undefined)
       return fail('invalid_request', 'state must be printable ASCII, at most 2048 characters');
@@ -99,7 +112,14 @@ export async function authorizeEndpoint(ctx: Context, request: Request): Promise
     };
     const decision = await ctx.authorize!(request, context);
     if (decision instanceof Response) return decision;
-    if ('error' in decision) return fail(decision.error, decision.errorDescription);
+    if ('error' in decision) {
+      if (!HOOK_ERRORS.has(decision.error))
+        throw new TypeError(
+          `authorize hook: \`error\` must be one of ${[...HOOK_ERRORS].join(', ')}`,
+        );
+      // The host's text, passed on only when within RFC 6749's character set.
+      return fail(decision.error, decision.errorDescription);
+    }
     if (typeof decision.userId !== 'string' || decision.userId === '')
       throw new TypeError('authorize hook: `userId` must be a non-empty string');
     const consented = decision.scopes ? [...new Set(decision.scopes)] : scopes;

@@ -9,6 +9,7 @@ import {
 } from '../lib/context.js';
 import { constantTimeEqual, sha256 } from '../lib/crypto.js';
 import { errorResponse, json, OAuthError, type Params, readForm } from '../lib/http.js';
+import type { GrantType } from '../stores/types.js';
 
 const VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
 
@@ -37,9 +38,15 @@ function tokenResponse(
   return json(200, body, { pragma: 'no-cache' });
 }
 
-function requireGrant(auth: AuthenticatedClient, grant: string): void {
-  if (!auth.client.grantTypes.includes(grant as never))
-    throw new OAuthError('unauthorized_client', `this client may not use the ${grant} grant`);
+const NOT_ALLOWED = {
+  authorization_code: 'this client may not use the authorization_code grant',
+  client_credentials: 'this client may not use the client_credentials grant',
+  refresh_token: 'this client may not use the refresh_token grant',
+} as const satisfies Record<GrantType, string>;
+
+function requireGrant(auth: AuthenticatedClient, grant: GrantType): void {
+  if (!auth.client.grantTypes.includes(grant))
+    throw new OAuthError('unauthorized_client', NOT_ALLOWED[grant]);
 }
 
 /** Verifies the request's DPoP proof, if any: called once the client and the grant's parameters are valid. */
@@ -236,8 +243,7 @@ export async function tokenEndpoint(ctx: Context, request: Request): Promise<Res
       realm: ctx.issuer,
       allowPublic: true,
     });
-    if (!handler)
-      throw new OAuthError('unsupported_grant_type', `grant_type ${grantType} is not supported`);
+    if (!handler) throw new OAuthError('unsupported_grant_type', 'the grant_type is not supported');
     // The proof is checked last (RFC 9449 §5 leaves the order open): a request from an unknown
     // client or with a malformed grant costs no signature verification.
     return await handler(ctx, auth, params, () => dpopKey(ctx, request));

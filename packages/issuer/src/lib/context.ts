@@ -57,7 +57,7 @@ export function resolveScopes(requested: string | undefined, allowed: readonly s
   for (const scope of scopes) {
     if (!SCOPE_TOKEN.test(scope)) throw new OAuthError('invalid_scope', 'malformed scope');
     if (!allowed.includes(scope))
-      throw new OAuthError('invalid_scope', `scope ${scope} is not allowed for this client`);
+      throw new OAuthError('invalid_scope', 'a requested scope is not allowed for this client');
   }
   return scopes;
 }
@@ -75,7 +75,7 @@ export function resolveAudience(
   const audience = [...new Set(resources)];
   for (const resource of audience) {
     if (!allowed.includes(resource))
-      throw new OAuthError('invalid_target', `resource ${resource} is not allowed for this client`);
+      throw new OAuthError('invalid_target', 'a requested resource is not allowed for this client');
   }
   return audience;
 }

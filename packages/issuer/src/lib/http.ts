@@ -15,6 +15,16 @@ export type OAuthErrorCode =
   | 'invalid_dpop_proof'
   | 'use_dpop_nonce';
 
+// RFC 6749 §5.2: error_description is %x20-21 / %x23-5B / %x5D-7E (no `"`, no `\`).
+const DESCRIPTION = /^[\x20\x21\x23-\x5b\x5d-\x7e]+$/;
+
+/**
+ * An `error_description` as rendered: the issuer's own are fixed texts that never echo request
+ * input; any text outside RFC 6749's character set (a host hook's, say) is dropped, not escaped.
+ */
+export const safeDescription = (text: string | undefined): string | undefined =>
+  text !== undefined && DESCRIPTION.test(text) ? text : undefined;
+
 /** An OAuth error response in the making; thrown inside an endpoint, rendered at its edge. */
 export class OAuthError extends Error {
   override readonly name = 'OAuthError';
@@ -28,9 +38,10 @@ export class OAuthError extends Error {
   }
 
   body(): { error: string; error_description?: string } {
-    return this.description === undefined
+    const description = safeDescription(this.description);
+    return description === undefined
       ? { error: this.code }
-      : { error: this.code, error_description: this.description };
+      : { error: this.code, error_description: description };
   }
 }
 
@@ -61,7 +72,7 @@ export function toParams(search: URLSearchParams): Params {
   const seen = new Set<string>();
   for (const name of search.keys()) {
     if (seen.has(name) && !REPEATABLE.has(name))
-      throw new OAuthError('invalid_request', `parameter ${name} is repeated`);
+      throw new OAuthError('invalid_request', 'a parameter is repeated');
     seen.add(name);
   }
   return {
@@ -118,10 +129,16 @@ async function boundedText(request: Request, max: number): Promise<string> {
 
 const tooLarge = () => new OAuthError('invalid_request', 'the request body is too large', 413);
 
-export function methodNotAllowed(allow: string): Response {
+const METHOD_NOT_ALLOWED = {
+  GET: 'method not allowed; use GET',
+  POST: 'method not allowed; use POST',
+  'GET, POST': 'method not allowed; use GET, POST',
+} as const;
+
+export function methodNotAllowed(allow: keyof typeof METHOD_NOT_ALLOWED): Response {
   return json(
     405,
-    { error: 'invalid_request', error_description: `method not allowed; use ${allow}` },
+    { error: 'invalid_request', error_description: METHOD_NOT_ALLOWED[allow] },
     { allow },
   );
 }
