@@ -27,6 +27,7 @@ export {
   memoryCodeStore,
   memoryRefreshTokenStore,
   memoryRevocationStore,
+  type Sized,
 } from './stores/memory.js';
 export type {
   ClientRecord,
@@ -40,3 +41,4 @@ export type {
   RevocationStore,
   TrackedAccessToken,
 } from './stores/types.js';
+export { MAX_TRACKED_ACCESS_TOKENS } from './stores/types.js';

@@ -274,7 +274,7 @@ describe('memory stores', () => {
   it('refresh families: revoking returns the tracked access tokens and refuses new ones', async () => {
     const store = memoryRefreshTokenStore();
     const until = Date.now() + 60_000;
-    expect(await store.trackAccessToken('f', { jti: 'a', expiresAt: until }, until)).toBe(true);
+    expect(await store.trackAccessToken('f', { jti: 'a', expiresAt: until }, until)).toEqual([]);
     expect(await store.revokeFamily('f', until)).toEqual([{ jti: 'a', expiresAt: until }]);
     expect(await store.isFamilyRevoked('f')).toBe(true);
     expect(await store.trackAccessToken('f', { jti: 'b', expiresAt: until }, until)).toBe(false);
@@ -293,10 +293,10 @@ describe('memory stores', () => {
       issuedAt: 0,
       expiresAt: 1000,
     });
-    expect(await store.find('h')).toMatchObject({ used: false });
+    expect(await store.find('f', 'h')).toMatchObject({ used: false });
     t = 1000;
-    expect(await store.find('h')).toBeUndefined();
-    expect(await store.consume('h', t)).toBeUndefined();
+    expect(await store.find('f', 'h')).toBeUndefined();
+    expect(await store.consume('f', 'h', t)).toBeUndefined();
   });
 });
 

@@ -142,8 +142,9 @@ export async function authorizeEndpoint(ctx: Context, request: Request): Promise
       claims: decision.claims,
       issuedAt: now,
       expiresAt,
-      // Long enough to recognise a replay while tokens from the code may still be alive.
-      retainUntil: expiresAt + Math.max(ctx.refreshTokenTtl, ctx.accessTokenTtl) * 1000,
+      // Long enough to recognise a replay (and revoke what the code gave) while an access token
+      // from it may still be alive; the family's own revocation mark outlives its refresh tokens.
+      retainUntil: expiresAt + ctx.accessTokenTtl * 1000,
     });
     return redirect(ctx, redirectUri, state, { code });
   } catch (error) {

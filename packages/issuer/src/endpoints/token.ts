@@ -3,6 +3,7 @@ import {
   type Context,
   issueAccessToken,
   issueRefreshToken,
+  parseRefreshToken,
   resolveAudience,
   resolveScopes,
   revokeFamily,
@@ -141,7 +142,9 @@ async function refreshToken(ctx: Context, auth: AuthenticatedClient, params: Par
   const jkt = await proof();
   const invalid = new OAuthError('invalid_grant', 'invalid or expired refresh token');
   const now = ctx.now();
-  const consumed = await ctx.refreshTokens.consume(await sha256(token), now);
+  const parsed = await parseRefreshToken(token);
+  if (parsed === undefined) throw invalid;
+  const consumed = await ctx.refreshTokens.consume(parsed.familyId, parsed.tokenHash, now);
   if (consumed === undefined) throw invalid;
   const { record } = consumed;
   const until = Math.max(record.expiresAt, now + ctx.accessTokenTtl * 1000);
