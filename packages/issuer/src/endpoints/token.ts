@@ -139,11 +139,11 @@ async function refreshToken(ctx: Context, auth: AuthenticatedClient, params: Par
   const { client } = auth;
   const token = params.get('refresh_token');
   if (token === undefined) throw new OAuthError('invalid_request', 'refresh_token is required');
-  const jkt = await proof();
   const invalid = new OAuthError('invalid_grant', 'invalid or expired refresh token');
-  const now = ctx.now();
   const parsed = await parseRefreshToken(token);
   if (parsed === undefined) throw invalid;
+  const jkt = await proof();
+  const now = ctx.now();
   const consumed = await ctx.refreshTokens.consume(parsed.familyId, parsed.tokenHash, now);
   if (consumed === undefined) throw invalid;
   const { record } = consumed;
