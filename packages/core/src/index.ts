@@ -94,6 +94,7 @@ export {
   type NodeRequestViewOptions,
   nodeRequestView,
   type RequestView,
+  requestUrl,
 } from './request.js';
 export type { Scheme, SchemePrincipal } from './scheme.js';
 export type { AuthorizablePrincipal } from './scopes.js';

@@ -45,6 +45,18 @@ const PROTO = /^https?$/i;
 const safeProto = (proto: string | undefined) =>
   proto && PROTO.test(proto) ? proto.toLowerCase() : undefined;
 
+/**
+ * The absolute URL of a request from its scheme, `Host` (or `X-Forwarded-Host`) and request
+ * target, or `undefined` when one of them is not what HTTP allows there: an `http`/`https`
+ * scheme, a `uri-host [":" port]` (RFC 9110 §7.2), an origin-form target starting with `/`
+ * (RFC 9112 §3.2.1). A host carrying a path or query (`example.com/token?`) never moves the URL.
+ */
+export function requestUrl(proto: string, host: string, target: string): string | undefined {
+  const scheme = safeProto(proto);
+  if (scheme === undefined || !HOST.test(host) || !target.startsWith('/')) return undefined;
+  return `${scheme}://${host}${target}`;
+}
+
 /** A request view over a Web `Request` (Hono, Bun, Deno, edge runtimes, the issuer). */
 export function fetchRequestView(
   request: Request,
@@ -135,7 +147,12 @@ class NodeView implements RequestView {
         this.headers('host')[0] ??
         this.headers(':authority')[0] ??
         'localhost';
-      this.#url = `${proto}://${safeHost(host)}${originalUrl ?? this.#req.url ?? '/'}`;
+      const target = originalUrl ?? this.#req.url ?? '/';
+      // A malformed Host is checked against a host no proof can name, never refused here.
+      this.#url =
+        requestUrl(proto, host, target) ??
+        requestUrl(proto, UNUSABLE_HOST, target) ??
+        `${proto}://${UNUSABLE_HOST}/`;
     }
     return this.#url;
   }

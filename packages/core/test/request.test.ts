@@ -1,4 +1,4 @@
-import { fetchRequestView, nodeRequestView } from '@authcore/core';
+import { fetchRequestView, nodeRequestView, requestUrl } from '@authcore/core';
 import { describe, expect, it } from 'vitest';
 
 describe('nodeRequestView', () => {
@@ -134,5 +134,24 @@ describe('hosts that are not hosts', () => {
     expect(forwarded.url).toBe('http://invalid.invalid/a');
     const req = new Request('http://h/a', { headers: { 'x-forwarded-host': 'evil/x?' } });
     expect(fetchRequestView(req, { trustProxy: true }).url).toBe('http://invalid.invalid/a');
+  });
+});
+
+describe('requestUrl', () => {
+  it('builds the absolute URL only from a scheme, a host and an origin-form target', () => {
+    expect(requestUrl('HTTPS', 'api.example:8443', '/x?y=1')).toBe(
+      'https://api.example:8443/x?y=1',
+    );
+    expect(requestUrl('http', '[::1]', '/')).toBe('http://[::1]/');
+    for (const [proto, host, target] of [
+      ['http', 'example.com/token?', '/other'],
+      ['http', 'example.com#', '/'],
+      ['http', 'a@b', '/'],
+      ['javascript', 'example.com', '/'],
+      ['http', 'example.com', 'http://evil.example/token'],
+      ['http', '', '/'],
+    ]) {
+      expect(requestUrl(proto!, host!, target!)).toBeUndefined();
+    }
   });
 });

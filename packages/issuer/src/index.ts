@@ -43,6 +43,7 @@ export {
   memoryCodeStore,
   memoryRefreshTokenStore,
   memoryRevocationStore,
+  type Sized,
 } from './stores/memory.js';
 export {
   type MemoryRegisteredClientStoreOptions,
@@ -64,3 +65,4 @@ export type {
   TokenEndpointAuthMethod,
   TrackedAccessToken,
 } from './stores/types.js';
+export { MAX_TRACKED_ACCESS_TOKENS } from './stores/types.js';

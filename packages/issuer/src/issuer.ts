@@ -237,6 +237,10 @@ export function createIssuer(options: IssuerOptions): Issuer {
   };
 }
 
+// RFC 9864's fully-specified `Ed25519` (what current oauth4webapi signs with) beside `EdDSA`,
+// whether or not the core's default list has it yet.
+const ISSUER_DPOP_ALGORITHMS: readonly string[] = [...new Set([...DPOP_ALGORITHMS, 'Ed25519'])];
+
 // Proofs are checked against the configured token endpoint URL, the one clients are told about.
 function dpopChecker(
   options: DpopOptions | false | undefined,
@@ -244,12 +248,13 @@ function dpopChecker(
   now: () => number,
 ) {
   if (options === false) return { dpop: undefined, dpopAlgorithms: [] };
-  const verify = dpopProofVerifier(options ?? {});
+  const algorithms = options?.algorithms ?? ISSUER_DPOP_ALGORITHMS;
+  const verify = dpopProofVerifier({ ...options, algorithms });
   return {
     dpop: (request: Request) => {
       const view = fetchRequestView(request);
       return verify({ method: request.method, url: tokenUrl, headers: view.headers }, now());
     },
-    dpopAlgorithms: [...(options?.algorithms ?? DPOP_ALGORITHMS)],
+    dpopAlgorithms: [...algorithms],
   };
 }

@@ -2,6 +2,7 @@
  * A bridge from Node's `(req, res)` to a Web fetch handler. Typed structurally, with no `node:`
  * import, so the package stays runtime-neutral.
  */
+import { requestUrl } from '@authcore/core';
 
 /** The part of Node's `IncomingMessage` the bridge reads (Express's `originalUrl` included). */
 export interface NodeIncomingLike extends AsyncIterable<Uint8Array | string> {
@@ -9,6 +10,8 @@ export interface NodeIncomingLike extends AsyncIterable<Uint8Array | string> {
   readonly url?: string | undefined;
   readonly originalUrl?: string | undefined;
   readonly headers: Readonly<Record<string, string | readonly string[] | undefined>>;
+  /** Name, value, name, value…: shows repeated header lines that `headers` merges or drops. */
+  readonly rawHeaders?: readonly string[] | undefined;
   /** A `TLSSocket` has `encrypted: true`. */
   readonly socket?: object | null | undefined;
 }
@@ -36,16 +39,30 @@ export interface FetchHandler {
 const first = (v: string | readonly string[] | undefined) =>
   (typeof v === 'string' ? v : v?.[0])?.split(',')[0]?.trim();
 
-class BodyTooLarge extends Error {}
+/** A request the bridge refuses before the handler sees it. */
+class Refused extends Error {
+  constructor(
+    readonly status: number,
+    readonly description: string,
+  ) {
+    super(description);
+  }
+}
 
 async function readBody(req: NodeIncomingLike, max: number): Promise<Uint8Array<ArrayBuffer>> {
+  if (Number(first(req.headers['content-length'])) > max) throw tooLarge();
   const encoder = new TextEncoder();
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for await (const chunk of req) {
-    const bytes = typeof chunk === 'string' ? encoder.encode(chunk) : chunk;
+  // Pulled by hand: leaving a for-await loop would destroy Node's request, and its socket with
+  // it, before the 413 is written. Past the cap nothing more is pulled or kept.
+  const iterator = req[Symbol.asyncIterator]();
+  for (;;) {
+    const { done, value } = await iterator.next();
+    if (done) break;
+    const bytes = typeof value === 'string' ? encoder.encode(value) : value;
     size += bytes.byteLength;
-    if (size > max) throw new BodyTooLarge();
+    if (size > max) throw tooLarge();
     chunks.push(bytes);
   }
   const body = new Uint8Array(size);
@@ -57,7 +74,33 @@ async function readBody(req: NodeIncomingLike, max: number): Promise<Uint8Array<
   return body;
 }
 
-/** Builds a Web `Request` from a Node request, reading its body. */
+const tooLarge = () => new Refused(413, 'the request body is too large');
+
+// Node keeps only the first of repeated `Authorization` lines in `req.headers`; the raw lines
+// show them all, so the handler can refuse two credentials instead of using one.
+const REPEATED_IN_RAW = new Set(['authorization']);
+
+function webHeaders(req: NodeIncomingLike): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined || name.startsWith(':')) continue;
+    if (req.rawHeaders && REPEATED_IN_RAW.has(name)) continue;
+    if (typeof value === 'string') headers.append(name, value);
+    else for (const v of value) headers.append(name, v);
+  }
+  const raw = req.rawHeaders ?? [];
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    if (REPEATED_IN_RAW.has(name)) headers.append(name, raw[i + 1]!);
+  }
+  return headers;
+}
+
+/**
+ * Builds a Web `Request` from a Node request, reading its body (at most `maxBodyBytes`). Throws
+ * on a malformed `Host` / `X-Forwarded-Host` or an oversized body; `toNodeListener` answers
+ * those 400 and 413.
+ */
 export async function toWebRequest(
   req: NodeIncomingLike,
   options: NodeListenerOptions = {},
@@ -68,19 +111,17 @@ export async function toWebRequest(
     ((req.socket as { encrypted?: unknown } | null | undefined)?.encrypted === true
       ? 'https'
       : 'http');
+  const forwardedHost = options.trustProxy ? first(req.headers['x-forwarded-host']) : undefined;
+  const hostHeader = req.headers.host ?? req.headers[':authority'];
   const host =
-    (options.trustProxy && first(req.headers['x-forwarded-host'])) ||
-    first(req.headers.host) ||
-    'localhost';
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined || name.startsWith(':')) continue;
-    if (typeof value === 'string') headers.append(name, value);
-    else for (const v of value) headers.append(name, v);
-  }
+    forwardedHost || (typeof hostHeader === 'string' ? hostHeader : hostHeader?.[0]) || 'localhost';
+  // The core's builder: a Host with a path or query in it is refused, never pasted into the URL.
+  const url = requestUrl(proto, host, req.originalUrl ?? req.url ?? '/');
+  if (url === undefined) throw new Refused(400, 'malformed Host header or request target');
+  const headers = webHeaders(req);
   const hasBody = method !== 'GET' && method !== 'HEAD';
   const body = hasBody ? await readBody(req, options.maxBodyBytes ?? 65_536) : undefined;
-  return new Request(`${proto}://${host}${req.originalUrl ?? req.url ?? '/'}`, {
+  return new Request(url, {
     method,
     headers,
     ...(body && body.byteLength > 0 && { body }),
@@ -122,17 +163,22 @@ export function toNodeListener(
       response = await handler.fetch(await toWebRequest(req, options));
     } catch (error) {
       response =
-        error instanceof BodyTooLarge
+        error instanceof Refused
           ? new Response(
-              JSON.stringify({ error: 'invalid_request', error_description: 'body too large' }),
+              JSON.stringify({ error: 'invalid_request', error_description: error.description }),
               {
-                status: 413,
-                headers: { 'content-type': 'application/json' },
+                status: error.status,
+                headers: {
+                  'content-type': 'application/json',
+                  'cache-control': 'no-store',
+                  // The unread rest of the body is not waited for.
+                  ...(error.status === 413 && { connection: 'close' }),
+                },
               },
             )
           : new Response(JSON.stringify({ error: 'server_error' }), {
               status: 500,
-              headers: { 'content-type': 'application/json' },
+              headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
             });
     }
     await sendWebResponse(res, response);

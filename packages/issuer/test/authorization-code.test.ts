@@ -155,13 +155,13 @@ describe('GET /authorize', () => {
       'scope beyond the client',
       { scope: 'read root' },
       'invalid_scope',
-      'scope root is not allowed for this client',
+      'a requested scope is not allowed for this client',
     ],
     [
       'resource not allowed',
       { resource: 'https://evil.test' },
       'invalid_target',
-      'resource https://evil.test is not allowed for this client',
+      'a requested resource is not allowed for this client',
     ],
   ];
   it.each(redirected)('redirects the error: %s', async (_name, override, error, description) => {
@@ -203,7 +203,7 @@ describe('GET /authorize', () => {
     expect(res.status).toBe(400);
     expect(await res.json()).toEqual({
       error: 'invalid_request',
-      error_description: 'parameter scope is repeated',
+      error_description: 'a parameter is repeated',
     });
   });
 

@@ -178,7 +178,7 @@ describe('token endpoint errors (RFC 6749 §5.2)', () => {
       { grant_type: ['client_credentials', 'client_credentials'] },
       { authorization: SERVICE },
       400,
-      { error: 'invalid_request', error_description: 'parameter grant_type is repeated' },
+      { error: 'invalid_request', error_description: 'a parameter is repeated' },
       null,
     ],
     [
@@ -188,7 +188,7 @@ describe('token endpoint errors (RFC 6749 §5.2)', () => {
       400,
       {
         error: 'unsupported_grant_type',
-        error_description: 'grant_type password is not supported',
+        error_description: 'the grant_type is not supported',
       },
       null,
     ],
@@ -197,7 +197,10 @@ describe('token endpoint errors (RFC 6749 §5.2)', () => {
       { grant_type: 'client_credentials', scope: 'read admin' },
       { authorization: SERVICE },
       400,
-      { error: 'invalid_scope', error_description: 'scope admin is not allowed for this client' },
+      {
+        error: 'invalid_scope',
+        error_description: 'a requested scope is not allowed for this client',
+      },
       null,
     ],
     [
@@ -207,7 +210,7 @@ describe('token endpoint errors (RFC 6749 §5.2)', () => {
       400,
       {
         error: 'invalid_target',
-        error_description: 'resource https://evil.test is not allowed for this client',
+        error_description: 'a requested resource is not allowed for this client',
       },
       null,
     ],

@@ -11,6 +11,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AUDIENCE,
+  basic,
   codeFor,
   post,
   REDIRECT,
@@ -229,6 +230,110 @@ describe('DPoP-bound tokens from /token (RFC 9449 §5)', () => {
     const meta = (await (
       await fetch(`${served.url}/.well-known/oauth-authorization-server`)
     ).json()) as Record<string, unknown>;
-    expect(meta.dpop_signing_alg_values_supported).toEqual(['ES256', 'EdDSA', 'RS256', 'PS256']);
+    expect(meta.dpop_signing_alg_values_supported).toEqual([
+      'ES256',
+      'EdDSA',
+      'RS256',
+      'PS256',
+      'Ed25519',
+    ]);
+  });
+});
+
+describe('/token checks the client and the grant before the DPoP proof', () => {
+  const badKeyProof = async () => {
+    // Signed by one key, naming another: no signature verification can pass.
+    const { privateKey } = await makeKey();
+    return new SignJWT({
+      htm: 'POST',
+      htu: `${served.url}/token`,
+      iat: Math.floor(served.clock.t / 1000),
+      jti: crypto.randomUUID(),
+    })
+      .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: holder.jwk })
+      .sign(privateKey);
+  };
+
+  it('an unknown client with a proof gets 401 invalid_client, and the proof is not spent', async () => {
+    const dpop = await proof(holder);
+    const res = await post(
+      `${served.url}/token`,
+      { grant_type: 'client_credentials' },
+      { authorization: basic('service', 'wrong-secret'), dpop },
+    );
+    expect(res.status).toBe(401);
+    expect(res.body).toEqual({
+      error: 'invalid_client',
+      error_description: 'client authentication failed',
+    });
+    expect(res.headers.get('www-authenticate')).toBe(`Basic realm="${served.url}"`);
+    // Its jti was never claimed: the same proof still works for the real client.
+    expect((await clientCredentials({ dpop })).body?.token_type).toBe('DPoP');
+  });
+
+  it('a grant the client may not use, or with a missing parameter, is refused for that before its proof is looked at', async () => {
+    const dpop = await badKeyProof();
+    const missing = await post(
+      `${served.url}/token`,
+      { grant_type: 'refresh_token' },
+      { authorization: SERVICE, dpop },
+    );
+    // `service` may not refresh: the grant is checked before the proof.
+    expect(missing.status).toBe(400);
+    expect(missing.body).toEqual({
+      error: 'unauthorized_client',
+      error_description: 'this client may not use the refresh_token grant',
+    });
+    const noToken = await post(
+      `${served.url}/token`,
+      { grant_type: 'refresh_token' },
+      { authorization: basic('webapp', 'webapp-secret-0123456789abcdef'), dpop },
+    );
+    expect(noToken.status).toBe(400);
+    expect(noToken.body).toEqual({
+      error: 'invalid_request',
+      error_description: 'refresh_token is required',
+    });
+    const noVerifier = await post(
+      `${served.url}/token`,
+      { grant_type: 'authorization_code', code: 'x' },
+      { authorization: basic('webapp', 'webapp-secret-0123456789abcdef'), dpop },
+    );
+    expect(noVerifier.status).toBe(400);
+    expect(noVerifier.body).toEqual({
+      error: 'invalid_request',
+      error_description: 'code_verifier is required',
+    });
+  });
+
+  it('a valid client and grant with a proof by a bad key get 400 invalid_dpop_proof', async () => {
+    const res = await clientCredentials({ dpop: await badKeyProof() });
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({
+      error: 'invalid_dpop_proof',
+      error_description: 'invalid DPoP proof',
+    });
+    expect(res.headers.get('www-authenticate')).toBeNull();
+  });
+});
+
+describe('Ed25519 proofs (RFC 9864 fully-specified name)', () => {
+  it('accepts a proof signed with alg Ed25519 and binds the token to its key', async () => {
+    const { privateKey, publicKey } = await generateKeyPair('Ed25519', { extractable: true });
+    const jwk = await exportJWK(publicKey);
+    const dpop = await new SignJWT({
+      htm: 'POST',
+      htu: `${served.url}/token`,
+      iat: Math.floor(served.clock.t / 1000),
+      jti: crypto.randomUUID(),
+    })
+      .setProtectedHeader({ alg: 'Ed25519', typ: 'dpop+jwt', jwk })
+      .sign(privateKey);
+    const res = await clientCredentials({ dpop });
+    expect(res.status).toBe(200);
+    expect(res.body?.token_type).toBe('DPoP');
+    expect(decodeJwt(res.body?.access_token as string).cnf).toEqual({
+      jkt: await calculateJwkThumbprint(jwk),
+    });
   });
 });

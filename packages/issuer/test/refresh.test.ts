@@ -81,7 +81,7 @@ describe('refresh_token grant', () => {
     expect(res.status).toBe(400);
     expect(res.body).toEqual({
       error: 'invalid_scope',
-      error_description: 'scope admin is not allowed for this client',
+      error_description: 'a requested scope is not allowed for this client',
     });
   });
 

@@ -6,9 +6,12 @@ import {
   type ClientStore,
   createIssuer,
   type Issuer,
+  MAX_TRACKED_ACCESS_TOKENS,
+  memoryRefreshTokenStore,
   nodeDocumentFetcher,
   type RefreshTokenStore,
   type RegisteredClientStore,
+  type TrackedAccessToken,
   toNodeListener,
 } from '@authcore/issuer';
 import { expectTypeOf } from 'vitest';
@@ -33,6 +36,15 @@ void bad;
 // Stores are async all the way down.
 expectTypeOf<ReturnType<ClientStore['get']>>().toExtend<Promise<unknown>>();
 expectTypeOf<ReturnType<RefreshTokenStore['consume']>>().toExtend<Promise<unknown>>();
+// A refresh token is found through its family; tracking hands back evicted access tokens.
+expectTypeOf<Parameters<RefreshTokenStore['consume']>>().toEqualTypeOf<
+  [familyId: string, tokenHash: string, now: number]
+>();
+expectTypeOf<ReturnType<RefreshTokenStore['trackAccessToken']>>().toEqualTypeOf<
+  Promise<TrackedAccessToken[] | false>
+>();
+expectTypeOf(memoryRefreshTokenStore().size).toBeNumber();
+expectTypeOf(MAX_TRACKED_ACCESS_TOKENS).toBeNumber();
 
 // node:http's request and response fit the structural bridge.
 const listener = toNodeListener(issuer);

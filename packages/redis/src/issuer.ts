@@ -8,6 +8,7 @@ import type {
   RegisteredClientStore,
   TrackedAccessToken,
 } from '@authcore/issuer';
+import { MAX_TRACKED_ACCESS_TOKENS } from '@authcore/issuer';
 import {
   Connection,
   checkVersion,
@@ -17,7 +18,7 @@ import {
   ttlUntil,
 } from './connection.js';
 
-// Codes and refresh tokens: a hash per value hash with `v`, `rec` (JSON), `until` (after which it
+// Codes: a hash per code hash with `v`, `rec` (JSON), `until` (after which it
 // is unknown) and, once consumed, `usedAt`. Reading and marking happen in one script: exactly one
 // caller, on any instance, sees it unused.
 const CONSUME = script(`
@@ -28,37 +29,72 @@ if v[4] then return {v[1], v[2], v[4], 1} end
 redis.call('HSET', KEYS[1], 'usedAt', ARGV[1])
 return {v[1], v[2], ARGV[1], 0}`);
 
-const FIND = script(`
-local v = redis.call('HMGET', KEYS[1], 'v', 'rec', 'until', 'usedAt')
-if not v[2] then return false end
-if v[3] and tonumber(v[3]) <= tonumber(ARGV[1]) then return false end
-return {v[1], v[2], v[4] or '', 0}`);
-
-// Families: `<prefix>family:{id}` (format, revoked mark) and `<prefix>family:{id}:at` (tracked
-// access tokens, jti -> expiry). The braces keep both in one Redis Cluster slot. Their TTL only
-// ever grows.
+// Families: `<prefix>family:{id}`, one hash whatever the number of rotations: `v`, `rec` (the
+// grant and its current token, JSON), `cur` (that token's hash), `curUsed`, `prev` / `prevUsed`
+// (the token it replaced, for the reuse leeway), `until` (the family's end) and the `revoked`
+// mark; `<prefix>family:{id}:at` holds tracked access tokens (jti -> expiry), at most
+// MAX_TRACKED_ACCESS_TOKENS live ones. The braces keep both in one Redis Cluster slot. Their TTL
+// only ever grows.
 const EXTEND = `
 local function extend(key, ttl)
   local current = redis.call('PTTL', key)
   if current == -1 or current < ttl then redis.call('PEXPIRE', key, ttl) end
 end`;
 
-const TOUCH_FAMILY = script(`${EXTEND}
-redis.call('HSETNX', KEYS[1], 'v', ARGV[2])
+// ARGV: ttl, version, rec, token hash, until, now.
+const SAVE_FAMILY = script(`${EXTEND}
+local cur = redis.call('HMGET', KEYS[1], 'cur', 'curUsed')
+if cur[1] and cur[1] ~= ARGV[4] then
+  redis.call('HSET', KEYS[1], 'prev', cur[1], 'prevUsed', cur[2] or ARGV[6])
+end
+redis.call('HSET', KEYS[1], 'v', ARGV[2], 'rec', ARGV[3], 'cur', ARGV[4], 'until', ARGV[5])
+redis.call('HDEL', KEYS[1], 'curUsed')
 extend(KEYS[1], tonumber(ARGV[1]))
 return 1`);
 
+// ARGV: token hash, now, mark (1 to consume). Reply: {v, rec, usedAt, alreadyUsed}.
+const CONSUME_FAMILY = script(`
+local v = redis.call('HMGET', KEYS[1], 'v', 'rec', 'until', 'cur', 'curUsed', 'prev', 'prevUsed')
+if not v[2] then return false end
+if tonumber(v[3]) <= tonumber(ARGV[2]) then return false end
+if v[4] == ARGV[1] then
+  if v[5] then return {v[1], v[2], v[5], 1} end
+  if ARGV[3] == '1' then
+    redis.call('HSET', KEYS[1], 'curUsed', ARGV[2])
+    return {v[1], v[2], ARGV[2], 0}
+  end
+  return {v[1], v[2], '', 0}
+end
+if v[6] and v[6] == ARGV[1] then return {v[1], v[2], v[7] or '0', 1} end
+return {v[1], v[2], '0', 1}`);
+
+// ARGV: ttl, jti, expiry, now, version, bound. Reply: {0} when revoked, else {1, evicted...}.
 const TRACK = script(`${EXTEND}
 redis.call('HSETNX', KEYS[1], 'v', ARGV[5])
 extend(KEYS[1], tonumber(ARGV[1]))
-if redis.call('HEXISTS', KEYS[1], 'revoked') == 1 then return 0 end
-local tracked = redis.call('HGETALL', KEYS[2])
-for i = 1, #tracked, 2 do
-  if tonumber(tracked[i + 1]) <= tonumber(ARGV[4]) then redis.call('HDEL', KEYS[2], tracked[i]) end
-end
+if redis.call('HEXISTS', KEYS[1], 'revoked') == 1 then return {0} end
 redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
 extend(KEYS[2], tonumber(ARGV[1]))
-return 1`);
+local tracked = redis.call('HGETALL', KEYS[2])
+local live = {}
+for i = 1, #tracked, 2 do
+  if tonumber(tracked[i + 1]) <= tonumber(ARGV[4]) then
+    redis.call('HDEL', KEYS[2], tracked[i])
+  else
+    table.insert(live, {tracked[i], tonumber(tracked[i + 1])})
+  end
+end
+local out = {1}
+local over = #live - tonumber(ARGV[6])
+if over > 0 then
+  table.sort(live, function(a, b) return a[2] < b[2] end)
+  for i = 1, over do
+    redis.call('HDEL', KEYS[2], live[i][1])
+    table.insert(out, live[i][1])
+    table.insert(out, tostring(live[i][2]))
+  end
+end
+return out`);
 
 const REVOKE_FAMILY = script(`${EXTEND}
 redis.call('HSET', KEYS[1], 'v', ARGV[3], 'revoked', ARGV[2])
@@ -125,9 +161,10 @@ export class RedisCodeStore implements CodeStore {
 }
 
 /**
- * Refresh tokens (`<prefix>refresh:<token hash>`, until the family's `expiresAt`) and their
- * families (`<prefix>family:{<id>}`, `<prefix>family:{<id>}:at`). `consume` is atomic as for
- * codes, so two instances racing on one refresh token give exactly one success.
+ * Refresh-token families (`<prefix>family:{<id>}`, one hash per family however often it rotates,
+ * kept until the family's `expiresAt`; `<prefix>family:{<id>}:at`, its tracked access tokens).
+ * `consume` is one Lua script, so two instances racing on one refresh token give exactly one
+ * success.
  *
  * Redis failing: `save`, `consume`, `find`, `trackAccessToken` and `revokeFamily` reject (the
  * issuer answers `server_error` and issues nothing); `isFamilyRevoked` answers `true` (refused).
@@ -139,70 +176,77 @@ export class RedisRefreshTokenStore implements RefreshTokenStore {
     this.#conn = new Connection(options);
   }
 
-  #key(tokenHash: string) {
-    return this.#conn.key('refresh', tokenHash);
-  }
-
   #family(familyId: string) {
     const base = this.#conn.key('family', `{${familyId}}`);
     return [base, `${base}:at`];
   }
 
   async save(record: RefreshTokenRecord): Promise<void> {
-    const ttl = ttlUntil(record.expiresAt, this.#conn.now());
+    const now = this.#conn.now();
+    const ttl = ttlUntil(record.expiresAt, now);
     if (ttl === undefined) return;
-    const key = this.#key(record.tokenHash);
-    await this.#conn.run('refreshTokens.save', async () => {
-      await this.#conn.client
-        .multi()
-        .del(key)
-        .hset(key, 'v', FORMAT_VERSION, 'rec', JSON.stringify(record), 'until', record.expiresAt)
-        .pexpire(key, ttl)
-        .exec();
-      await this.#conn.script(
-        TOUCH_FAMILY,
+    await this.#conn.run('refreshTokens.save', () =>
+      this.#conn.script(
+        SAVE_FAMILY,
         [this.#family(record.familyId)[0]!],
-        [ttl, FORMAT_VERSION],
-      );
-    });
+        [ttl, FORMAT_VERSION, JSON.stringify(record), record.tokenHash, record.expiresAt, now],
+      ),
+    );
   }
 
-  async consume(tokenHash: string, now: number): Promise<Consumed<RefreshTokenRecord> | undefined> {
+  async consume(
+    familyId: string,
+    tokenHash: string,
+    now: number,
+  ): Promise<Consumed<RefreshTokenRecord> | undefined> {
     const reply = await this.#conn.run('refreshTokens.consume', () =>
-      this.#conn.script(CONSUME, [this.#key(tokenHash)], [now]),
+      this.#conn.script(CONSUME_FAMILY, [this.#family(familyId)[0]!], [tokenHash, now, 1]),
     );
     return consumed<RefreshTokenRecord>(reply, 'refresh token');
   }
 
   async find(
+    familyId: string,
     tokenHash: string,
   ): Promise<{ record: RefreshTokenRecord; used: boolean } | undefined> {
     const reply = await this.#conn.run('refreshTokens.find', () =>
-      this.#conn.script(FIND, [this.#key(tokenHash)], [this.#conn.now()]),
+      this.#conn.script(
+        CONSUME_FAMILY,
+        [this.#family(familyId)[0]!],
+        [tokenHash, this.#conn.now(), 0],
+      ),
     );
     if (reply === null || reply === undefined) return undefined;
-    const [v, rec, usedAt] = reply as Row;
+    const [v, rec, usedAt, already] = reply as Row;
     checkVersion(v, 'refresh token');
-    return { record: JSON.parse(rec) as RefreshTokenRecord, used: usedAt !== '' };
+    return {
+      record: JSON.parse(rec) as RefreshTokenRecord,
+      used: Number(already) === 1 || usedAt !== '',
+    };
   }
 
   async trackAccessToken(
     familyId: string,
     token: TrackedAccessToken,
     familyExpiresAt: number,
-  ): Promise<boolean> {
+  ): Promise<TrackedAccessToken[] | false> {
     const now = this.#conn.now();
     const ttl = ttlUntil(Math.max(familyExpiresAt, token.expiresAt), now) ?? 1_000;
-    const reply = await this.#conn.run('refreshTokens.trackAccessToken', () =>
+    const reply = (await this.#conn.run('refreshTokens.trackAccessToken', () =>
       this.#conn.script(TRACK, this.#family(familyId), [
         ttl,
         token.jti,
         token.expiresAt,
         now,
         FORMAT_VERSION,
+        MAX_TRACKED_ACCESS_TOKENS,
       ]),
-    );
-    return Number(reply) === 1;
+    )) as (string | number)[];
+    if (Number(reply[0]) !== 1) return false;
+    const evicted: TrackedAccessToken[] = [];
+    for (let i = 1; i + 1 < reply.length; i += 2)
+      evicted.push({ jti: String(reply[i]), expiresAt: Number(reply[i + 1]) });
+    return evicted;
   }
 
   async revokeFamily(familyId: string, until: number): Promise<TrackedAccessToken[]> {

@@ -1,5 +1,6 @@
 import { createIssuer, type Issuer } from '@authcore/issuer';
 import { createRedisStores } from '@authcore/redis';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharedRedis, uniquePrefix } from './redis-server.js';
 
@@ -11,11 +12,14 @@ const VERIFIER = 'v'.repeat(43);
 const basic = `Basic ${Buffer.from('webapp:webapp-secret-0123456789abcdef').toString('base64')}`;
 
 let issuers: Issuer[];
+let admin: Redis;
+let prefix: string;
 const closers: (() => Promise<void>)[] = [];
 
 beforeAll(async () => {
   const { url } = await sharedRedis();
-  const prefix = uniquePrefix('issuer');
+  prefix = uniquePrefix('issuer');
+  admin = new Redis(url);
   issuers = [0, 1].map(() => {
     const stores = createRedisStores({ redis: url, prefix });
     closers.push(() => stores.close());
@@ -42,6 +46,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   for (const close of closers) await close();
+  await admin.quit();
   await (await sharedRedis()).stop();
 });
 
@@ -132,5 +137,37 @@ describe('the issuer on Redis stores, two instances', () => {
       refresh_token: latest.refresh_token,
     });
     expect(after.status).toBe(400);
+  });
+
+  it('bounded state: a code key lives its 60 s + one access token (600 s); rotations keep one family key', async () => {
+    const code = await authorizationCode(issuers[0]!);
+    const codeKeys = await admin.keys(`${prefix}code:*`);
+    const ttls = await Promise.all(codeKeys.map((k) => admin.pttl(k)));
+    // Every code key of this prefix (earlier tests' too) expires within 660 s, not 14 days.
+    expect(Math.max(...ttls)).toBeLessThanOrEqual(660_000);
+    expect(Math.max(...ttls)).toBeGreaterThan(650_000);
+    const first = (await (
+      await form(issuers[0]!, {
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: REDIRECT,
+        code_verifier: VERIFIER,
+      })
+    ).json()) as { refresh_token: string };
+    const familyId = first.refresh_token.split('.')[0]!;
+    const familyKeys = () => admin.keys(`${prefix}family:{${familyId}}*`);
+    const before = (await familyKeys()).sort();
+    let token = first.refresh_token;
+    for (let i = 0; i < 50; i++) {
+      const res = await form(issuers[i % 2]!, {
+        grant_type: 'refresh_token',
+        refresh_token: token,
+      });
+      expect(res.status).toBe(200);
+      token = ((await res.json()) as { refresh_token: string }).refresh_token;
+    }
+    expect((await familyKeys()).sort()).toEqual(before);
+    expect(await admin.keys(`${prefix}refresh:*`)).toEqual([]);
+    expect(await admin.hlen(`${prefix}family:{${familyId}}:at`)).toBe(16);
   });
 });

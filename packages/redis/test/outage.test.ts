@@ -98,8 +98,8 @@ describe('Redis stopped mid-test', () => {
     // Codes and refresh tokens: consume rejects (the issuer answers server_error, issues nothing).
     for (const work of [
       () => s.codes.consume('c', Date.now()),
-      () => s.refreshTokens.consume('rt-1', Date.now()),
-      () => s.refreshTokens.find('rt-1'),
+      () => s.refreshTokens.consume('fam-1', 'rt-1', Date.now()),
+      () => s.refreshTokens.find('fam-1', 'rt-1'),
       () => s.refreshTokens.trackAccessToken('fam-1', { jti: 'a', expiresAt: 1e13 }, 1e13),
       () => s.refreshTokens.revokeFamily('fam-1', Date.now() + 1_000),
       () => s.clients.get('app'),
@@ -128,7 +128,7 @@ describe('Redis stopped mid-test', () => {
     expect(await s.revocations.isRevoked('jti-1')).toBe(false);
     expect(await s.replay.claim('jkt:jti', Date.now() + 60_000)).toBe(true);
     await s.refreshTokens.save(token);
-    expect((await s.refreshTokens.consume('rt-1', Date.now()))?.alreadyUsed).toBe(false);
+    expect((await s.refreshTokens.consume('fam-1', 'rt-1', Date.now()))?.alreadyUsed).toBe(false);
     expect(await s.apiKeys.ready()).toBe(true);
     await s.apiKeys.create(otherKey.record);
     expect((await s.apiKeys.find(otherKey.record.id))?.id).toBe(otherKey.record.id);

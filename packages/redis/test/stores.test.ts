@@ -283,18 +283,99 @@ describe('RedisRefreshTokenStore', () => {
     const store = new RedisRefreshTokenStore({ redis: url, prefix: uniquePrefix('rt') });
     closers.push(() => store.close());
     const record = refresh();
+    const f = record.familyId;
     await store.save(record);
-    expect(await store.find(record.tokenHash)).toEqual({ record, used: false });
-    const first = await store.consume(record.tokenHash, 1_000);
+    expect(await store.find(f, record.tokenHash)).toEqual({ record, used: false });
+    const first = await store.consume(f, record.tokenHash, 1_000);
     expect(first).toEqual({ record, alreadyUsed: false, usedAt: 1_000 });
-    expect(await store.consume(record.tokenHash, 2_000)).toEqual({
+    expect(await store.consume(f, record.tokenHash, 2_000)).toEqual({
       record,
       alreadyUsed: true,
       usedAt: 1_000,
     });
-    expect(await store.find(record.tokenHash)).toEqual({ record, used: true });
-    expect(await store.find('unknown')).toBeUndefined();
-    expect(await store.consume('unknown', 1)).toBeUndefined();
+    expect(await store.find(f, record.tokenHash)).toEqual({ record, used: true });
+    expect(await store.find('unknown', record.tokenHash)).toBeUndefined();
+    expect(await store.consume('unknown', record.tokenHash, 1)).toBeUndefined();
+  });
+
+  it('rotation replaces the token in place: the previous one keeps its rotation time, any other is reuse', async () => {
+    const prefix = uniquePrefix('rt-rotate');
+    const store = new RedisRefreshTokenStore({ redis: url, prefix });
+    closers.push(() => store.close());
+    const first = refresh();
+    const f = first.familyId;
+    await store.save(first);
+    await store.consume(f, first.tokenHash, 1_000);
+    const second = { ...first, tokenHash: 'second' };
+    await store.save(second);
+    expect(await store.consume(f, first.tokenHash, 1_500)).toEqual({
+      record: second,
+      alreadyUsed: true,
+      usedAt: 1_000,
+    });
+    expect(await store.consume(f, 'never-issued', 1_500)).toEqual({
+      record: second,
+      alreadyUsed: true,
+      usedAt: 0,
+    });
+    expect(await store.find(f, first.tokenHash)).toEqual({ record: second, used: true });
+    expect(await store.consume(f, 'second', 2_000)).toEqual({
+      record: second,
+      alreadyUsed: false,
+      usedAt: 2_000,
+    });
+    // One key for the family, no key per token.
+    expect(await admin.keys(`${prefix}*`)).toEqual([`${prefix}family:{${f}}`]);
+  });
+
+  it('4,000 rotations keep the key count and the family hash constant', async () => {
+    const prefix = uniquePrefix('rt-4000');
+    const store = new RedisRefreshTokenStore({ redis: url, prefix });
+    closers.push(() => store.close());
+    let record = refresh();
+    await store.save(record);
+    const expiresAt = Date.now() + 60_000;
+    const shape: [number, number, number][] = [];
+    for (let i = 1; i <= 4_000; i++) {
+      expect((await store.consume(record.familyId, record.tokenHash, i))?.alreadyUsed).toBe(false);
+      const tracked = await store.trackAccessToken(
+        record.familyId,
+        { jti: `at-${i}`, expiresAt },
+        record.expiresAt,
+      );
+      expect(tracked).toEqual(i > 16 ? [{ jti: `at-${i - 16}`, expiresAt }] : []);
+      record = { ...record, tokenHash: `t-${i}` };
+      await store.save(record);
+      if (i % 1_000 === 0) {
+        const base = `${prefix}family:{${record.familyId}}`;
+        shape.push([
+          (await admin.keys(`${prefix}*`)).length,
+          await admin.hlen(base),
+          await admin.hlen(`${base}:at`),
+        ]);
+      }
+    }
+    const [first] = shape;
+    expect(first![0]).toBe(2);
+    expect(first![2]).toBe(16);
+    expect(shape).toEqual(shape.map(() => first));
+  }, 120_000);
+
+  it('the same token twice at once: exactly one consumer wins', async () => {
+    const store = new RedisRefreshTokenStore({ redis: url, prefix: uniquePrefix('rt-race') });
+    const other = new RedisRefreshTokenStore({ redis: url, prefix: uniquePrefix('rt-race') });
+    closers.push(
+      () => store.close(),
+      () => other.close(),
+    );
+    const record = refresh();
+    await store.save(record);
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        (i % 2 ? store : other).consume(record.familyId, record.tokenHash, 1_000 + i),
+      ),
+    );
+    expect(results.filter((r) => r && !r.alreadyUsed)).toHaveLength(1);
   });
 
   it('an expired token is unknown (by its expiresAt, and dropped by Redis)', async () => {
@@ -302,9 +383,11 @@ describe('RedisRefreshTokenStore', () => {
     closers.push(() => store.close());
     const record = refresh({ expiresAt: Date.now() + 150 });
     await store.save(record);
-    expect(await store.consume(record.tokenHash, record.expiresAt)).toBeUndefined();
+    expect(
+      await store.consume(record.familyId, record.tokenHash, record.expiresAt),
+    ).toBeUndefined();
     await sleep(250);
-    expect(await store.find(record.tokenHash)).toBeUndefined();
+    expect(await store.find(record.familyId, record.tokenHash)).toBeUndefined();
   });
 
   it('families: track, revoke returns tracked tokens, revoked families refuse tracking', async () => {
@@ -321,21 +404,21 @@ describe('RedisRefreshTokenStore', () => {
         { jti: 'a1', expiresAt: now + 60_000 },
         record.expiresAt,
       ),
-    ).toBe(true);
+    ).toEqual([]);
     expect(
       await store.trackAccessToken(
         record.familyId,
         { jti: 'a0', expiresAt: now - 1 },
         record.expiresAt,
       ),
-    ).toBe(true);
+    ).toEqual([]);
     expect(
       await store.trackAccessToken(
         record.familyId,
         { jti: 'a2', expiresAt: now + 60_000 },
         record.expiresAt,
       ),
-    ).toBe(true);
+    ).toEqual([]);
     const tracked = await store.revokeFamily(record.familyId, record.expiresAt);
     // a0 had expired and was pruned when a2 was tracked.
     expect(tracked.sort((x, y) => x.jti.localeCompare(y.jti))).toEqual([

@@ -1,10 +1,23 @@
 import { type Context, resolveAudience, resolveScopes } from '../lib/context.js';
 import { randomToken, sha256 } from '../lib/crypto.js';
-import { errorResponse, OAuthError, type Params, toParams } from '../lib/http.js';
+import {
+  errorResponse,
+  OAuthError,
+  type Params,
+  readFormBody,
+  safeDescription,
+  toParams,
+} from '../lib/http.js';
 import type { AuthorizeContext, ClientInfo } from '../options.js';
 import { redirectUriMatches } from '../registration/redirect-uri.js';
 import type { ClientRecord } from '../stores/types.js';
 
+const HOOK_ERRORS = new Set([
+  'access_denied',
+  'login_required',
+  'consent_required',
+  'interaction_required',
+]);
 const CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
 // RFC 6749 Appendix A.5: state is VSCHAR.
 const STATE = /^[\x20-\x7e]{1,2048}$/;
@@ -47,18 +60,11 @@ export async function authorizeEndpoint(ctx: Context, request: Request): Promise
   let redirectUri: string;
   let redirectUriInRequest: boolean;
   try {
-    if (request.method === 'POST') {
-      const type = request.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase();
-      if (type !== 'application/x-www-form-urlencoded')
-        throw new OAuthError(
-          'invalid_request',
-          'the body must be application/x-www-form-urlencoded',
-        );
-      // A clone, so that the host's hook can still read the body.
-      raw = new URLSearchParams(await request.clone().text());
-    } else {
-      raw = new URL(request.url).searchParams;
-    }
+    // A clone, so that the host's hook can still read the body; bounded like every body.
+    raw =
+      request.method === 'POST'
+        ? await readFormBody(request.clone())
+        : new URL(request.url).searchParams;
     params = toParams(raw);
     const clientId = params.get('client_id');
     if (clientId === undefined) throw new OAuthError('invalid_request', 'client_id is required');
@@ -84,7 +90,7 @@ export async function authorizeEndpoint(ctx: Context, request: Request): Promise
   const rawState = params.get('state');
   const state = rawState !== undefined && STATE.test(rawState) ? rawState : undefined;
   const fail = (error: string, description?: string) =>
-    redirect(ctx, redirectUri, state, { error, error_description: description });
+    redirect(ctx, redirectUri, state, { error, error_description: safeDescription(description) });
   try {
     if (rawState !== undefined && state === undefined)
       return fail('invalid_request', 'state must be printable ASCII, at most 2048 characters');
@@ -113,7 +119,14 @@ export async function authorizeEndpoint(ctx: Context, request: Request): Promise
     };
     const decision = await ctx.authorize!(request, context);
     if (decision instanceof Response) return decision;
-    if ('error' in decision) return fail(decision.error, decision.errorDescription);
+    if ('error' in decision) {
+      if (!HOOK_ERRORS.has(decision.error))
+        throw new TypeError(
+          `authorize hook: \`error\` must be one of ${[...HOOK_ERRORS].join(', ')}`,
+        );
+      // The host's text, passed on only when within RFC 6749's character set.
+      return fail(decision.error, decision.errorDescription);
+    }
     if (typeof decision.userId !== 'string' || decision.userId === '')
       throw new TypeError('authorize hook: `userId` must be a non-empty string');
     const consented = decision.scopes ? [...new Set(decision.scopes)] : scopes;
@@ -136,8 +149,9 @@ export async function authorizeEndpoint(ctx: Context, request: Request): Promise
       claims: decision.claims,
       issuedAt: now,
       expiresAt,
-      // Long enough to recognise a replay while tokens from the code may still be alive.
-      retainUntil: expiresAt + Math.max(ctx.refreshTokenTtl, ctx.accessTokenTtl) * 1000,
+      // Long enough to recognise a replay (and revoke what the code gave) while an access token
+      // from it may still be alive; the family's own revocation mark outlives its refresh tokens.
+      retainUntil: expiresAt + ctx.accessTokenTtl * 1000,
     });
     return redirect(ctx, redirectUri, state, { code });
   } catch (error) {

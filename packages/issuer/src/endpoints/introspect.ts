@@ -1,6 +1,5 @@
 import { authenticateClient } from '../lib/client-auth.js';
-import { type Context, verifyOwnAccessToken } from '../lib/context.js';
-import { sha256 } from '../lib/crypto.js';
+import { type Context, parseRefreshToken, verifyOwnAccessToken } from '../lib/context.js';
 import { errorResponse, json, OAuthError, readForm } from '../lib/http.js';
 
 /** What an active token looks like to `/introspect` (RFC 7662 §2.2). */
@@ -32,7 +31,8 @@ async function introspect(
     const tokenType = payload.cnf === undefined ? 'Bearer' : 'DPoP';
     return { ...payload, active: true, token_type: tokenType };
   }
-  const found = await ctx.refreshTokens.find(await sha256(token));
+  const parsed = await parseRefreshToken(token);
+  const found = parsed && (await ctx.refreshTokens.find(parsed.familyId, parsed.tokenHash));
   if (!found || found.used) return undefined;
   const { record } = found;
   // A refresh token is for the authorization server and its own client, no one else.

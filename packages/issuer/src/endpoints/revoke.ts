@@ -1,6 +1,10 @@
 import { authenticateClient } from '../lib/client-auth.js';
-import { type Context, revokeFamily, verifyOwnAccessToken } from '../lib/context.js';
-import { sha256 } from '../lib/crypto.js';
+import {
+  type Context,
+  parseRefreshToken,
+  revokeFamily,
+  verifyOwnAccessToken,
+} from '../lib/context.js';
 import { errorResponse, OAuthError, readForm } from '../lib/http.js';
 
 const notYours = () => new OAuthError('invalid_request', 'the token was not issued to this client');
@@ -24,7 +28,8 @@ export async function revokeEndpoint(ctx: Context, request: Request): Promise<Re
       if (payload.client_id !== client.clientId) throw notYours();
       await ctx.revocations.revoke(payload.jti!, payload.exp! * 1000);
     } else {
-      const found = await ctx.refreshTokens.find(await sha256(token));
+      const parsed = await parseRefreshToken(token);
+      const found = parsed && (await ctx.refreshTokens.find(parsed.familyId, parsed.tokenHash));
       if (found) {
         if (found.record.clientId !== client.clientId) throw notYours();
         const until = Math.max(found.record.expiresAt, ctx.now() + ctx.accessTokenTtl * 1000);

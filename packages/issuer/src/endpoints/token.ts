@@ -3,12 +3,14 @@ import {
   type Context,
   issueAccessToken,
   issueRefreshToken,
+  parseRefreshToken,
   resolveAudience,
   resolveScopes,
   revokeFamily,
 } from '../lib/context.js';
 import { constantTimeEqual, sha256 } from '../lib/crypto.js';
 import { errorResponse, json, OAuthError, type Params, readForm } from '../lib/http.js';
+import type { GrantType } from '../stores/types.js';
 
 const VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
 
@@ -37,21 +39,31 @@ function tokenResponse(
   return json(200, body, { pragma: 'no-cache' });
 }
 
-function requireGrant(auth: AuthenticatedClient, grant: string): void {
-  if (!auth.client.grantTypes.includes(grant as never))
-    throw new OAuthError('unauthorized_client', `this client may not use the ${grant} grant`);
+const NOT_ALLOWED = {
+  authorization_code: 'this client may not use the authorization_code grant',
+  client_credentials: 'this client may not use the client_credentials grant',
+  refresh_token: 'this client may not use the refresh_token grant',
+} as const satisfies Record<GrantType, string>;
+
+function requireGrant(auth: AuthenticatedClient, grant: GrantType): void {
+  if (!auth.client.grantTypes.includes(grant))
+    throw new OAuthError('unauthorized_client', NOT_ALLOWED[grant]);
 }
+
+/** Verifies the request's DPoP proof, if any: called once the client and the grant's parameters are valid. */
+type Proof = () => Promise<string | undefined>;
 
 async function clientCredentials(
   ctx: Context,
   auth: AuthenticatedClient,
   params: Params,
-  jkt?: string,
+  proof: Proof,
 ) {
   requireGrant(auth, 'client_credentials');
   const { client } = auth;
   const scopes = resolveScopes(params.get('scope'), client.scopes);
   const audience = resolveAudience(params.getAll('resource'), client.audience);
+  const jkt = await proof();
   const at = await issueAccessToken(ctx, { sub: client.clientId, client, scopes, audience, jkt });
   return tokenResponse(at.token, at.expiresIn, scopes, undefined, jkt);
 }
@@ -60,7 +72,7 @@ async function authorizationCode(
   ctx: Context,
   auth: AuthenticatedClient,
   params: Params,
-  jkt?: string,
+  proof: Proof,
 ) {
   requireGrant(auth, 'authorization_code');
   const { client } = auth;
@@ -68,6 +80,7 @@ async function authorizationCode(
   if (code === undefined) throw new OAuthError('invalid_request', 'code is required');
   const verifier = params.get('code_verifier');
   if (verifier === undefined) throw new OAuthError('invalid_request', 'code_verifier is required');
+  const jkt = await proof();
 
   const now = ctx.now();
   const consumed = await ctx.codes.consume(await sha256(code), now);
@@ -121,14 +134,17 @@ async function authorizationCode(
   return tokenResponse(at.token, at.expiresIn, scopes, refreshToken, jkt);
 }
 
-async function refreshToken(ctx: Context, auth: AuthenticatedClient, params: Params, jkt?: string) {
+async function refreshToken(ctx: Context, auth: AuthenticatedClient, params: Params, proof: Proof) {
   requireGrant(auth, 'refresh_token');
   const { client } = auth;
   const token = params.get('refresh_token');
   if (token === undefined) throw new OAuthError('invalid_request', 'refresh_token is required');
   const invalid = new OAuthError('invalid_grant', 'invalid or expired refresh token');
+  const parsed = await parseRefreshToken(token);
+  if (parsed === undefined) throw invalid;
+  const jkt = await proof();
   const now = ctx.now();
-  const consumed = await ctx.refreshTokens.consume(await sha256(token), now);
+  const consumed = await ctx.refreshTokens.consume(parsed.familyId, parsed.tokenHash, now);
   if (consumed === undefined) throw invalid;
   const { record } = consumed;
   const until = Math.max(record.expiresAt, now + ctx.accessTokenTtl * 1000);
@@ -230,9 +246,10 @@ export async function tokenEndpoint(ctx: Context, request: Request): Promise<Res
       realm: ctx.issuer,
       allowPublic: true,
     });
-    if (!handler)
-      throw new OAuthError('unsupported_grant_type', `grant_type ${grantType} is not supported`);
-    return await handler(ctx, auth, params, await dpopKey(ctx, request));
+    if (!handler) throw new OAuthError('unsupported_grant_type', 'the grant_type is not supported');
+    // The proof is checked last (RFC 9449 §5 leaves the order open): a request from an unknown
+    // client or with a malformed grant costs no signature verification.
+    return await handler(ctx, auth, params, () => dpopKey(ctx, request));
   } catch (error) {
     if (error instanceof OAuthError) return errorResponse(error);
     ctx.onError(error);

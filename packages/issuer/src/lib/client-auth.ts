@@ -1,3 +1,4 @@
+import { fetchRequestView } from '@authcore/core';
 import type { ClientRecord, ClientStore } from '../stores/types.js';
 import { constantTimeEqual, sha256 } from './crypto.js';
 import { OAuthError, type Params } from './http.js';
@@ -42,7 +43,12 @@ export async function authenticateClient(
   clients: ClientStore,
   options: { realm: string; allowPublic: boolean },
 ): Promise<AuthenticatedClient> {
-  const header = request.headers.get('authorization');
+  // Fetch merges repeated lines with ", "; the core's view splits them back (RFC 6750 §2: one
+  // credential per request, and RFC 6749 §2.3: one authentication method).
+  const lines = fetchRequestView(request).headers('authorization');
+  if (lines.length > 1)
+    throw new OAuthError('invalid_request', 'use only one Authorization header');
+  const header = lines[0] ?? null;
   const challenge = { 'www-authenticate': `Basic realm="${options.realm}"` };
   const failed = (basic: boolean) =>
     new OAuthError('invalid_client', 'client authentication failed', 401, basic ? challenge : {});

@@ -57,7 +57,7 @@ export function resolveScopes(requested: string | undefined, allowed: readonly s
   for (const scope of scopes) {
     if (!SCOPE_TOKEN.test(scope)) throw new OAuthError('invalid_scope', 'malformed scope');
     if (!allowed.includes(scope))
-      throw new OAuthError('invalid_scope', `scope ${scope} is not allowed for this client`);
+      throw new OAuthError('invalid_scope', 'a requested scope is not allowed for this client');
   }
   return scopes;
 }
@@ -75,7 +75,7 @@ export function resolveAudience(
   const audience = [...new Set(resources)];
   for (const resource of audience) {
     if (!allowed.includes(resource))
-      throw new OAuthError('invalid_target', `resource ${resource} is not allowed for this client`);
+      throw new OAuthError('invalid_target', 'a requested resource is not allowed for this client');
   }
   return audience;
 }
@@ -126,11 +126,25 @@ export async function issueAccessToken(
       await ctx.revocations.revoke(jti, exp * 1000);
       throw new OAuthError('invalid_grant', 'the grant has been revoked');
     }
+    // A family tracks a bounded number of live access tokens: older ones are revoked now.
+    await Promise.all(tracked.map((t) => ctx.revocations.revoke(t.jti, t.expiresAt)));
   }
   return { token, jti, expiresIn: ctx.accessTokenTtl };
 }
 
-/** Creates and stores a refresh token of a family; returns the token itself. */
+// `<family id>.<256 random bits>`: a token names its family, so that any earlier token of a known
+// family is recognised as reuse without the store keeping past tokens (RFC 9700 §4.14.2).
+const REFRESH_TOKEN = /^([A-Za-z0-9-]{1,64})\.[A-Za-z0-9_-]{43}$/;
+
+/** The family a refresh token names, with the hash the store knows it by; `undefined` if malformed. */
+export async function parseRefreshToken(
+  token: string,
+): Promise<{ familyId: string; tokenHash: string } | undefined> {
+  const familyId = REFRESH_TOKEN.exec(token)?.[1];
+  return familyId === undefined ? undefined : { familyId, tokenHash: await sha256(token) };
+}
+
+/** Creates a refresh token and makes it its family's current one; returns the token itself. */
 export async function issueRefreshToken(
   ctx: Context,
   input: {
@@ -143,7 +157,7 @@ export async function issueRefreshToken(
     expiresAt: number;
   },
 ): Promise<string> {
-  const token = randomToken();
+  const token = `${input.familyId}.${randomToken()}`;
   await ctx.refreshTokens.save({
     tokenHash: await sha256(token),
     familyId: input.familyId,

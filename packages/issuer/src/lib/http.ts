@@ -18,6 +18,16 @@ export type OAuthErrorCode =
   | 'invalid_client_metadata'
   | 'invalid_token';
 
+// RFC 6749 §5.2: error_description is %x20-21 / %x23-5B / %x5D-7E (no `"`, no `\`).
+const DESCRIPTION = /^[\x20\x21\x23-\x5b\x5d-\x7e]+$/;
+
+/**
+ * An `error_description` as rendered: the issuer's own are fixed texts that never echo request
+ * input; any text outside RFC 6749's character set (a host hook's, say) is dropped, not escaped.
+ */
+export const safeDescription = (text: string | undefined): string | undefined =>
+  text !== undefined && DESCRIPTION.test(text) ? text : undefined;
+
 /** An OAuth error response in the making; thrown inside an endpoint, rendered at its edge. */
 export class OAuthError extends Error {
   override readonly name = 'OAuthError';
@@ -31,9 +41,10 @@ export class OAuthError extends Error {
   }
 
   body(): { error: string; error_description?: string } {
-    return this.description === undefined
+    const description = safeDescription(this.description);
+    return description === undefined
       ? { error: this.code }
-      : { error: this.code, error_description: this.description };
+      : { error: this.code, error_description: description };
   }
 }
 
@@ -64,7 +75,7 @@ export function toParams(search: URLSearchParams): Params {
   const seen = new Set<string>();
   for (const name of search.keys()) {
     if (seen.has(name) && !REPEATABLE.has(name))
-      throw new OAuthError('invalid_request', `parameter ${name} is repeated`);
+      throw new OAuthError('invalid_request', 'a parameter is repeated');
     seen.add(name);
   }
   return {
@@ -73,16 +84,24 @@ export function toParams(search: URLSearchParams): Params {
   };
 }
 
-/** The `application/x-www-form-urlencoded` body of a POST. */
+/** The `application/x-www-form-urlencoded` body of a POST, as parameters. */
 export async function readForm(request: Request): Promise<Params> {
+  return toParams(await readFormBody(request));
+}
+
+/**
+ * The raw form body of a POST, read through the one bounded reader every endpoint uses: past
+ * `MAX_BODY_BYTES` it stops pulling the stream and answers 413, whatever mounts the handler.
+ */
+export async function readFormBody(request: Request): Promise<URLSearchParams> {
   const type = request.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase();
   if (type !== 'application/x-www-form-urlencoded')
     throw new OAuthError('invalid_request', 'the body must be application/x-www-form-urlencoded');
-  return toParams(new URLSearchParams(await boundedText(request, MAX_FORM_BYTES)));
+  return new URLSearchParams(await boundedText(request, MAX_BODY_BYTES));
 }
 
-/** Largest form body read, whatever mounts the handler (the node bridge has its own cap). */
-const MAX_FORM_BYTES = 65_536;
+/** Largest body read, whatever mounts the handler (the node bridge has its own cap). */
+export const MAX_BODY_BYTES = 65_536;
 
 async function boundedText(request: Request, max: number): Promise<string> {
   if (Number(request.headers.get('content-length')) > max) throw tooLarge();
@@ -95,7 +114,9 @@ async function boundedText(request: Request, max: number): Promise<string> {
     if (done) break;
     size += value.byteLength;
     if (size > max) {
-      await reader.cancel().catch(() => undefined);
+      // Not awaited: cancelling one branch of a cloned (teed) body settles only once the
+      // other branch is cancelled too.
+      reader.cancel().catch(() => undefined);
       throw tooLarge();
     }
     chunks.push(value);
@@ -109,12 +130,18 @@ async function boundedText(request: Request, max: number): Promise<string> {
   return new TextDecoder().decode(bytes);
 }
 
-const tooLarge = () => new OAuthError('invalid_request', 'the request body is too large');
+const tooLarge = () => new OAuthError('invalid_request', 'the request body is too large', 413);
 
-export function methodNotAllowed(allow: string): Response {
+const METHOD_NOT_ALLOWED = {
+  GET: 'method not allowed; use GET',
+  POST: 'method not allowed; use POST',
+  'GET, POST': 'method not allowed; use GET, POST',
+} as const;
+
+export function methodNotAllowed(allow: keyof typeof METHOD_NOT_ALLOWED): Response {
   return json(
     405,
-    { error: 'invalid_request', error_description: `method not allowed; use ${allow}` },
+    { error: 'invalid_request', error_description: METHOD_NOT_ALLOWED[allow] },
     { allow },
   );
 }

@@ -7,6 +7,7 @@ import type {
   RevocationStore,
   TrackedAccessToken,
 } from './types.js';
+import { MAX_TRACKED_ACCESS_TOKENS } from './types.js';
 
 export interface MemoryStoreOptions {
   /** Clock in epoch milliseconds; entries are dropped once past their expiry by it. */
@@ -42,6 +43,10 @@ class ExpiringMap<V> {
     return value;
   }
 
+  get size(): number {
+    return this.entries.size;
+  }
+
   private sweep(): void {
     const t = this.now();
     for (const [key, entry] of this.entries) if (entry.until <= t) this.entries.delete(key);
@@ -57,8 +62,13 @@ function consumeEntry<R>(entry: { record: R; usedAt?: number }, now: number): Co
   return { record: copy(entry.record), alreadyUsed, usedAt: entry.usedAt };
 }
 
-/** In-memory authorization codes for one process. */
-export function memoryCodeStore(options: MemoryStoreOptions = {}): CodeStore {
+/** What a memory store holds now (for monitoring and tests): expired entries not yet swept count. */
+export interface Sized {
+  readonly size: number;
+}
+
+/** In-memory authorization codes for one process, each kept until its `retainUntil`. */
+export function memoryCodeStore(options: MemoryStoreOptions = {}): CodeStore & Sized {
   const codes = new ExpiringMap<{ record: CodeRecord; usedAt?: number }>(options.now ?? Date.now);
   return {
     async save(record) {
@@ -69,41 +79,81 @@ export function memoryCodeStore(options: MemoryStoreOptions = {}): CodeStore {
       const entry = codes.get(codeHash);
       return entry && consumeEntry(entry, now);
     },
+    get size() {
+      return codes.size;
+    },
   };
 }
 
 interface Family {
+  /** The grant and its current token; absent for a family only marked (revoked before any token). */
+  record?: RefreshTokenRecord;
+  currentUsedAt?: number;
+  previousHash?: string;
+  previousUsedAt?: number;
   revoked: boolean;
   accessTokens: Map<string, number>;
 }
 
-/** In-memory refresh tokens and their families for one process. */
-export function memoryRefreshTokenStore(options: MemoryStoreOptions = {}): RefreshTokenStore {
+/** Drops expired tracked tokens; returns the oldest beyond the bound, removed. */
+function pruneTracked(tracked: Map<string, number>, now: number): TrackedAccessToken[] {
+  for (const [jti, exp] of tracked) if (exp <= now) tracked.delete(jti);
+  if (tracked.size <= MAX_TRACKED_ACCESS_TOKENS) return [];
+  const oldest = [...tracked]
+    .sort((a, b) => a[1] - b[1])
+    .slice(0, tracked.size - MAX_TRACKED_ACCESS_TOKENS);
+  for (const [jti] of oldest) tracked.delete(jti);
+  return oldest.map(([jti, expiresAt]) => ({ jti, expiresAt }));
+}
+
+/** In-memory refresh-token families for one process: one entry per family, however often it rotates. */
+export function memoryRefreshTokenStore(
+  options: MemoryStoreOptions = {},
+): RefreshTokenStore & Sized {
   const now = options.now ?? Date.now;
-  const tokens = new ExpiringMap<{ record: RefreshTokenRecord; usedAt?: number }>(now);
   const families = new ExpiringMap<Family>(now);
   const family = (familyId: string, until: number): Family =>
     families.upsert(familyId, () => ({ revoked: false, accessTokens: new Map() }), until);
+  const live = (familyId: string, at: number) => {
+    const f = families.get(familyId);
+    return f?.record && f.record.expiresAt > at
+      ? (f as Family & { record: RefreshTokenRecord })
+      : undefined;
+  };
   return {
     async save(record) {
-      tokens.set(record.tokenHash, { record: copy(record) }, record.expiresAt);
-      family(record.familyId, record.expiresAt);
+      const f = family(record.familyId, record.expiresAt);
+      if (f.record && f.record.tokenHash !== record.tokenHash) {
+        f.previousHash = f.record.tokenHash;
+        f.previousUsedAt = f.currentUsedAt ?? now();
+      }
+      f.record = copy(record);
+      f.currentUsedAt = undefined;
     },
-    async consume(tokenHash, at) {
-      const entry = tokens.get(tokenHash);
-      return entry && consumeEntry(entry, at);
+    async consume(familyId, tokenHash, at) {
+      // No await between the read and the write: atomic within the event loop.
+      const f = live(familyId, at);
+      if (!f) return undefined;
+      const record = copy(f.record);
+      if (tokenHash === f.record.tokenHash) {
+        const alreadyUsed = f.currentUsedAt !== undefined;
+        f.currentUsedAt ??= at;
+        return { record, alreadyUsed, usedAt: f.currentUsedAt };
+      }
+      const usedAt = tokenHash === f.previousHash ? (f.previousUsedAt ?? 0) : 0;
+      return { record, alreadyUsed: true, usedAt };
     },
-    async find(tokenHash) {
-      const entry = tokens.get(tokenHash);
-      return entry && { record: copy(entry.record), used: entry.usedAt !== undefined };
+    async find(familyId, tokenHash) {
+      const f = live(familyId, now());
+      if (!f) return undefined;
+      const used = tokenHash !== f.record.tokenHash || f.currentUsedAt !== undefined;
+      return { record: copy(f.record), used };
     },
     async trackAccessToken(familyId, token, familyExpiresAt) {
       const f = family(familyId, Math.max(familyExpiresAt, token.expiresAt));
       if (f.revoked) return false;
-      const t = now();
-      for (const [jti, exp] of f.accessTokens) if (exp <= t) f.accessTokens.delete(jti);
       f.accessTokens.set(token.jti, token.expiresAt);
-      return true;
+      return pruneTracked(f.accessTokens, now());
     },
     async revokeFamily(familyId, until): Promise<TrackedAccessToken[]> {
       const f = family(familyId, until);
@@ -114,6 +164,9 @@ export function memoryRefreshTokenStore(options: MemoryStoreOptions = {}): Refre
     },
     async isFamilyRevoked(familyId) {
       return families.get(familyId)?.revoked === true;
+    },
+    get size() {
+      return families.size;
     },
   };
 }

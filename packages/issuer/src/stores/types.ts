@@ -88,7 +88,10 @@ export interface CodeRecord {
   issuedAt: number;
   /** The code is redeemable until then. */
   expiresAt: number;
-  /** Keep the record (used or not) until then, so that a late replay is still recognised. */
+  /**
+   * Keep the record (used or not) until then, so that a replay is still recognised while the
+   * access tokens issued from the code live: the issuer sets `expiresAt` + the access-token lifetime.
+   */
   retainUntil: number;
 }
 
@@ -102,7 +105,12 @@ export interface CodeStore {
   consume(codeHash: string, now: number): Promise<Consumed<CodeRecord> | undefined>;
 }
 
+/**
+ * A refresh-token family: the grant and its one current token. Rotation replaces the token in
+ * place, so a family costs the same after one rotation or thousands; past tokens are not kept.
+ */
 export interface RefreshTokenRecord {
+  /** SHA-256 of the family's current token. */
   tokenHash: string;
   familyId: string;
   clientId: string;
@@ -111,6 +119,7 @@ export interface RefreshTokenRecord {
   scopes: string[];
   audience: string[];
   claims?: Record<string, unknown> | undefined;
+  /** When the current token was issued. */
   issuedAt: number;
   /** Absolute end of the family: rotation does not extend it. */
   expiresAt: number;
@@ -121,25 +130,47 @@ export interface TrackedAccessToken {
   expiresAt: number;
 }
 
+/** Most live access tokens a family tracks; `trackAccessToken` hands back the oldest beyond it. */
+export const MAX_TRACKED_ACCESS_TOKENS = 16;
+
 export interface RefreshTokenStore {
+  /**
+   * Makes `record.tokenHash` its family's current token: creates the family, or rotates it (the
+   * token it replaces is remembered as the previous one, for the reuse leeway). Keeps the family
+   * until `record.expiresAt`, and never more than one record per family.
+   */
   save(record: RefreshTokenRecord): Promise<void>;
   /**
-   * Atomically marks the token used at `now` (unless it already was) and returns it with its
-   * previous state; `undefined` when unknown or expired. Exactly one concurrent caller sees
-   * `alreadyUsed: false`.
+   * Atomically marks the family's current token used at `now` when `tokenHash` is that token,
+   * unused. Otherwise `alreadyUsed: true` with `usedAt`: the current token's first use, the time
+   * the previous token was rotated out, or `0` for any other token presented for this family (an
+   * earlier one: reuse). `undefined` when the family is unknown or past `expiresAt`. Exactly one
+   * concurrent caller with the current token sees `alreadyUsed: false`.
    */
-  consume(tokenHash: string, now: number): Promise<Consumed<RefreshTokenRecord> | undefined>;
-  /** Reads a token without consuming it (introspection, revocation). */
-  find(tokenHash: string): Promise<{ record: RefreshTokenRecord; used: boolean } | undefined>;
+  consume(
+    familyId: string,
+    tokenHash: string,
+    now: number,
+  ): Promise<Consumed<RefreshTokenRecord> | undefined>;
   /**
-   * Remembers an access token issued in a family so that revoking the family revokes it too.
-   * Returns `false` when the family is already revoked (the caller then revokes the token).
+   * Reads a family without consuming (introspection, revocation); `used` unless `tokenHash` is
+   * its current, unused token.
+   */
+  find(
+    familyId: string,
+    tokenHash: string,
+  ): Promise<{ record: RefreshTokenRecord; used: boolean } | undefined>;
+  /**
+   * Remembers an access token issued in a family so that revoking the family revokes it too:
+   * at most `MAX_TRACKED_ACCESS_TOKENS` live ones, and the oldest beyond that are returned (the
+   * caller revokes them). Returns `false` when the family is already revoked (the caller then
+   * revokes the token).
    */
   trackAccessToken(
     familyId: string,
     token: TrackedAccessToken,
     familyExpiresAt: number,
-  ): Promise<boolean>;
+  ): Promise<TrackedAccessToken[] | false>;
   /**
    * Revokes a family (RFC 9700 §4.14): none of its refresh tokens is usable afterwards. Keeps
    * the mark until `until`; returns the access tokens tracked in the family.
