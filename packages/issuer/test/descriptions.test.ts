@@ -128,6 +128,7 @@ describe('every description in the issuer source', () => {
     'error.description', // an OAuthError's or a Refused's own
     'description', // `fail`'s parameter, rendered through `safeDescription`
     'decision.errorDescription', // the host's, rendered through `safeDescription`
+    "reviewed.errorDescription ?? 'the registration was refused'", // the review hook's, an OAuthError's
     'METHOD_NOT_ALLOWED[allow]',
     'NOT_ALLOWED[grant]',
     'safeDescription(description)',

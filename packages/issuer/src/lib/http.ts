@@ -136,6 +136,7 @@ const METHOD_NOT_ALLOWED = {
   GET: 'method not allowed; use GET',
   POST: 'method not allowed; use POST',
   'GET, POST': 'method not allowed; use GET, POST',
+  'POST, GET, DELETE': 'method not allowed; use POST, GET, DELETE',
 } as const;
 
 export function methodNotAllowed(allow: keyof typeof METHOD_NOT_ALLOWED): Response {
