@@ -139,7 +139,8 @@ async function main() {
   const frameworks = new Map();
   for (const { manifest } of packages) {
     for (const [name, range] of Object.entries(manifest.peerDependencies ?? {}))
-      frameworks.set(name, range);
+      // A peer that is one of ours (@authcore/mcp's adapters) comes from its tarball.
+      if (!packages.some((p) => p.manifest.name === name)) frameworks.set(name, range);
     if (manifest.name === '@authcore/hono')
       frameworks.set('@hono/node-server', manifest.devDependencies?.['@hono/node-server'] ?? '*');
   }
