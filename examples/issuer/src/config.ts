@@ -1,4 +1,4 @@
-import type { ClientConfig } from '@authcore/issuer';
+import type { ClientConfig, IssuerOptions } from '@authcore/issuer';
 
 /** One entry of `AUTHCORE_CLIENTS`, in the snake_case of OAuth client metadata. */
 interface ClientEntry {
@@ -15,6 +15,8 @@ export interface IssuerConfig {
   issuer: string | undefined;
   clients: ClientConfig[];
   demoUser: string | undefined;
+  /** Dynamic registration, metadata documents and their policy, from the AUTHCORE_* switches. */
+  dynamic: Pick<IssuerOptions, 'registration' | 'clientMetadataDocuments' | 'dynamicClients'>;
 }
 
 const fail = (message: string): never => {
@@ -40,7 +42,10 @@ function toClient(entry: unknown, index: number): ClientConfig {
 /**
  * The environment contract: PORT (3000), AUTHCORE_ISSUER (http://127.0.0.1:$PORT),
  * AUTHCORE_CLIENTS (a JSON array of { client_id, client_secret?, redirect_uris?, scopes,
- * audience }), AUTHCORE_DEMO_USER (auto-approves /authorize as that user).
+ * audience }), AUTHCORE_DEMO_USER (auto-approves /authorize as that user),
+ * AUTHCORE_REGISTRATION=open (RFC 7591 registration), AUTHCORE_CLIENT_METADATA_DOCUMENTS=1
+ * (client ID metadata documents), AUTHCORE_CLIENT_METADATA_ALLOW_LOOPBACK=1 (documents from
+ * 127.0.0.1, local tests only).
  */
 export function readConfig(env: Record<string, string | undefined>): IssuerConfig {
   const port = Number(env.PORT ?? 3000);
@@ -71,5 +76,47 @@ export function readConfig(env: Record<string, string | undefined>): IssuerConfi
     issuer: env.AUTHCORE_ISSUER || undefined,
     clients,
     demoUser: env.AUTHCORE_DEMO_USER || undefined,
+    dynamic: dynamicClients(env, clients),
+  };
+}
+
+const on = (value: string | undefined, name: string): boolean => {
+  if (value === undefined || value === '' || value === '0') return false;
+  if (value === '1') return true;
+  return fail(`${name} must be 1 or 0`);
+};
+
+/**
+ * Clients the host did not configure get the audience `AUTHCORE_AUDIENCE` (else every audience
+ * of the configured clients) and may ask for any scope a configured client has.
+ */
+function dynamicClients(
+  env: Record<string, string | undefined>,
+  clients: readonly ClientConfig[],
+): IssuerConfig['dynamic'] {
+  const registration = env.AUTHCORE_REGISTRATION || undefined;
+  if (registration !== undefined && registration !== 'open')
+    fail('AUTHCORE_REGISTRATION must be open (or unset)');
+  const documents = on(
+    env.AUTHCORE_CLIENT_METADATA_DOCUMENTS,
+    'AUTHCORE_CLIENT_METADATA_DOCUMENTS',
+  );
+  const loopback = on(
+    env.AUTHCORE_CLIENT_METADATA_ALLOW_LOOPBACK,
+    'AUTHCORE_CLIENT_METADATA_ALLOW_LOOPBACK',
+  );
+  if (loopback && !documents)
+    fail('AUTHCORE_CLIENT_METADATA_ALLOW_LOOPBACK needs AUTHCORE_CLIENT_METADATA_DOCUMENTS=1');
+  if (!registration && !documents) return {};
+  const audience = env.AUTHCORE_AUDIENCE
+    ? [env.AUTHCORE_AUDIENCE]
+    : [...new Set(clients.flatMap((c) => [c.audience ?? []].flat()))];
+  return {
+    ...(registration && { registration: { policy: 'open' as const } }),
+    ...(documents && { clientMetadataDocuments: { allowLoopback: loopback } }),
+    dynamicClients: {
+      audience: audience.length > 0 ? audience : ['https://api.test'],
+      scopes: [...new Set(clients.flatMap((c) => c.scopes ?? []))],
+    },
   };
 }

@@ -14,6 +14,7 @@ const port = typeof address === 'object' && address ? address.port : config.port
 const issuer = createIssuer({
   issuer: config.issuer ?? `http://127.0.0.1:${port}`,
   clients: config.clients,
+  ...config.dynamic,
   // No login page of its own: with AUTHCORE_DEMO_USER, every request is approved as that user
   // with the scopes asked for, so scripts and tests run the code flow without a browser.
   authorize: () =>

@@ -1,3 +1,10 @@
+export { type AddressKind, addressKind } from './cimd/address.js';
+export {
+  DocumentFetchError,
+  type NodeDocumentFetcherOptions,
+  nodeDocumentFetcher,
+} from './cimd/node-fetcher.js';
+export type { DocumentFetcher, DocumentFetchLimits, DocumentResponse } from './cimd/types.js';
 export type { IntrospectionResponse } from './endpoints/introspect.js';
 export type { AuthorizationServerMetadata } from './endpoints/metadata.js';
 export { createIssuer, type Issuer } from './issuer.js';
@@ -21,6 +28,15 @@ export type {
   IssuerOptions,
   IssuerStores,
 } from './options.js';
+export type { ClientMetadata } from './registration/metadata.js';
+export type {
+  ClientMetadataDocumentOptions,
+  DynamicClientPolicy,
+  RateLimitDecision,
+  RegistrationOptions,
+  RegistrationRefusal,
+  RegistrationReview,
+} from './registration/options.js';
 export { type ClientConfig, hashSecret, memoryClientStore } from './stores/clients.js';
 export {
   type MemoryStoreOptions,
@@ -28,7 +44,12 @@ export {
   memoryRefreshTokenStore,
   memoryRevocationStore,
 } from './stores/memory.js';
+export {
+  type MemoryRegisteredClientStoreOptions,
+  memoryRegisteredClientStore,
+} from './stores/registered.js';
 export type {
+  ClientProvenance,
   ClientRecord,
   ClientStore,
   CodeRecord,
@@ -37,6 +58,9 @@ export type {
   GrantType,
   RefreshTokenRecord,
   RefreshTokenStore,
+  RegisteredClientStore,
+  RegistrationRecord,
   RevocationStore,
+  TokenEndpointAuthMethod,
   TrackedAccessToken,
 } from './stores/types.js';

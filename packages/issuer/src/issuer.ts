@@ -14,6 +14,7 @@ import type { Context } from './lib/context.js';
 import { json, methodNotAllowed } from './lib/http.js';
 import { KeyRing, SIGNING_ALGORITHMS } from './lib/keys.js';
 import type { EndpointName, IssuerOptions } from './options.js';
+import { setupDynamicClients } from './registration/setup.js';
 import { type ClientConfig, memoryClientStore } from './stores/clients.js';
 import {
   memoryCodeStore,
@@ -124,6 +125,7 @@ export function createIssuer(options: IssuerOptions): Issuer {
     revoke: `${base}/revoke`,
     introspect: `${base}/introspect`,
     jwks: `${base}/jwks`,
+    registration: `${base}/register`,
     // RFC 8414 §3.1: the well-known segment goes between the host and the issuer's path.
     metadata: `/.well-known/oauth-authorization-server${base}`,
   };
@@ -142,14 +144,22 @@ export function createIssuer(options: IssuerOptions): Issuer {
     Object.entries(paths).map(([name, path]) => [name, `${issuerUrl.origin}${path}`]),
   ) as Record<EndpointName, string>;
 
-  const clients = isStore(options.clients)
+  const configured = isStore(options.clients)
     ? options.clients
     : memoryClientStore(options.clients as readonly ClientConfig[]);
+  // Registered and metadata-document clients come after the configured ones.
+  const dynamic = setupDynamicClients(options, configured, urls.registration, now);
+  const clients = dynamic.clients;
   const scopesSupported =
     options.scopesSupported ??
     (isStore(options.clients)
       ? undefined
-      : [...new Set((options.clients as readonly ClientConfig[]).flatMap((c) => c.scopes ?? []))]);
+      : [
+          ...new Set([
+            ...(options.clients as readonly ClientConfig[]).flatMap((c) => c.scopes ?? []),
+            ...dynamic.scopes,
+          ]),
+        ]);
 
   const ctx: Context = {
     issuer,
@@ -168,7 +178,10 @@ export function createIssuer(options: IssuerOptions): Issuer {
     onError: options.onError ?? (() => {}),
     ...dpopChecker(options.dpop, urls.token, now),
   };
-  const metadata = buildMetadata(ctx, scopesSupported);
+  const metadata = buildMetadata(ctx, scopesSupported, {
+    registration: dynamic.register !== undefined,
+    metadataDocuments: dynamic.metadataDocuments,
+  });
   const publicHeaders = { 'access-control-allow-origin': '*' };
 
   async function handle(request: Request): Promise<Response> {
@@ -186,6 +199,9 @@ export function createIssuer(options: IssuerOptions): Issuer {
         return method === 'GET' || method === 'POST'
           ? authorizeEndpoint(ctx, request)
           : methodNotAllowed('GET, POST');
+      case 'registration':
+        if (!dynamic.register) break;
+        return dynamic.register(request);
       case 'jwks':
         return method === 'GET'
           ? json(200, await ctx.keys.jwks(), {

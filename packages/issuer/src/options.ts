@@ -1,8 +1,14 @@
 import type { DpopOptions } from '@authcore/core';
 import type { JWK } from 'jose';
 import type { SigningAlgorithm } from './lib/keys.js';
+import type {
+  ClientMetadataDocumentOptions,
+  DynamicClientPolicy,
+  RegistrationOptions,
+} from './registration/options.js';
 import type { ClientConfig } from './stores/clients.js';
 import type {
+  ClientProvenance,
   ClientRecord,
   ClientStore,
   CodeStore,
@@ -10,10 +16,25 @@ import type {
   RevocationStore,
 } from './stores/types.js';
 
-export type EndpointName = 'authorize' | 'token' | 'revoke' | 'introspect' | 'jwks' | 'metadata';
+export type EndpointName =
+  | 'authorize'
+  | 'token'
+  | 'revoke'
+  | 'introspect'
+  | 'jwks'
+  | 'metadata'
+  | 'registration';
 
-/** A client as the `authorize` hook sees it: no secret hash. */
-export type ClientInfo = Omit<ClientRecord, 'clientSecretHash'> & { public: boolean };
+/**
+ * A client as the `authorize` hook sees it: no secret hash, no registration record. A consent
+ * page can warn about a client that is not `preregistered`: its name, URI and logo are what the
+ * client said of itself (`clientUri` of a metadata document is the document's claim; only its
+ * `clientId` URL's host is verified, by the fetch).
+ */
+export type ClientInfo = Omit<ClientRecord, 'clientSecretHash' | 'registration' | 'provenance'> & {
+  public: boolean;
+  provenance: ClientProvenance;
+};
 
 /** What `/authorize` validated before asking the host. */
 export interface AuthorizeContext {
@@ -94,6 +115,12 @@ export interface IssuerOptions {
    * default; `false` ignores proofs and issues Bearer tokens only.
    */
   dpop?: DpopOptions | false;
+  /** Dynamic client registration (RFC 7591, RFC 7592): off unless given. */
+  registration?: RegistrationOptions;
+  /** Client ID Metadata Documents (an https `client_id` fetched as metadata): off unless given. */
+  clientMetadataDocuments?: ClientMetadataDocumentOptions;
+  /** Audience and scopes of registered and metadata-document clients; required with either. */
+  dynamicClients?: DynamicClientPolicy;
   /** Called with unexpected errors (those answered `server_error`). */
   onError?: (error: unknown) => void;
   /** Clock in epoch milliseconds (tests). Default `Date.now`. */

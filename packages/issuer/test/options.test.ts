@@ -145,6 +145,7 @@ describe('routing and metadata', () => {
         introspect: '/oauth/introspect',
         jwks: '/oauth/jwks',
         metadata: '/.well-known/oauth-authorization-server/oauth',
+        registration: '/oauth/register',
       });
       const token = (
         await post(

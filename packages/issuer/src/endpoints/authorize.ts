@@ -2,6 +2,7 @@ import { type Context, resolveAudience, resolveScopes } from '../lib/context.js'
 import { randomToken, sha256 } from '../lib/crypto.js';
 import { errorResponse, OAuthError, type Params, toParams } from '../lib/http.js';
 import type { AuthorizeContext, ClientInfo } from '../options.js';
+import { redirectUriMatches } from '../registration/redirect-uri.js';
 import type { ClientRecord } from '../stores/types.js';
 
 const CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
@@ -26,9 +27,15 @@ function redirect(
   });
 }
 
-const clientInfo = ({ clientSecretHash, ...client }: ClientRecord): ClientInfo => ({
+const clientInfo = ({
+  clientSecretHash,
+  registration,
+  provenance,
+  ...client
+}: ClientRecord): ClientInfo => ({
   ...client,
   public: clientSecretHash === undefined,
+  provenance: provenance ?? 'preregistered',
 });
 
 /** `GET|POST /authorize` (RFC 6749 §4.1.1, RFC 7636, RFC 9207). */
@@ -60,7 +67,7 @@ export async function authorizeEndpoint(ctx: Context, request: Request): Promise
     const given = params.get('redirect_uri');
     redirectUriInRequest = given !== undefined;
     if (given !== undefined) {
-      if (!client.redirectUris.includes(given))
+      if (!redirectUriMatches(client, given))
         throw new OAuthError('invalid_request', 'redirect_uri is not registered for this client');
       redirectUri = given;
     } else if (client.redirectUris.length === 1) {

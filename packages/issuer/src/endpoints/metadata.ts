@@ -18,11 +18,19 @@ export interface AuthorizationServerMetadata {
   scopes_supported?: string[];
   authorization_response_iss_parameter_supported: boolean;
   dpop_signing_alg_values_supported?: string[];
+  /** RFC 7591, when registration is on. */
+  registration_endpoint?: string;
+  /** draft-ietf-oauth-client-id-metadata-document, when metadata documents are on. */
+  client_id_metadata_document_supported?: boolean;
 }
 
 export function buildMetadata(
   ctx: Context,
   scopesSupported: readonly string[] | undefined,
+  dynamic: { registration: boolean; metadataDocuments: boolean } = {
+    registration: false,
+    metadataDocuments: false,
+  },
 ): AuthorizationServerMetadata {
   const codeFlow = ctx.authorize !== undefined;
   const metadata: AuthorizationServerMetadata = {
@@ -49,5 +57,7 @@ export function buildMetadata(
   };
   if (scopesSupported) metadata.scopes_supported = [...scopesSupported];
   if (ctx.dpop) metadata.dpop_signing_alg_values_supported = [...ctx.dpopAlgorithms];
+  if (dynamic.registration) metadata.registration_endpoint = ctx.urls.registration;
+  if (dynamic.metadataDocuments) metadata.client_id_metadata_document_supported = true;
   return metadata;
 }

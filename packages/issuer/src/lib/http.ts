@@ -1,4 +1,4 @@
-/** RFC 6749 §5.2 error codes, plus those of RFC 8707, RFC 7009 and RFC 6749 §4.1.2.1. */
+/** RFC 6749 §5.2 error codes, plus those of RFC 8707, RFC 7009, RFC 6749 §4.1.2.1 and RFC 7591. */
 export type OAuthErrorCode =
   | 'invalid_request'
   | 'invalid_client'
@@ -13,7 +13,10 @@ export type OAuthErrorCode =
   | 'server_error'
   | 'temporarily_unavailable'
   | 'invalid_dpop_proof'
-  | 'use_dpop_nonce';
+  | 'use_dpop_nonce'
+  | 'invalid_redirect_uri'
+  | 'invalid_client_metadata'
+  | 'invalid_token';
 
 /** An OAuth error response in the making; thrown inside an endpoint, rendered at its edge. */
 export class OAuthError extends Error {

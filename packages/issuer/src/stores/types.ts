@@ -18,10 +18,46 @@ export interface ClientRecord {
   /** Audiences (resource identifiers) the client may get tokens for; the first is the default. */
   audience: string[];
   grantTypes: GrantType[];
+  /** Where the client comes from; absent means configured by the host (`preregistered`). */
+  provenance?: ClientProvenance | undefined;
+  /** Display metadata (RFC 7591 §2) of a registered or metadata-document client. */
+  clientName?: string | undefined;
+  clientUri?: string | undefined;
+  logoUri?: string | undefined;
+  /** Epoch ms after which the client (and its secret: `client_secret_expires_at`) is unknown. */
+  expiresAt?: number | undefined;
+  /** What RFC 7591 registration recorded, to answer RFC 7592 reads. */
+  registration?: RegistrationRecord | undefined;
+}
+
+/** `preregistered`: configured by the host; `registered`: RFC 7591; `metadata_document`: CIMD. */
+export type ClientProvenance = 'preregistered' | 'registered' | 'metadata_document';
+
+export type TokenEndpointAuthMethod = 'none' | 'client_secret_basic' | 'client_secret_post';
+
+export interface RegistrationRecord {
+  /** Epoch ms (`client_id_issued_at`). */
+  issuedAt: number;
+  applicationType: 'web' | 'native';
+  tokenEndpointAuthMethod: TokenEndpointAuthMethod;
+  responseTypes: 'code'[];
+  /** base64url SHA-256 of the RFC 7592 registration access token. */
+  accessTokenHash: string;
 }
 
 export interface ClientStore {
   get(clientId: string): Promise<ClientRecord | undefined>;
+}
+
+/** Where clients that registered themselves (RFC 7591) live: bounded, shared by instances. */
+export interface RegisteredClientStore extends ClientStore {
+  /**
+   * Adds a client (its id is new), kept until `record.expiresAt` when set. `false` when the
+   * store already holds as many clients as it may: the registration is refused.
+   */
+  register(record: ClientRecord): Promise<boolean>;
+  /** `false` when there was no such client. */
+  remove(clientId: string): Promise<boolean>;
 }
 
 /** What `consume` found: the record, and whether it had been consumed before this call. */

@@ -1,0 +1,114 @@
+import { createAuthenticator, fetchRequestView, jwt } from '@authcore/core';
+import { describe, expect, it } from 'vitest';
+import { start } from './process.js';
+
+const AUDIENCE = 'https://mcp.api.test';
+const CLIENTS = [
+  {
+    client_id: 'svc',
+    client_secret: 'svc-secret-0123456789',
+    scopes: 'tools:read tools:call',
+    audience: AUDIENCE,
+  },
+];
+const REDIRECT = 'http://localhost:8090/callback';
+
+async function challenge(verifier: string) {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier));
+  return Buffer.from(digest).toString('base64url');
+}
+
+/** The code flow as a public client, approved by AUTHCORE_DEMO_USER; returns the access token. */
+async function codeFlow(url: string, clientId: string, redirectUri: string) {
+  const verifier = 'w'.repeat(50);
+  const authorize = new URL(`${url}/authorize`);
+  authorize.search = new URLSearchParams({
+    response_type: 'code',
+    client_id: clientId,
+    redirect_uri: redirectUri,
+    code_challenge: await challenge(verifier),
+    code_challenge_method: 'S256',
+    scope: 'tools:read',
+    resource: AUDIENCE,
+  }).toString();
+  const redirected = await fetch(authorize, { redirect: 'manual' });
+  expect(redirected.status).toBe(302);
+  const code = new URL(redirected.headers.get('location')!).searchParams.get('code')!;
+  const res = await fetch(`${url}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'authorization_code',
+      client_id: clientId,
+      code,
+      redirect_uri: redirectUri,
+      code_verifier: verifier,
+      resource: AUDIENCE,
+    }),
+  });
+  expect(res.status).toBe(200);
+  const body = (await res.json()) as { access_token: string; scope: string };
+  expect(body.scope).toBe('tools:read');
+  const auth = createAuthenticator({
+    schemes: [
+      jwt({ issuer: url, audience: AUDIENCE, algorithms: ['ES256'], jwksUri: `${url}/jwks` }),
+    ],
+  });
+  const result = await auth.authenticate(
+    fetchRequestView(
+      new Request('http://api.test/', {
+        headers: { authorization: `Bearer ${body.access_token}` },
+      }),
+    ),
+  );
+  expect(result.ok && result.principal).toMatchObject({ kind: 'user', id: 'demo-user', clientId });
+}
+
+describe('AUTHCORE_REGISTRATION=open', () => {
+  it('registers a client as the MCP SDK does (localhost redirect, client_secret_post) and runs the code flow', async () => {
+    const example = await start({
+      AUTHCORE_CLIENTS: JSON.stringify(CLIENTS),
+      AUTHCORE_DEMO_USER: 'demo-user',
+      AUTHCORE_REGISTRATION: 'open',
+    });
+    try {
+      expect(example.output().trim().split('\n')).toHaveLength(1);
+      const meta = (await (
+        await fetch(`${example.url}/.well-known/oauth-authorization-server`)
+      ).json()) as Record<string, unknown>;
+      expect(meta.registration_endpoint).toBe(`${example.url}/register`);
+      expect(meta).not.toHaveProperty('client_id_metadata_document_supported');
+      const res = await fetch(`${example.url}/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          redirect_uris: [REDIRECT],
+          token_endpoint_auth_method: 'none',
+          grant_types: ['authorization_code', 'refresh_token'],
+          response_types: ['code'],
+          client_name: 'MCP CLI',
+        }),
+      });
+      expect(res.status).toBe(201);
+      const client = (await res.json()) as { client_id: string; scope: string };
+      expect(client.scope).toBe('tools:read tools:call');
+      await codeFlow(example.url, client.client_id, REDIRECT);
+    } finally {
+      await example.stop();
+    }
+  });
+
+  it('is off unless asked for', async () => {
+    const example = await start({ AUTHCORE_CLIENTS: JSON.stringify(CLIENTS) });
+    try {
+      const res = await fetch(`${example.url}/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
+      expect(res.status).toBe(404);
+    } finally {
+      await example.stop();
+    }
+  });
+});
