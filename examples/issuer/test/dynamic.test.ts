@@ -1,6 +1,9 @@
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { createAuthenticator, fetchRequestView, jwt } from '@authcore/core';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { start } from './process.js';
+import { makeCertificates, type TestCertificates } from './tls.js';
 
 const AUDIENCE = 'https://mcp.api.test';
 const CLIENTS = [
@@ -110,5 +113,98 @@ describe('AUTHCORE_REGISTRATION=open', () => {
     } finally {
       await example.stop();
     }
+  });
+});
+
+describe('AUTHCORE_CLIENT_METADATA_DOCUMENTS=1', () => {
+  // The document is served over https on 127.0.0.1 with a certificate from the test's own CA,
+  // which the example trusts through NODE_EXTRA_CA_CERTS.
+  let certs: TestCertificates;
+  let docs: Server;
+  let clientId: string;
+  beforeAll(async () => {
+    certs = makeCertificates();
+    docs = createServer({ cert: certs.cert, key: certs.key }, (req, res) => {
+      if (req.url !== '/client.json') {
+        res.writeHead(404).end();
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          client_id: clientId,
+          client_name: 'Doc CLI',
+          redirect_uris: [REDIRECT],
+          token_endpoint_auth_method: 'none',
+          grant_types: ['authorization_code', 'refresh_token'],
+        }),
+      );
+    });
+    await new Promise<void>((resolve) => docs.listen(0, '127.0.0.1', resolve));
+    clientId = `https://127.0.0.1:${(docs.address() as AddressInfo).port}/client.json`;
+  });
+  afterAll(async () => {
+    docs.closeAllConnections();
+    await new Promise((resolve) => docs.close(resolve));
+    certs.remove();
+  });
+
+  it('with AUTHCORE_CLIENT_METADATA_ALLOW_LOOPBACK=1, a document client runs the code flow', async () => {
+    const example = await start({
+      AUTHCORE_CLIENTS: JSON.stringify(CLIENTS),
+      AUTHCORE_DEMO_USER: 'demo-user',
+      AUTHCORE_CLIENT_METADATA_DOCUMENTS: '1',
+      AUTHCORE_CLIENT_METADATA_ALLOW_LOOPBACK: '1',
+      NODE_EXTRA_CA_CERTS: certs.caFile,
+    });
+    try {
+      const meta = (await (
+        await fetch(`${example.url}/.well-known/oauth-authorization-server`)
+      ).json()) as Record<string, unknown>;
+      expect(meta.client_id_metadata_document_supported).toBe(true);
+      expect(meta).not.toHaveProperty('registration_endpoint');
+      await codeFlow(example.url, clientId, REDIRECT);
+    } finally {
+      await example.stop();
+    }
+  });
+
+  it('without it, a document on 127.0.0.1 is refused: an error page, no redirect', async () => {
+    const example = await start({
+      AUTHCORE_CLIENTS: JSON.stringify(CLIENTS),
+      AUTHCORE_DEMO_USER: 'demo-user',
+      AUTHCORE_CLIENT_METADATA_DOCUMENTS: '1',
+      NODE_EXTRA_CA_CERTS: certs.caFile,
+    });
+    try {
+      const authorize = new URL(`${example.url}/authorize`);
+      authorize.search = new URLSearchParams({
+        response_type: 'code',
+        client_id: clientId,
+        redirect_uri: REDIRECT,
+        code_challenge: await challenge('w'.repeat(50)),
+        code_challenge_method: 'S256',
+      }).toString();
+      const res = await fetch(authorize, { redirect: 'manual' });
+      expect(res.status).toBe(401);
+      expect(res.headers.get('location')).toBeNull();
+      expect(await res.json()).toEqual({
+        error: 'invalid_client',
+        error_description: 'the client metadata document could not be used',
+      });
+    } finally {
+      await example.stop();
+    }
+  });
+
+  it('refuses AUTHCORE_CLIENT_METADATA_ALLOW_LOOPBACK without AUTHCORE_CLIENT_METADATA_DOCUMENTS', async () => {
+    await expect(
+      start({
+        AUTHCORE_CLIENTS: JSON.stringify(CLIENTS),
+        AUTHCORE_CLIENT_METADATA_ALLOW_LOOPBACK: '1',
+      }),
+    ).rejects.toThrow(
+      'AUTHCORE_CLIENT_METADATA_ALLOW_LOOPBACK needs AUTHCORE_CLIENT_METADATA_DOCUMENTS=1',
+    );
   });
 });

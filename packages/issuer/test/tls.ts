@@ -18,18 +18,24 @@ export interface TestCertificates {
 export function makeCertificates(): TestCertificates {
   const dir = mkdtempSync(join(tmpdir(), 'authcore-tls-'));
   const file = (name: string) => join(dir, name);
-  const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  openssl('req', '-x509', ...ec, '-keyout', file('ca.key'), '-out', file('ca.pem'), '-days', '2',
-    '-subj', '/CN=authcore test CA', '-addext', 'basicConstraints=critical,CA:TRUE',
-    '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
-  openssl('req', ...ec, '-keyout', file('leaf.key'), '-out', file('leaf.csr'), '-subj', '/CN=127.0.0.1');
+  // Paths come from mkdtemp (no spaces), so each command splits on spaces.
+  const openssl = (command: string) =>
+    execFileSync('openssl', command.split(' '), { stdio: 'pipe' });
+  const ec = '-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes';
+  openssl(
+    `req -x509 ${ec} -keyout ${file('ca.key')} -out ${file('ca.pem')} -days 2 ` +
+      '-subj /CN=authcore-test-ca -addext basicConstraints=critical,CA:TRUE ' +
+      '-addext keyUsage=critical,keyCertSign,cRLSign',
+  );
+  openssl(`req ${ec} -keyout ${file('leaf.key')} -out ${file('leaf.csr')} -subj /CN=127.0.0.1`);
   writeFileSync(
     file('leaf.ext'),
     'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n',
   );
-  openssl('x509', '-req', '-in', file('leaf.csr'), '-CA', file('ca.pem'), '-CAkey', file('ca.key'),
-    '-CAcreateserial', '-out', file('leaf.pem'), '-days', '2', '-extfile', file('leaf.ext'));
+  openssl(
+    `x509 -req -in ${file('leaf.csr')} -CA ${file('ca.pem')} -CAkey ${file('ca.key')} ` +
+      `-CAcreateserial -out ${file('leaf.pem')} -days 2 -extfile ${file('leaf.ext')}`,
+  );
   return {
     ca: readFileSync(file('ca.pem'), 'utf8'),
     caFile: file('ca.pem'),

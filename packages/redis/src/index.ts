@@ -1,7 +1,12 @@
 import type { Redis, RedisOptions } from 'ioredis';
 import { RedisApiKeyStore, type RedisApiKeyStoreOptions } from './api-keys.js';
 import { createRedisClient, isClient, quit, type RedisStoreOptions } from './connection.js';
-import { RedisClientStore, RedisCodeStore, RedisRefreshTokenStore } from './issuer.js';
+import {
+  RedisClientStore,
+  type RedisClientStoreOptions,
+  RedisCodeStore,
+  RedisRefreshTokenStore,
+} from './issuer.js';
 import {
   RedisReplayStore,
   RedisRevocationStore,
@@ -20,7 +25,12 @@ export {
   RedisStoreError,
   type RedisStoreOptions,
 } from './connection.js';
-export { RedisClientStore, RedisCodeStore, RedisRefreshTokenStore } from './issuer.js';
+export {
+  RedisClientStore,
+  type RedisClientStoreOptions,
+  RedisCodeStore,
+  RedisRefreshTokenStore,
+} from './issuer.js';
 export {
   jwtRevocationCheck,
   RedisReplayStore,
@@ -34,6 +44,8 @@ export interface RedisStoresOptions extends RedisStoreOptions {
   apiKeys?: Pick<RedisApiKeyStoreOptions, 'cache' | 'usageFlushMs'>;
   /** The usage counter's windows. */
   usage?: Pick<RedisUsageCounterOptions, 'name' | 'windowMs' | 'retainMs' | 'flushMs'>;
+  /** The client store's quota of registered clients. */
+  clients?: Pick<RedisClientStoreOptions, 'maxClients'>;
 }
 
 /** Every store on one Redis connection (plus the API key store's pub/sub connection). */
@@ -48,7 +60,7 @@ export interface RedisStores {
   codes: RedisCodeStore;
   /** For the issuer's `stores.refreshTokens`. */
   refreshTokens: RedisRefreshTokenStore;
-  /** For the issuer's `clients`, when clients are managed at run time. */
+  /** For the issuer's `registration.store` (registered clients), or `clients` managed at run time. */
   clients: RedisClientStore;
   /** Per-subject usage counters. */
   usage: RedisUsageCounter;
@@ -82,7 +94,7 @@ export function createRedisStores(options: RedisStoresOptions): RedisStores {
     replay: new RedisReplayStore(shared),
     codes: new RedisCodeStore(shared),
     refreshTokens: new RedisRefreshTokenStore(shared),
-    clients: new RedisClientStore(shared),
+    clients: new RedisClientStore({ ...shared, ...options.clients }),
     usage,
     redis,
     async close() {

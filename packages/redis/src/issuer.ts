@@ -1,11 +1,11 @@
 import type {
   ClientRecord,
-  ClientStore,
   CodeRecord,
   CodeStore,
   Consumed,
   RefreshTokenRecord,
   RefreshTokenStore,
+  RegisteredClientStore,
   TrackedAccessToken,
 } from '@authcore/issuer';
 import {
@@ -235,21 +235,46 @@ export class RedisRefreshTokenStore implements RefreshTokenStore {
   }
 }
 
-/**
- * Registered clients (`<prefix>client:<client id>`, JSON with `v: 1`), for issuers whose clients
- * are managed at run time. Hash secrets with the issuer's `hashSecret` before `put`.
- *
- * Redis failing: every method rejects (the issuer answers `server_error`).
- */
-export class RedisClientStore implements ClientStore {
-  readonly #conn: Connection;
+// Registered clients are counted in `<prefix>clients:registered`, a sorted set of client ids by
+// expiry (epoch ms, `+inf` for none): one key, so the quota check and the add are one script.
+const RESERVE = script(`
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+if redis.call('ZSCORE', KEYS[1], ARGV[2]) then return 0 end
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
+redis.call('ZADD', KEYS[1], ARGV[4], ARGV[2])
+return 1`);
 
-  constructor(options: RedisStoreOptions) {
+export interface RedisClientStoreOptions extends RedisStoreOptions {
+  /** Most registered clients (RFC 7591) held at once; `register` past it answers `false`. Default 10000. */
+  maxClients?: number;
+}
+
+/**
+ * Clients (`<prefix>client:<client id>`, JSON with `v: 1`): the issuer's `registration.store`
+ * for clients that register themselves, shared by every issuer instance, and a place for
+ * clients managed at run time (`put`). A registered client's key expires with its registration
+ * (`expiresAt`, the secret's `client_secret_expires_at`). Hash secrets with the issuer's
+ * `hashSecret` before `put`.
+ *
+ * Redis failing: every method rejects (the issuer answers `server_error`; nobody registers).
+ */
+export class RedisClientStore implements RegisteredClientStore {
+  readonly #conn: Connection;
+  readonly #max: number;
+
+  constructor(options: RedisClientStoreOptions) {
     this.#conn = new Connection(options);
+    this.#max = options.maxClients ?? 10_000;
+    if (!Number.isInteger(this.#max) || this.#max < 1)
+      throw new TypeError('RedisClientStore: `maxClients` must be a positive integer');
   }
 
   #key(clientId: string) {
     return this.#conn.key('client', clientId);
+  }
+
+  get #index() {
+    return this.#conn.key('clients', 'registered');
   }
 
   async get(clientId: string): Promise<ClientRecord | undefined> {
@@ -262,7 +287,7 @@ export class RedisClientStore implements ClientStore {
     return record;
   }
 
-  /** Adds or replaces a client. */
+  /** Adds or replaces a client (not counted against `maxClients`). */
   async put(record: ClientRecord): Promise<void> {
     if (typeof record?.clientId !== 'string' || record.clientId === '')
       throw new TypeError('RedisClientStore: a record needs a clientId');
@@ -272,12 +297,52 @@ export class RedisClientStore implements ClientStore {
     );
   }
 
+  /** Adds a registered client unless the store is full or the id is taken. */
+  async register(record: ClientRecord): Promise<boolean> {
+    if (typeof record?.clientId !== 'string' || record.clientId === '')
+      throw new TypeError('RedisClientStore: a record needs a clientId');
+    const now = this.#conn.now();
+    let ttl: number | undefined;
+    if (record.expiresAt !== undefined) {
+      ttl = ttlUntil(record.expiresAt, now);
+      if (ttl === undefined) return false;
+    }
+    const score = record.expiresAt === undefined ? '+inf' : record.expiresAt;
+    const reserved = await this.#conn.run('clients.register', () =>
+      this.#conn.script(RESERVE, [this.#index], [now, record.clientId, this.#max, score]),
+    );
+    if (Number(reserved) !== 1) return false;
+    const key = this.#key(record.clientId);
+    const value = JSON.stringify({ v: Number(FORMAT_VERSION), record });
+    try {
+      const set = await this.#conn.run('clients.register', () =>
+        ttl === undefined
+          ? this.#conn.client.set(key, value, 'NX')
+          : this.#conn.client.set(key, value, 'PX', ttl, 'NX'),
+      );
+      if (set === null) {
+        await this.#conn.run('clients.register', () =>
+          this.#conn.client.zrem(this.#index, record.clientId),
+        );
+        return false;
+      }
+      return true;
+    } catch (error) {
+      // Give the place back; if Redis is gone, it expires with the registration or stays counted.
+      await this.#conn.client.zrem(this.#index, record.clientId).catch(() => undefined);
+      throw error;
+    }
+  }
+
   /** `false` when there was no such client. */
   async remove(clientId: string): Promise<boolean> {
-    const n = await this.#conn.run('clients.remove', () =>
-      this.#conn.client.del(this.#key(clientId)),
-    );
-    return n === 1;
+    const [deleted] = (await this.#conn.run('clients.remove', () =>
+      Promise.all([
+        this.#conn.client.del(this.#key(clientId)),
+        this.#conn.client.zrem(this.#index, clientId),
+      ]),
+    )) as [number, number];
+    return deleted === 1;
   }
 
   close(): Promise<void> {

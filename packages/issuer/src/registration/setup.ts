@@ -152,8 +152,7 @@ export function setupDynamicClients(
     async get(clientId) {
       const known = await configured.get(clientId);
       if (known) return known;
-      if (byDocument && looksLikeDocumentUrl(clientId))
-        return byDocument.get(clientId);
+      if (byDocument && looksLikeDocumentUrl(clientId)) return byDocument.get(clientId);
       if (!store) return undefined;
       const record = await store.get(clientId);
       // A registration past its end is gone, whatever the store still holds.
