@@ -223,6 +223,10 @@ describe('the MCP SDK client against examples/issuer and examples/mcp', () => {
         clientId: provider.info?.client_id,
         scopes: ['mcp:tools'],
       });
+      // It registered for the scope of the 401 only, so the issuer refuses a step-up beyond it.
+      await expect(client.callTool({ name: 'admin_report', arguments: {} })).rejects.toThrow(
+        /error=invalid_scope/,
+      );
     } finally {
       await client.close();
     }
@@ -292,8 +296,16 @@ describe('the MCP SDK client against examples/issuer and examples/mcp', () => {
         scopes: ['mcp:tools'],
       });
       // examples/issuer gives a pre-registered public client refresh tokens, and SDK 1.x
-      // refreshes on step-up (which cannot widen the scope): drop it, as a provider that keeps
-      // no refresh tokens would, so that the step-up is a new authorization.
+      // refreshes on step-up, which cannot widen the scope: it gives up on the second 403.
+      expect(provider.saved?.refresh_token).toBeDefined();
+      await expect(client.callTool({ name: 'admin_report', arguments: {} })).rejects.toMatchObject({
+        code: 403,
+        message: expect.stringContaining('after trying upscoping'),
+      });
+      expect(provider.authorizations).toHaveLength(1);
+      // Dropping it, as a provider that keeps no refresh tokens would, makes step-up a new
+      // authorization (after a successful call, which resets the transport's loop guard).
+      expect(text(await client.callTool({ name: 'whoami', arguments: {} }))).toContain('alice');
       provider.saved = provider.saved && { ...provider.saved, refresh_token: undefined };
       await expect(client.callTool({ name: 'admin_report', arguments: {} })).rejects.toBeInstanceOf(
         UnauthorizedError,
