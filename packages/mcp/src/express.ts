@@ -75,7 +75,8 @@ function refuse(
 /**
  * Per-tool scopes, after `authenticate` and `express.json()`: a `tools/call` of a listed tool
  * without its scopes is answered 403 `insufficient_scope` (an HTTP answer, so MCP clients step
- * up), an anonymous one 401. Other messages go on to the transport.
+ * up), an anonymous one 401. Other messages go on to the transport. A JSON body that no parser
+ * read (no `express.json()` before it) is a programming error: `next(error)`, Express answers 500.
  */
 export function requireToolScopes(
   scopes: ToolScopes,
@@ -84,6 +85,9 @@ export function requireToolScopes(
   const tools = checkToolScopes(scopes, '@authcore/mcp/express');
   const forward = forwardsErrors(options.errors, '@authcore/mcp/express');
   return (req, res, next) => {
+    // Unparsed JSON would reach the transport unguarded: fail closed.
+    if (req.body === undefined && req.is('application/json'))
+      return next(new Error('@authcore/mcp/express: requireToolScopes needs express.json() first'));
     for (const requirement of toolRequirements(req.body, tools)) {
       const denied = guardScopes(req, req.auth, requirement);
       if (denied) return refuse(res, next, forward, denied.error, denied.response);

@@ -44,7 +44,8 @@ function refuse(c: Context, forward: boolean, error: AuthError, rendered: Render
 /**
  * Per-tool scopes, after `authenticate`: reads the JSON-RPC body (`c.req.json()`, which Hono keeps,
  * so the handler passes the same `await c.req.json()` as `parsedBody`); a `tools/call` of a listed
- * tool without its scopes is answered 403 `insufficient_scope`, an anonymous one 401.
+ * tool without its scopes is answered 403 `insufficient_scope`, an anonymous one 401. A POST
+ * body that is not JSON is answered 400 with JSON-RPC's parse error (`-32700`).
  */
 export function requireToolScopes(
   scopes: ToolScopes,
@@ -58,7 +59,11 @@ export function requireToolScopes(
       try {
         body = await c.req.json();
       } catch {
-        // Not JSON: the transport answers its own parse error.
+        // What cannot be read cannot be guarded: refused as JSON-RPC's parse error.
+        return c.json(
+          { jsonrpc: '2.0', error: { code: -32700, message: 'Parse error' }, id: null },
+          400,
+        );
       }
     }
     for (const requirement of toolRequirements(body, tools)) {

@@ -151,6 +151,47 @@ describe('@authcore/mcp/express with the MCP SDK', () => {
     }
   });
 
+  it('requireToolScopes without express.json() fails closed: 500, the tool never runs', async () => {
+    const authenticator = createAuthenticator({ schemes: [jwt(issuer.jwtOptions())] });
+    let ran = false;
+    const app = express();
+    app.post(
+      '/mcp',
+      authenticate(authenticator),
+      requireToolScopes({ admin: 'mcp:admin' }),
+      (_req, res) => {
+        ran = true;
+        res.end();
+      },
+    );
+    const errors: unknown[] = [];
+    app.use(((error, _req, res, _next) => {
+      errors.push(error);
+      res.status(500).end();
+    }) as express.ErrorRequestHandler);
+    const s = await listen(app);
+    try {
+      const token = await issuer.issueToken({ sub: 'alice', scope: 'mcp:tools' });
+      const res = await fetch(`${s.url}/mcp`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'tools/call',
+          params: { name: 'admin' },
+        }),
+      });
+      expect(res.status).toBe(500);
+      expect(ran).toBe(false);
+      expect(String(errors[0])).toBe(
+        'Error: @authcore/mcp/express: requireToolScopes needs express.json() first',
+      );
+    } finally {
+      await s.close();
+    }
+  });
+
   it('requireToolScopes needs a map of scopes', () => {
     expect(() => requireToolScopes('mcp:admin' as never)).toThrow(
       '@authcore/mcp/express: requireToolScopes() needs { [tool]: scopes }',

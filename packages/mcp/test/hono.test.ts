@@ -105,6 +105,19 @@ describe('@authcore/mcp/hono with the MCP SDK', () => {
     );
   });
 
+  it('a body that is not JSON: 400 parse error, before the transport', async () => {
+    const token = await issuer.issueToken({ sub: 'bob', scope: 'mcp:tools' });
+    const res = await fetch(`${url}/mcp`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: '{"jsonrpc":"2.0","method":"tools/call","params":{"name":"admin"}',
+    });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toBe(
+      '{"jsonrpc":"2.0","error":{"code":-32700,"message":"Parse error"},"id":null}',
+    );
+  });
+
   it('with the scope, the admin tool runs', async () => {
     const client = await connect(
       await issuer.issueToken({ sub: 'root', scope: 'mcp:tools mcp:admin' }),
