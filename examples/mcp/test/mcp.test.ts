@@ -285,6 +285,38 @@ describe('the MCP SDK client against examples/issuer and examples/mcp', () => {
     }
   });
 
+  it('AUTHCORE_JWKS_URI and AUTHCORE_AUDIENCE: keys from that JWKS, tokens for that audience', async () => {
+    const provider = new TestProvider({ clientId: 'pre-registered' });
+    const { client } = await authorizedClient(provider);
+    await client.close();
+    const other = await startExample('mcp', {
+      AUTHCORE_ISSUER: issuer.url,
+      AUTHCORE_AUDIENCE: mcpUrl,
+      AUTHCORE_JWKS_URI: `${issuer.url}/jwks`,
+    });
+    try {
+      const list = (token: string) =>
+        fetch(`${other.url}/mcp`, {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${token}`,
+            'content-type': 'application/json',
+            accept: 'application/json, text/event-stream',
+          },
+          body: '{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{}}',
+        });
+      const listed = await list(provider.saved!.access_token);
+      expect(listed.status).toBe(200);
+      expect(await listed.text()).toContain('"name":"admin_report"');
+      const forged = `${provider.saved!.access_token.slice(0, -4)}AAAA`;
+      expect((await list(forged)).headers.get('www-authenticate')).toBe(
+        `Bearer realm="api", error="invalid_token", error_description="The access token is invalid", scope="mcp:tools", resource_metadata="${mcpUrl.replace('/mcp', '/.well-known/oauth-protected-resource/mcp')}"`,
+      );
+    } finally {
+      await other.stop();
+    }
+  });
+
   it('a pre-registered client (the provider’s clientInformation) calls a tool and steps up', async () => {
     const provider = new TestProvider({ clientId: 'pre-registered' });
     const { client, transport } = await authorizedClient(provider);
