@@ -8,4 +8,6 @@ export default defineConfig({
   sourcemap: true,
   target: 'es2022',
   platform: 'node',
+  // The metadata-document fetcher loads node:dns / node:https lazily; Deno needs the prefix.
+  removeNodeProtocol: false,
 });

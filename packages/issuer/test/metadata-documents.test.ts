@@ -260,7 +260,7 @@ describe('client ID metadata documents', () => {
     ['userinfo', () => `https://user@127.0.0.1:${new URL(origin).port}/client.json`],
     ['a dot segment', () => `${origin}/a/../client.json`],
     ['an encoded dot segment', () => `${origin}/a/%2e%2e/client.json`],
-    ['an unnormalised host', () => origin.replace('127.0.0.1', '127.000.000.001') + '/client.json'],
+    ['an unnormalised host', () => `${origin.replace('127.0.0.1', '127.000.000.001')}/client.json`],
   ])('refuse a client_id URL with %s', async (_name, id) => {
     const s = await start();
     await expectRefusedPage(s, id());
@@ -279,6 +279,37 @@ describe('client ID metadata documents', () => {
     const s = await start();
     await expectRefusedPage(s, 'http://10.0.0.7/client.json');
     await expectRefusedPage(s, 'http://[::ffff:127.0.0.1]/client.json');
+  });
+
+  it('a host name resolving to a private address is refused at /authorize, never connected to', async () => {
+    const asked: string[] = [];
+    const s = await start({
+      fetch: nodeDocumentFetcher({
+        resolve: async (host) => {
+          asked.push(host);
+          return [{ address: '10.0.0.7', family: 4 }];
+        },
+      }),
+    });
+    const started = Date.now();
+    await expectRefusedPage(s, 'https://docs.example.test/client.json');
+    expect(asked).toEqual(['docs.example.test']);
+    expect(Date.now() - started).toBeLessThan(200); // refused, not timed out
+  });
+
+  it('allowUrl refuses a URL before any fetch', async () => {
+    const asked: string[] = [];
+    const s = await start({
+      allowUrl: (url) => {
+        asked.push(url.href);
+        return url.pathname === '/client.json';
+      },
+    });
+    const before = hits.get('/other.json') ?? 0;
+    await expectRefusedPage(s, `${origin}/other.json`);
+    expect(hits.get('/other.json') ?? 0).toBe(before);
+    expect((await authorize(s, `${origin}/client.json`)).status).toBe(302);
+    expect(asked).toEqual([`${origin}/other.json`, `${origin}/client.json`]);
   });
 
   it('the redirect_uri must match the document exactly (no loopback port leeway)', async () => {

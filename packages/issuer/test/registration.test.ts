@@ -521,6 +521,38 @@ describe('registered clients at the other endpoints', () => {
     expect(expired.headers.get('www-authenticate')).toBe(`Basic realm="${s.url}"`);
   });
 
+  it('a registered client authenticates only with the method it registered', async () => {
+    const s = await start({
+      registration: {
+        policy: 'open',
+        grantTypes: ['authorization_code', 'refresh_token', 'client_credentials'],
+      },
+      dynamicClients: DYNAMIC,
+    });
+    const r = await register(s, {
+      grant_types: ['client_credentials'],
+      response_types: [],
+      token_endpoint_auth_method: 'client_secret_post',
+    });
+    const id = r.body!.client_id as string;
+    const secret = r.body!.client_secret as string;
+    const viaPost = await post(`${s.url}/token`, {
+      grant_type: 'client_credentials',
+      client_id: id,
+      client_secret: secret,
+    });
+    expect(viaPost.status).toBe(200);
+    const viaBasic = await post(
+      `${s.url}/token`,
+      { grant_type: 'client_credentials' },
+      { authorization: basic(id, secret) },
+    );
+    expect({ status: viaBasic.status, body: viaBasic.body }).toEqual({
+      status: 401,
+      body: { error: 'invalid_client', error_description: 'client authentication failed' },
+    });
+  });
+
   it('a loopback redirect URI matches on any port (RFC 8252 §7.3), nothing else varies', async () => {
     const s = await start();
     const r = await register(s, {

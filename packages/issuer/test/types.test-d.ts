@@ -2,10 +2,13 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import {
   type AuthorizeDecision,
   type AuthorizeHook,
+  type ClientProvenance,
   type ClientStore,
   createIssuer,
   type Issuer,
+  nodeDocumentFetcher,
   type RefreshTokenStore,
+  type RegisteredClientStore,
   toNodeListener,
 } from '@authcore/issuer';
 import { expectTypeOf } from 'vitest';
@@ -38,3 +41,28 @@ expectTypeOf(listener).toBeCallableWith({} as IncomingMessage, {} as ServerRespo
 
 // @ts-expect-error the lifetime is in seconds, and a number
 createIssuer({ issuer: 'https://issuer.test', clients: [], accessTokenTtl: '10m' });
+
+// Registration and metadata documents: the policy types, and the provenance the hook sees.
+const withDynamic = createIssuer({
+  issuer: 'https://issuer.test',
+  clients: [],
+  dynamicClients: { audience: 'https://api.test', scopes: ['read'] },
+  registration: {
+    policy: 'open',
+    review: (metadata) =>
+      metadata.redirect_uris.length > 0 ? metadata : { error: 'invalid_redirect_uri' },
+    rateLimit: async () => ({ retryAfter: 3 }),
+  },
+  clientMetadataDocuments: { allowLoopback: false, fetch: nodeDocumentFetcher() },
+  authorize: (_request, context) => {
+    expectTypeOf(context.client.provenance).toEqualTypeOf<ClientProvenance>();
+    expectTypeOf(context.client.clientName).toEqualTypeOf<string | undefined>();
+    // @ts-expect-error the registration record (hashes) is not shown to the hook
+    void context.client.registration;
+    return { userId: 'u' };
+  },
+});
+expectTypeOf(withDynamic.paths.registration).toBeString();
+expectTypeOf<ReturnType<RegisteredClientStore['register']>>().toEqualTypeOf<Promise<boolean>>();
+// @ts-expect-error a policy the issuer does not know
+createIssuer({ issuer: 'https://i.test', clients: [], registration: { policy: 'closed' } });

@@ -6,6 +6,7 @@ import type { DocumentFetcher } from './types.js';
 
 export interface DocumentPolicy {
   fetch: DocumentFetcher;
+  allowUrl: ((url: URL) => boolean | Promise<boolean>) | undefined;
   allowLoopback: boolean;
   timeoutMs: number;
   maxBytes: number;
@@ -96,6 +97,7 @@ export function metadataDocumentClients(policy: DocumentPolicy) {
   const pending = new Map<string, Promise<ClientRecord>>();
 
   async function load(url: URL): Promise<ClientRecord> {
+    if (policy.allowUrl && (await policy.allowUrl(new URL(url.href))) !== true) throw refused();
     const response = await withDeadline(
       policy.fetch(url, {
         timeoutMs: policy.timeoutMs,

@@ -76,7 +76,14 @@ export async function authenticateClient(
   }
   const presented = await sha256(secret ?? '');
   const matches = constantTimeEqual(presented, client?.clientSecretHash ?? DUMMY_HASH);
-  if (!client || client.clientSecretHash === undefined || !matches)
+  // A client that registered itself (RFC 7591) authenticates only the way it registered.
+  const registered = client?.registration?.tokenEndpointAuthMethod;
+  if (
+    !client ||
+    client.clientSecretHash === undefined ||
+    !matches ||
+    (registered !== undefined && registered !== method)
+  )
     throw failed(method === 'client_secret_basic');
   return { client, method };
 }

@@ -71,6 +71,11 @@ export interface ClientMetadataDocumentOptions {
    * names resolving to them), over http or https. Default false.
    */
   allowLoopback?: boolean;
+  /**
+   * Asked before any fetch, with the checked `client_id` URL: `false` refuses it (e.g. allow
+   * only the client domains you trust). Default: every public https URL.
+   */
+  allowUrl?: (url: URL) => boolean | Promise<boolean>;
   /** Deadline for one fetch, in ms, 100 to 10000. Default 3000. */
   timeoutMs?: number;
   /** Largest document, in bytes, 512 to 65536. Default 5120. */

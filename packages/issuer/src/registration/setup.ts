@@ -112,6 +112,7 @@ export function setupDynamicClients(
   const byDocument = documents
     ? metadataDocumentClients({
         fetch: documents.fetch ?? nodeDocumentFetcher(),
+        allowUrl: documents.allowUrl,
         allowLoopback,
         timeoutMs: bounded(
           'clientMetadataDocuments.timeoutMs',
