@@ -3,12 +3,17 @@ import { defineConfig } from 'vitest/config';
 
 const src = (pkg: string) =>
   fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
-const packages = ['core', 'express', 'koa', 'hono', 'fastify', 'testing', 'issuer', 'redis'];
+const packages = ['core', 'express', 'koa', 'hono', 'fastify', 'testing', 'issuer', 'redis', 'mcp'];
+// Subpath exports, matched before their package's own name.
+const subpaths = {
+  '@authcore/mcp/express': fileURLToPath(new URL('./packages/mcp/src/express.ts', import.meta.url)),
+  '@authcore/mcp/hono': fileURLToPath(new URL('./packages/mcp/src/hono.ts', import.meta.url)),
+};
 
 // Tests import every @authcore package from its source, so they never test a stale dist/.
 export default defineConfig({
   resolve: {
-    alias: Object.fromEntries(packages.map((p) => [`@authcore/${p}`, src(p)])),
+    alias: { ...subpaths, ...Object.fromEntries(packages.map((p) => [`@authcore/${p}`, src(p)])) },
   },
   test: {
     include: [

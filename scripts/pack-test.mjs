@@ -138,8 +138,9 @@ async function main() {
   //    and the frameworks the adapters are made for.
   const frameworks = new Map();
   for (const { manifest } of packages) {
+    // A peer that is one of ours (@authcore/mcp's adapters) comes from its tarball.
     for (const [name, range] of Object.entries(manifest.peerDependencies ?? {}))
-      frameworks.set(name, range);
+      if (!packages.some((p) => p.manifest.name === name)) frameworks.set(name, range);
     if (manifest.name === '@authcore/hono')
       frameworks.set('@hono/node-server', manifest.devDependencies?.['@hono/node-server'] ?? '*');
   }

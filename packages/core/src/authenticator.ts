@@ -3,14 +3,17 @@ import { type CredentialSources, extractCredential } from './extract.js';
 import { type RenderedError, type RenderOptions, renderAuthError } from './render.js';
 import type { RequestView } from './request.js';
 import type { Scheme, SchemePrincipal } from './scheme.js';
-import { authorize, type Requirement } from './scopes.js';
+import { authorize, type Requirement, type ScopeRequirement } from './scopes.js';
 
 export interface AuthenticatorOptions<S extends readonly Scheme<unknown>[]> {
   /** Schemes tried in order; the first that accepts a credential verifies it. */
   schemes: S;
   /** Opt-in extra places for a bearer token. */
   sources?: Pick<CredentialSources, 'cookie' | 'query'>;
-  /** `realm`, `resourceMetadata`, `problemJson` of every rendered error. */
+  /**
+   * `realm`, `resourceMetadata`, `problemJson` of every rendered error; `challengeScopes` and
+   * `keepGrantedScopes` for the `scope` of challenges.
+   */
   render?: Omit<RenderOptions, 'schemes'>;
   /** Called with every failure, for logs and metrics: `error.cause` holds the real reason. */
   onFailure?: (error: AuthError, request: RequestView) => void;
@@ -72,6 +75,8 @@ export function createAuthenticator<const S extends readonly Scheme<unknown>[]>(
     if (scheme.slots.includes('dpop')) sources.dpop = true;
   }
   const renderOptions: RenderOptions = { ...options.render, schemes: challenges };
+  const scopedChallenges = Boolean(renderOptions.challengeScopes);
+  const keepGranted = renderOptions.keepGrantedScopes === true;
   const onFailure = options.onFailure;
   const fail = (error: AuthError, request: RequestView) => {
     if (onFailure) {
@@ -80,6 +85,25 @@ export function createAuthenticator<const S extends readonly Scheme<unknown>[]>(
       } catch {}
     }
     return { ok: false as const, error };
+  };
+  // A 401 of a route with scopes names them, when `challengeScopes` asks for it.
+  const routeScoped = (error: AuthError, opts: AuthenticateOptions<P>): AuthError => {
+    const scopes = opts.require?.scopes;
+    if (!scopedChallenges || scopes === undefined || error.scopes.length > 0) return error;
+    if (error.code !== 'credentials_required' && error.code !== 'invalid_token') return error;
+    return rebuild(error, { scopes: scopeList(scopes) });
+  };
+  // Step-up that keeps what the token has: granted scopes first, then the missing ones.
+  const denial = (denied: AuthError, principal: P, scheme: ChallengeScheme): AuthError => {
+    const granted = (principal as { scopes?: ReadonlySet<string> }).scopes;
+    if (
+      !keepGranted ||
+      denied.code !== 'insufficient_scope' ||
+      denied.scopes.length === 0 ||
+      !granted
+    )
+      return withScheme(denied, scheme);
+    return rebuild(denied, { scheme, scopes: [...new Set([...granted, ...denied.scopes])] });
   };
 
   const NO_OPTIONS: AuthenticateOptions<P> = {};
@@ -91,7 +115,7 @@ export function createAuthenticator<const S extends readonly Scheme<unknown>[]>(
     opts: AuthenticateOptions<P>,
   ): AuthResult<P> => {
     if (!result.ok) {
-      const { error } = result;
+      const error = routeScoped(result.error, opts);
       return fail(error.scheme === challenge ? error : withScheme(error, challenge), request);
     }
     if (opts.require) {
@@ -99,7 +123,8 @@ export function createAuthenticator<const S extends readonly Scheme<unknown>[]>(
         result.principal as P & { scopes: ReadonlySet<string> },
         opts.require as Requirement<P & { scopes: ReadonlySet<string> }>,
       );
-      if (denied) return fail(withScheme(denied, challenge), request);
+      if (denied)
+        return fail(routeScoped(denial(denied, result.principal, challenge), opts), request);
     }
     return result;
   };
@@ -120,7 +145,7 @@ export function createAuthenticator<const S extends readonly Scheme<unknown>[]>(
     const credential = extracted.credential;
     if (credential === undefined) {
       if (opts.optional) return { ok: true as const, principal: undefined };
-      return fail(new AuthError('credentials_required'), request);
+      return fail(routeScoped(new AuthError('credentials_required'), opts), request);
     }
     let scheme: Scheme<P> | undefined;
     try {
@@ -137,10 +162,13 @@ export function createAuthenticator<const S extends readonly Scheme<unknown>[]>(
       credential.slot === 'apiKey' ? 'ApiKey' : credential.slot === 'dpop' ? 'DPoP' : 'Bearer';
     if (!scheme) {
       return fail(
-        new AuthError('invalid_token', {
-          scheme: challenge,
-          cause: new Error('no scheme accepts this credential'),
-        }),
+        routeScoped(
+          new AuthError('invalid_token', {
+            scheme: challenge,
+            cause: new Error('no scheme accepts this credential'),
+          }),
+          opts,
+        ),
         request,
       );
     }
@@ -181,7 +209,7 @@ export function createAuthenticator<const S extends readonly Scheme<unknown>[]>(
         requirement as Requirement<P & { scopes: ReadonlySet<string> }>,
       );
       return denied
-        ? { ok: false, error: withScheme(denied, challengeOf(principal)) }
+        ? { ok: false, error: denial(denied, principal, challengeOf(principal)) }
         : { ok: true, principal };
     },
     render: (error) => renderAuthError(error, renderOptions),
@@ -196,12 +224,26 @@ const challengeOf = (principal: unknown): ChallengeScheme =>
 
 function withScheme(error: AuthError, scheme: ChallengeScheme): AuthError {
   if (error.scheme === scheme) return error;
+  return rebuild(error, { scheme });
+}
+
+function rebuild(
+  error: AuthError,
+  change: { scheme?: ChallengeScheme; scopes?: readonly string[] },
+): AuthError {
   return new AuthError(error.code, {
     description: error.description,
     cause: error.cause,
-    scopes: error.scopes,
-    scheme,
+    scopes: change.scopes ?? error.scopes,
+    scheme: change.scheme ?? error.scheme,
     params: error.params,
     headers: error.headers,
   });
 }
+
+const scopeList = (scopes: ScopeRequirement): readonly string[] =>
+  typeof scopes === 'string'
+    ? scopes.split(' ').filter(Boolean)
+    : 'anyOf' in scopes
+      ? scopes.anyOf
+      : scopes;

@@ -9,6 +9,19 @@ export interface RenderOptions {
   problemJson?: boolean | undefined;
   /** Schemes offered in the bare challenge of a request with no credential. Default `['Bearer']`. */
   schemes?: readonly ChallengeScheme[] | undefined;
+  /**
+   * 401 challenges name the scopes to ask for (RFC 6750 §3; MCP servers SHOULD): `true` puts the
+   * route's scopes (`require.scopes`, an adapter's `scopes`) in the challenge of a request with no
+   * credential and of an `invalid_token`; a list does too, and is used when the route names none.
+   * Default `false`: no `scope` in 401s.
+   */
+  challengeScopes?: boolean | readonly string[] | undefined;
+  /**
+   * `insufficient_scope` names the scopes the token already has plus the missing ones, for
+   * clients that replace their scope with the challenged one instead of adding to it (several
+   * MCP clients on step-up). Default `false`: only the scopes needed.
+   */
+  keepGrantedScopes?: boolean | undefined;
 }
 
 /** An HTTP response every adapter sends as is, so all frameworks answer byte-for-byte the same. */
@@ -30,22 +43,33 @@ const descriptionChars = (s: string) => s.replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]
 const scopeChars = (s: string) => s.replace(/[^\x21\x23-\x5b\x5d-\x7e]/g, '');
 const quoted = (s: string) => `"${s.replace(/[\\"]/g, '')}"`;
 
-function challenge(
-  scheme: ChallengeScheme,
-  error: AuthError | undefined,
-  options: RenderOptions,
-): string {
+// The error's own scopes, else (401s without a credential or with an invalid token) the default.
+function scopesOf(error: AuthError, options: RenderOptions): readonly string[] {
+  if (error.scopes.length > 0) return error.scopes;
+  const fallback = options.challengeScopes;
+  return typeof fallback === 'object' &&
+    (error.code === 'credentials_required' || error.code === 'invalid_token')
+    ? fallback
+    : [];
+}
+
+function challenge(scheme: ChallengeScheme, error: AuthError, options: RenderOptions): string {
   const params = [`realm=${quoted(options.realm ?? 'api')}`];
-  if (error) {
+  // A request without credentials gets no `error` (RFC 6750 §3.1), at most the scopes to ask for.
+  const bare = error.code === 'credentials_required';
+  if (!bare) {
     params.push(
       `error="${error.code}"`,
       `error_description="${descriptionChars(error.description)}"`,
     );
-    if (error.scopes.length > 0) params.push(`scope="${error.scopes.map(scopeChars).join(' ')}"`);
+  }
+  const scopes = scopesOf(error, options);
+  if (scopes.length > 0) params.push(`scope="${scopes.map(scopeChars).join(' ')}"`);
+  if (!bare) {
     for (const [name, value] of Object.entries(error.params))
       params.push(`${name}=${quoted(value)}`);
   }
-  if (options.resourceMetadata && (!error || error.status === 401)) {
+  if (options.resourceMetadata && error.status === 401) {
     params.push(`resource_metadata=${quoted(options.resourceMetadata)}`);
   }
   return `${scheme} ${params.join(', ')}`;
@@ -58,7 +82,7 @@ function challenge(
 export function renderAuthError(error: AuthError, options: RenderOptions = {}): RenderedError {
   const wwwAuthenticate =
     error.code === 'credentials_required'
-      ? (options.schemes ?? ['Bearer']).map((s) => challenge(s, undefined, options)).join(', ')
+      ? (options.schemes ?? ['Bearer']).map((s) => challenge(s, error, options)).join(', ')
       : challenge(error.scheme, error, options);
   const headers: Record<string, string> = {
     'content-type': options.problemJson ? 'application/problem+json' : 'application/json',
