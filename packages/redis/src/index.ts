@@ -1,6 +1,12 @@
-import type { Redis, RedisOptions } from 'ioredis';
+import type { RedisOptions } from 'ioredis';
 import { RedisApiKeyStore, type RedisApiKeyStoreOptions } from './api-keys.js';
-import { createRedisClient, isClient, quit, type RedisStoreOptions } from './connection.js';
+import {
+  createRedisClient,
+  isClient,
+  quit,
+  type RedisClient,
+  type RedisStoreOptions,
+} from './connection.js';
 import { RedisClientStore, RedisCodeStore, RedisRefreshTokenStore } from './issuer.js';
 import {
   RedisReplayStore,
@@ -16,6 +22,8 @@ export {
 } from './api-keys.js';
 export {
   createRedisClient,
+  createRedisCluster,
+  type RedisClient,
   type RedisInput,
   RedisStoreError,
   type RedisStoreOptions,
@@ -52,15 +60,15 @@ export interface RedisStores {
   clients: RedisClientStore;
   /** Per-subject usage counters. */
   usage: RedisUsageCounter;
-  /** The client the stores share. */
-  redis: Redis;
+  /** The client the stores share (a `Cluster` when you gave one). */
+  redis: RedisClient;
   /** Flushes pending usage and closes the connections the stores opened (not a client you gave). */
   close(): Promise<void>;
 }
 
 /**
- * Every store under one prefix on one client: yours, or one opened from a URL with the
- * recommended timeouts (and closed by `close()`).
+ * Every store under one prefix on one client: yours (one server or a `Cluster`), or one opened
+ * from a URL with the recommended timeouts (and closed by `close()`).
  */
 export function createRedisStores(options: RedisStoresOptions): RedisStores {
   const owned = !isClient(options?.redis);
@@ -72,7 +80,7 @@ export function createRedisStores(options: RedisStoresOptions): RedisStores {
         }),
         ...(options.onError && { onError: options.onError }),
       })
-    : (options.redis as Redis);
+    : (options.redis as RedisClient);
   const shared: RedisStoreOptions = { ...options, redis };
   const apiKeys = new RedisApiKeyStore({ ...shared, ...options.apiKeys });
   const usage = new RedisUsageCounter({ ...shared, ...options.usage });
