@@ -173,6 +173,30 @@ describe.each(TARGETS)('on $name', ({ name }) => {
       expect((await s.apiKeys.find(record.id))?.revokedAt).toBe(1);
     });
 
+    it('a revoke through one client reaches the cache of a store on another client at once', async () => {
+      const prefix = uniquePrefix('apikeys-pubsub');
+      const other = target.client();
+      const a = createRedisStores({ redis: url(), prefix });
+      const b = createRedisStores({ redis: other, prefix });
+      closers.push(
+        () => a.close(),
+        () => b.close(),
+        () => other.quit().then(() => {}),
+      );
+      expect(await b.apiKeys.ready()).toBe(true);
+      const { record } = await generateApiKey({ prefix: 'sk_test', owner: 'o' });
+      await a.apiKeys.create(record);
+      expect((await b.apiKeys.find(record.id))?.revokedAt).toBeUndefined();
+      const started = performance.now();
+      await a.apiKeys.revoke(record.id, 7);
+      // b's cache (ttl 5 s) held the active record: only the published invalidation drops it.
+      while ((await b.apiKeys.find(record.id))?.revokedAt === undefined) {
+        expect(performance.now() - started).toBeLessThan(1_000);
+        await sleep(5);
+      }
+      expect((await b.apiKeys.find(record.id))?.revokedAt).toBe(7);
+    });
+
     it('cache ttl bounds a lost invalidation', async () => {
       const { s, prefix } = stores('apikeys-ttl', { apiKeys: { cache: { ttlMs: 200 } } });
       await s.apiKeys.ready();
