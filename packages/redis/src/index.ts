@@ -8,6 +8,7 @@ import {
   type RedisStoreOptions,
 } from './connection.js';
 import { RedisClientStore, RedisCodeStore, RedisRefreshTokenStore } from './issuer.js';
+import { RedisKeyStore } from './keys.js';
 import {
   RedisReplayStore,
   RedisRevocationStore,
@@ -29,6 +30,7 @@ export {
   type RedisStoreOptions,
 } from './connection.js';
 export { RedisClientStore, RedisCodeStore, RedisRefreshTokenStore } from './issuer.js';
+export { RedisKeyStore } from './keys.js';
 export {
   jwtRevocationCheck,
   RedisReplayStore,
@@ -56,6 +58,8 @@ export interface RedisStores {
   codes: RedisCodeStore;
   /** For the issuer's `stores.refreshTokens`. */
   refreshTokens: RedisRefreshTokenStore;
+  /** For the issuer's `stores.keys`: signing keys every instance shares (with `keyEncryptionKey`). */
+  keys: RedisKeyStore;
   /** For the issuer's `clients`, when clients are managed at run time. */
   clients: RedisClientStore;
   /** Per-subject usage counters. */
@@ -91,6 +95,7 @@ export function createRedisStores(options: RedisStoresOptions): RedisStores {
     codes: new RedisCodeStore(shared),
     refreshTokens: new RedisRefreshTokenStore(shared),
     clients: new RedisClientStore(shared),
+    keys: new RedisKeyStore(shared),
     usage,
     redis,
     async close() {
