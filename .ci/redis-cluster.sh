@@ -60,9 +60,13 @@ redis-cli --cluster create "${authcore_cluster_addresses[@]}" --cluster-replicas
   return 1 2>/dev/null || exit 1
 }
 
+# cluster_state:ok everywhere, and every replica synced with its master (a replica that never
+# synced could not take over from it).
 authcore_cluster_ok() {
   for port in "${AUTHCORE_REDIS_CLUSTER_PORTS[@]}"; do
     redis-cli -h 127.0.0.1 -p "$port" cluster info 2>/dev/null | grep -q '^cluster_state:ok' || return 1
+    redis-cli -h 127.0.0.1 -p "$port" info replication 2>/dev/null |
+      grep -Eq '^(role:master|master_link_status:up)' || return 1
   done
 }
 for _ in $(seq 1 200); do

@@ -117,6 +117,8 @@ export interface TestCluster {
   /** `127.0.0.1:p1,127.0.0.1:p2,…` as AUTHCORE_REDIS_CLUSTER_NODES. */
   nodes: string;
   ports: number[];
+  /** Kills one node (SIGKILL: as a crash). */
+  kill(port: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -135,11 +137,16 @@ async function freeClusterPort(taken: number[]): Promise<number> {
   }
 }
 
+/** cluster_state:ok, and a replica has synced with its master (else it could not take over). */
 async function clusterOk(port: number): Promise<boolean> {
   const client = new Redis({ port, host: '127.0.0.1', retryStrategy: () => null });
   client.on('error', () => {});
   try {
-    return /^cluster_state:ok/m.test(await client.cluster('INFO'));
+    const replication = await client.info('replication');
+    return (
+      /^cluster_state:ok/m.test(await client.cluster('INFO')) &&
+      (/^role:master/m.test(replication) || /^master_link_status:up/m.test(replication))
+    );
   } catch {
     return false;
   } finally {
@@ -186,17 +193,15 @@ export async function spawnCluster(): Promise<TestCluster> {
     proc.once('exit', () => children.delete(proc));
     return proc;
   });
+  const killed = (proc: ChildProcess) =>
+    new Promise<void>((resolve) => {
+      if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
+      proc.once('exit', () => resolve());
+      proc.kill('SIGKILL');
+    });
+  const kill = (port: number) => killed(procs[ports.indexOf(port)]!);
   const stop = async () => {
-    await Promise.all(
-      procs.map(
-        (proc) =>
-          new Promise<void>((resolve) => {
-            if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
-            proc.once('exit', () => resolve());
-            proc.kill('SIGKILL');
-          }),
-      ),
-    );
+    await Promise.all(procs.map(killed));
     rmSync(dir, { recursive: true, force: true });
   };
   try {
@@ -214,7 +219,7 @@ export async function spawnCluster(): Promise<TestCluster> {
       if (Date.now() > until) throw new Error('the test cluster did not reach cluster_state:ok');
       await new Promise((r) => setTimeout(r, 50));
     }
-    return { nodes: addresses.join(','), ports, stop };
+    return { nodes: addresses.join(','), ports, kill, stop };
   } catch (error) {
     await stop();
     throw error;
