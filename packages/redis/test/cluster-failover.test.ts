@@ -98,7 +98,7 @@ describe('a master crashes', () => {
     // Written before the crash (and replicated: asynchronous, but long done by then).
     await stores.revocations.revoke(onVictim, Date.now() + 600_000);
     await stores.refreshTokens.revokeFamily(family, Date.now() + 600_000);
-    const { key, record } = await generateApiKey({ prefix: 'sk_test', owner: 'o' });
+    const { record } = await generateApiKey({ prefix: 'sk_test', owner: 'o' });
     await stores.apiKeys.create(record);
     await new Promise((r) => setTimeout(r, 200));
 
