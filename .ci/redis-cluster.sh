@@ -25,15 +25,20 @@ AUTHCORE_REDIS_CLUSTER_PORTS=($(node -e '
 '))
 
 authcore_redis_cluster_stop() {
+  local pidfile pid
   for pidfile in "$AUTHCORE_REDIS_CLUSTER_DIR"/*.pid; do
-    [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null || true
+    [ -f "$pidfile" ] || continue
+    pid="$(cat "$pidfile")"
+    kill "$pid" 2>/dev/null || true
+    # Wait for it to exit: a node writes its nodes.conf on the way out.
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
   done
-  rm -rf "$AUTHCORE_REDIS_CLUSTER_DIR"
+  rm -rf "$AUTHCORE_REDIS_CLUSTER_DIR" 2>/dev/null || true
 }
 # Keep the trap already set (redis.sh's) and add ours.
 authcore_previous_exit_trap="$(trap -p EXIT | sed -e "s/^trap -- '//" -e "s/' EXIT\$//")"
 # shellcheck disable=SC2064
-trap "authcore_redis_cluster_stop; ${authcore_previous_exit_trap:-:}" EXIT
+trap "authcore_redis_cluster_stop || true; ${authcore_previous_exit_trap:-:}" EXIT
 
 for port in "${AUTHCORE_REDIS_CLUSTER_PORTS[@]}"; do
   redis-server --port "$port" --bind 127.0.0.1 --cluster-enabled yes \
