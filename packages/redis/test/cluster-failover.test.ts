@@ -22,7 +22,9 @@ const prefix = uniquePrefix('failover');
 const errors: unknown[] = [];
 
 beforeAll(async () => {
-  cluster = await spawnCluster();
+  // A node is marked failed 4 s after it stops answering: a window the checks before the
+  // failover fit in, even on a loaded machine.
+  cluster = await spawnCluster(4_000);
   client = createRedisCluster(cluster.nodes, { onError: (e) => errors.push(e) });
   other = createRedisCluster(cluster.nodes);
   await Promise.all([client.ping(), other.ping()]);
@@ -105,7 +107,7 @@ describe('a master crashes', () => {
     await cluster.kill(victim);
     const killedAt = performance.now();
 
-    // Before the failover (the cluster marks a node failed after cluster-node-timeout, 2 s): its
+    // Before the failover (the cluster marks a node failed after cluster-node-timeout, 4 s): its
     // slots do not answer, and every store answers closed within its timeout, all at once.
     const [revoked, known, claim, revoke, consume, familyRevoked, other] = await Promise.all([
       timed(stores.revocations.isRevoked(unknownOnVictim)),
@@ -123,11 +125,11 @@ describe('a master crashes', () => {
     expect((consume as { error?: unknown }).error).toBeInstanceOf(RedisStoreError);
     expect(familyRevoked).toMatchObject({ value: true });
     for (const op of [revoked, known, claim, revoke, consume, familyRevoked])
-      expect(op.ms).toBeLessThan(1_500);
+      expect(op.ms).toBeLessThan(2_000); // timeoutMs (1 s), with room for a loaded machine
     // The other masters' slots keep answering.
     expect(other).toMatchObject({ value: false });
 
-    // After the failover (cluster-node-timeout 2 s): recovered, with what was written before.
+    // After the failover: recovered, with what was written before.
     const until = Date.now() + 30_000;
     while (!clusterOk(victim)) {
       expect(Date.now()).toBeLessThan(until);
@@ -139,8 +141,8 @@ describe('a master crashes', () => {
       if (!recovered) await new Promise((r) => setTimeout(r, 200));
     }
     expect(recovered).toBe(true);
-    // Measured 3.7 to 4.8 s on a 2-core machine with cluster-node-timeout 2 s.
-    expect(performance.now() - killedAt).toBeLessThan(15_000);
+    // Measured 6.4 to 7.6 s on a 2-core machine (cluster-node-timeout 4 s).
+    expect(performance.now() - killedAt).toBeLessThan(20_000);
     expect(await masterOf(`${prefix}revoked:${onVictim}`)).not.toBe(victim);
     expect(await stores.revocations.isRevoked(onVictim)).toBe(true);
     expect(await stores.refreshTokens.isFamilyRevoked(family)).toBe(true);

@@ -159,7 +159,7 @@ async function clusterOk(port: number): Promise<boolean> {
  * `redis-cli --cluster create … --cluster-replicas 1`, as .ci/redis-cluster.sh does; fails
  * (never skips) when redis-server is not installed.
  */
-export async function spawnCluster(): Promise<TestCluster> {
+export async function spawnCluster(nodeTimeoutMs = 2_000): Promise<TestCluster> {
   if (!redisServerInstalled()) throw new Error(NOT_INSTALLED);
   const dir = mkdtempSync(join(tmpdir(), 'authcore-cluster-'));
   const ports: number[] = [];
@@ -177,7 +177,7 @@ export async function spawnCluster(): Promise<TestCluster> {
         '--cluster-config-file',
         join(dir, `nodes-${port}.conf`),
         '--cluster-node-timeout',
-        '2000',
+        String(nodeTimeoutMs),
         '--save',
         '',
         '--appendonly',
