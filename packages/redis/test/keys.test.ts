@@ -120,7 +120,7 @@ describe.each(TARGETS)('issuer keys on $name', ({ name }) => {
     // Published by the rotating instance at once, before it signs with it.
     expect(kids(await jwksOf(a))).toEqual([newKid, oldKid]);
     let bothSignNewAfter: number | undefined;
-    while (performance.now() - rotatedAt < 3_000) {
+    while (performance.now() - rotatedAt < 5_000) {
       const [ta, tb] = await Promise.all([token(a), token(b)]);
       const [ja, jb] = await Promise.all([jwksOf(a), jwksOf(b)]);
       // Whoever signs with the new key, every instance already publishes it.
@@ -137,14 +137,24 @@ describe.each(TARGETS)('issuer keys on $name', ({ name }) => {
       }
       await sleep(20);
     }
-    // The bound: keyRefreshInterval (1 s here) after the rotation, plus a request's time.
+    // The bound: keyRefreshInterval (1 s here) after the rotation, plus requests on a loaded
+    // machine (about 1.03 s measured when idle).
     expect(bothSignNewAfter).toBeDefined();
     expect(bothSignNewAfter!).toBeGreaterThanOrEqual(900);
-    expect(bothSignNewAfter!).toBeLessThan(1_500);
+    expect(bothSignNewAfter!).toBeLessThan(2_500);
     // The old token still verifies against both instances' JWKS (grace period) and introspects.
     expect(await verifies(before, await jwksOf(a))).toBe(true);
     expect(await verifies(before, await jwksOf(b))).toBe(true);
-    expect(await b.isRevoked('none')).toBe(false);
+    for (const issuer of [a, b]) {
+      const res = await issuer.fetch(
+        new Request(`${ISSUER}/introspect`, {
+          method: 'POST',
+          headers: { authorization: BASIC, 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ token: before }),
+        }),
+      );
+      expect(((await res.json()) as { active: boolean }).active).toBe(true);
+    }
   });
 
   it('grace period across instances: retired keys stay published until their tokens expire', async () => {
