@@ -39,6 +39,12 @@ export type {
 } from './registration/options.js';
 export { type ClientConfig, hashSecret, memoryClientStore } from './stores/clients.js';
 export {
+  type KeyStore,
+  memoryKeyStore,
+  type StoredKeySet,
+  type StoredSigningKey,
+} from './stores/keys.js';
+export {
   type MemoryStoreOptions,
   memoryCodeStore,
   memoryRefreshTokenStore,

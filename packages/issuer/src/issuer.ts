@@ -13,9 +13,11 @@ import { tokenEndpoint } from './endpoints/token.js';
 import type { Context } from './lib/context.js';
 import { json, methodNotAllowed } from './lib/http.js';
 import { KeyRing, SIGNING_ALGORITHMS } from './lib/keys.js';
+import { importSealingKey } from './lib/seal.js';
 import type { EndpointName, IssuerOptions } from './options.js';
 import { setupDynamicClients } from './registration/setup.js';
 import { type ClientConfig, memoryClientStore } from './stores/clients.js';
+import { memoryKeyStore } from './stores/keys.js';
 import {
   memoryCodeStore,
   memoryRefreshTokenStore,
@@ -36,7 +38,11 @@ export interface Issuer {
   readonly metadata: AuthorizationServerMetadata;
   /** The published public keys. */
   jwks(): Promise<JSONWebKeySet>;
-  /** Signs with a new key from now on; the old public key stays published for the grace period. Returns the new `kid`. */
+  /**
+   * Rotates to a new signing key, on every instance sharing `stores.keys`: it is published at
+   * once and signs from `keyRefreshInterval` later (at once without a shared store); the old
+   * public key stays published for the grace period. Returns the new `kid`.
+   */
   rotateKeys(): Promise<string>;
   /** Whether an access token's `jti` was revoked (for a resource server's `isRevoked`). */
   isRevoked(jti: string): Promise<boolean>;
@@ -117,6 +123,38 @@ export function createIssuer(options: IssuerOptions): Issuer {
       'createIssuer: `clients` must be an array of client configurations or a ClientStore',
     );
   const now = options.now ?? Date.now;
+  const sharedKeys = options.stores?.keys;
+  if (sharedKeys !== undefined && typeof sharedKeys?.compareAndSet !== 'function')
+    throw new TypeError('createIssuer: `stores.keys` must be a KeyStore');
+  if (sharedKeys && options.keyEncryptionKey === undefined)
+    throw new TypeError('createIssuer: `stores.keys` needs `keyEncryptionKey` (32 bytes)');
+  const keyRefreshInterval = integer('keyRefreshInterval', options.keyRefreshInterval, 10, 1, 300);
+  const rotateEvery =
+    options.rotateEvery === undefined
+      ? undefined
+      : integer(
+          'rotateEvery',
+          options.rotateEvery,
+          0,
+          Math.max(accessTokenTtl, 2 * keyRefreshInterval),
+          366 * 24 * 3600,
+        );
+  const keys = new KeyRing({
+    alg: algorithm,
+    graceMs: keyGracePeriod * 1000,
+    tokenTtlMs: accessTokenTtl * 1000,
+    // Only this instance reads a store of its own: nothing to wait for.
+    refreshMs: sharedKeys ? keyRefreshInterval * 1000 : 0,
+    rotateEveryMs: rotateEvery === undefined ? undefined : rotateEvery * 1000,
+    store: sharedKeys ?? memoryKeyStore(),
+    sealingKey:
+      options.keyEncryptionKey === undefined
+        ? importSealingKey(crypto.getRandomValues(new Uint8Array(32)))
+        : importSealingKey(options.keyEncryptionKey),
+    initial: options.keys,
+    now,
+    onError: options.onError ?? (() => {}),
+  });
 
   const base = issuerUrl.pathname.replace(/\/+$/, '');
   const paths: Record<EndpointName, string> = {
@@ -168,7 +206,7 @@ export function createIssuer(options: IssuerOptions): Issuer {
     codes: options.stores?.codes ?? memoryCodeStore({ now }),
     refreshTokens: options.stores?.refreshTokens ?? memoryRefreshTokenStore({ now }),
     revocations: options.stores?.revocations ?? memoryRevocationStore({ now }),
-    keys: new KeyRing(algorithm, keyGracePeriod * 1000, now, options.keys),
+    keys,
     accessTokenTtl,
     refreshTokenTtl,
     refreshReuseLeeway,

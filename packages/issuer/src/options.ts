@@ -7,6 +7,7 @@ import type {
   RegistrationOptions,
 } from './registration/options.js';
 import type { ClientConfig } from './stores/clients.js';
+import type { KeyStore } from './stores/keys.js';
 import type {
   ClientProvenance,
   ClientRecord,
@@ -76,6 +77,11 @@ export interface IssuerStores {
   codes?: CodeStore;
   refreshTokens?: RefreshTokenStore;
   revocations?: RevocationStore;
+  /**
+   * The signing keys every instance shares (`RedisKeyStore`); needs `keyEncryptionKey`. Default:
+   * keys of this instance only.
+   */
+  keys?: KeyStore;
 }
 
 export interface IssuerOptions {
@@ -101,8 +107,23 @@ export interface IssuerOptions {
   keyGracePeriod?: number;
   /** Signing algorithm. Default `ES256`. */
   algorithm?: SigningAlgorithm;
-  /** Private JWKs to sign with (the first) and to keep publishing (the rest); default a fresh key. */
+  /**
+   * Private JWKs to sign with (the first) and to keep publishing (the rest); default a fresh key.
+   * With `stores.keys`, they seed a store that holds no keys yet and are ignored otherwise.
+   */
   keys?: readonly JWK[];
+  /**
+   * The 32-byte key (bytes, or base64url / base64 text) that seals private keys written to
+   * `stores.keys` (AES-256-GCM); required with it. Keep it out of the store (a secret manager).
+   */
+  keyEncryptionKey?: Uint8Array | string;
+  /**
+   * With `stores.keys`: seconds after which an instance reads the key set again (and a new key is
+   * published this long before it signs), 1 to 300. Default 10.
+   */
+  keyRefreshInterval?: number;
+  /** Rotate the signing key when it is this many seconds old; off by default. */
+  rotateEvery?: number;
   /** Shared stores; in-memory by default. */
   stores?: IssuerStores;
   /** Endpoint paths; defaults are the issuer's path + `/authorize`, `/token`… and RFC 8414's. */

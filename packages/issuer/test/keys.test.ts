@@ -1,6 +1,13 @@
+import {
+  createIssuer,
+  type Issuer,
+  type IssuerOptions,
+  type KeyStore,
+  memoryKeyStore,
+} from '@authcore/issuer';
 import { decodeProtectedHeader, exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { post, SERVICE, type Served, serve, verify } from './helpers.js';
+import { CLIENTS, post, SERVICE, type Served, serve, verify } from './helpers.js';
 
 let served: Served;
 beforeAll(async () => {
@@ -80,5 +87,101 @@ describe('signing keys', () => {
     } finally {
       await local.close();
     }
+  });
+});
+
+describe('a key store shared by instances', () => {
+  const KEK = crypto.getRandomValues(new Uint8Array(32));
+  const base = { issuer: 'https://issuer.test', clients: CLIENTS };
+
+  it.each([
+    [
+      { stores: { keys: memoryKeyStore() } },
+      'createIssuer: `stores.keys` needs `keyEncryptionKey` (32 bytes)',
+    ],
+    [
+      { stores: { keys: {} as KeyStore }, keyEncryptionKey: KEK },
+      'createIssuer: `stores.keys` must be a KeyStore',
+    ],
+    [{ keyEncryptionKey: new Uint8Array(31) }, 'createIssuer: `keyEncryptionKey` must be 32 bytes'],
+    [{ keyEncryptionKey: 'c2hvcnQ' }, 'createIssuer: `keyEncryptionKey` must be 32 bytes'],
+    [{ keyEncryptionKey: '***' }, 'createIssuer: `keyEncryptionKey` must be base64url or base64'],
+    [
+      { keyRefreshInterval: 0 },
+      'createIssuer: `keyRefreshInterval` must be an integer from 1 to 300 seconds',
+    ],
+    [
+      { rotateEvery: 299 },
+      'createIssuer: `rotateEvery` must be an integer from 600 to 31622400 seconds',
+    ],
+  ] as [Partial<IssuerOptions>, string][])('refuses %j', (options, message) => {
+    expect(() => createIssuer({ ...base, ...options })).toThrow(message);
+  });
+
+  const clock = { t: Date.UTC(2030, 0, 1) };
+  const two = (store: KeyStore, over: Partial<IssuerOptions> = {}): Issuer[] =>
+    [KEK, Buffer.from(KEK).toString('base64')].map((keyEncryptionKey) =>
+      createIssuer({
+        ...base,
+        stores: { keys: store },
+        keyEncryptionKey,
+        keyRefreshInterval: 5,
+        now: () => clock.t,
+        ...over,
+      }),
+    );
+  const token = async (issuer: Issuer) => {
+    const res = await issuer.fetch(
+      new Request('https://issuer.test/token', {
+        method: 'POST',
+        headers: { authorization: SERVICE, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'client_credentials' }),
+      }),
+    );
+    return { status: res.status, body: (await res.json()) as Record<string, string> };
+  };
+  const kid = async (issuer: Issuer) =>
+    decodeProtectedHeader((await token(issuer)).body.access_token!).kid;
+
+  it('two issuers on one memoryKeyStore (the key as bytes and as base64) share keys and rotations', async () => {
+    const [a, b] = two(memoryKeyStore());
+    expect(await a!.jwks()).toEqual(await b!.jwks());
+    const old = await kid(a!);
+    expect(await kid(b!)).toBe(old);
+    const fresh = await b!.rotateKeys();
+    // Published at once by the rotating instance, by the other within keyRefreshInterval (5 s);
+    // it signs keyRefreshInterval after the rotation, on both.
+    expect((await b!.jwks()).keys.map((k) => k.kid)).toEqual([fresh, old]);
+    expect(await kid(b!)).toBe(old);
+    clock.t += 4_999;
+    expect(await kid(a!)).toBe(old);
+    clock.t += 1;
+    expect(await kid(a!)).toBe(fresh);
+    expect(await kid(b!)).toBe(fresh);
+    expect(await a!.jwks()).toEqual(await b!.jwks());
+  });
+
+  it('a store that fails: the last keys sign until grace - ttl after the last read, then 500', async () => {
+    const memory = memoryKeyStore();
+    let down = false;
+    const store: KeyStore = {
+      get: () => (down ? Promise.reject(new Error('store down')) : memory.get()),
+      compareAndSet: (e, n) =>
+        down ? Promise.reject(new Error('store down')) : memory.compareAndSet(e, n),
+    };
+    const errors: unknown[] = [];
+    const [a] = two(store, { keyGracePeriod: 1200, onError: (e) => errors.push(e) });
+    const signing = await kid(a!);
+    const lastRead = clock.t;
+    down = true;
+    // grace (1200 s) - accessTokenTtl (600 s): tokens signed until then expire while published.
+    clock.t = lastRead + 600_000;
+    expect(await kid(a!)).toBe(signing);
+    expect(errors.map(String)).toEqual(['Error: store down']);
+    await expect(a!.rotateKeys()).rejects.toThrow('store down');
+    clock.t = lastRead + 600_001;
+    expect(await token(a!)).toEqual({ status: 500, body: { error: 'server_error' } });
+    down = false;
+    expect(await kid(a!)).toBe(signing);
   });
 });

@@ -1,11 +1,8 @@
 import type { ApiKeyRecord, ApiKeyStore } from '@authcore/core';
-import type { Redis } from 'ioredis';
 import {
   Connection,
   checkVersion,
-  execAll,
   FORMAT_VERSION,
-  quit,
   type RedisStoreOptions,
   script,
 } from './connection.js';
@@ -34,7 +31,9 @@ export interface RedisApiKeyStoreOptions extends RedisStoreOptions {
 }
 
 // One hash per key: `v` (format), `rec` (the immutable fields as JSON), and the fields that change
-// as numbers of their own, so that Lua scripts update them without re-encoding JSON.
+// as numbers of their own, so that Lua scripts update them without re-encoding JSON. Each script
+// touches one key; the invalidation channel is an argument, not a key (a classic channel is not
+// slotted, and on a Cluster a PUBLISH reaches every node), so no script can be CROSSSLOT.
 const CREATE = script(`
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], unpack(ARGV))
@@ -43,7 +42,7 @@ return 1`);
 const REVOKE = script(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 if redis.call('HSETNX', KEYS[1], 'revokedAt', ARGV[1]) == 1 then
-  redis.call('PUBLISH', KEYS[2], ARGV[2])
+  redis.call('PUBLISH', ARGV[3], ARGV[2])
 end
 return 1`);
 
@@ -52,7 +51,7 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 local current = redis.call('HGET', KEYS[1], 'expiresAt')
 if not current or tonumber(ARGV[1]) < tonumber(current) then
   redis.call('HSET', KEYS[1], 'expiresAt', ARGV[1])
-  redis.call('PUBLISH', KEYS[2], ARGV[2])
+  redis.call('PUBLISH', ARGV[3], ARGV[2])
 end
 return 1`);
 
@@ -96,7 +95,7 @@ export class RedisApiKeyStore implements ApiKeyStore {
   readonly #staleMs: number;
   readonly #maxEntries: number;
   readonly #channel: string;
-  readonly #subscriber: Redis | undefined;
+  readonly #subscription: { close(): Promise<void> } | undefined;
   readonly #usageFlushMs: number;
   #subscribed = false;
   // Bumped on every invalidation: a read that overlapped one is not cached.
@@ -114,29 +113,19 @@ export class RedisApiKeyStore implements ApiKeyStore {
     this.#usageFlushMs = options.usageFlushMs ?? 1_000;
     this.#channel = this.#conn.key('apikey', 'invalidate');
     if (cache && (this.#ttlMs > 0 || this.#staleMs > 0)) {
-      const sub = this.#conn.subscriber();
-      this.#subscriber = sub;
-      sub.on('message', (channel: string, id: string) => {
-        if (channel === this.#channel) this.#invalidate(id);
+      this.#subscription = this.#conn.subscribe(this.#channel, {
+        message: (id) => this.#invalidate(id),
+        // Subscribed (again): messages sent meanwhile are lost, so the whole cache goes.
+        up: () => {
+          if (this.#closed) return;
+          this.#clear();
+          this.#subscribed = true;
+        },
+        // Down: no fresh hits (an invalidation could be missed); records stay for staleIfErrorMs.
+        down: () => {
+          this.#subscribed = false;
+        },
       });
-      // ioredis subscribes again after a reconnection; messages sent meanwhile are lost, so the
-      // whole cache goes.
-      sub.on('ready', () => {
-        if (this.#closed) return;
-        sub.subscribe(this.#channel).then(
-          () => {
-            this.#clear();
-            this.#subscribed = true;
-          },
-          (error: unknown) => this.#conn.onError(error),
-        );
-      });
-      // Down: no fresh hits (an invalidation could be missed); records stay for staleIfErrorMs.
-      const down = () => {
-        this.#subscribed = false;
-      };
-      sub.on('close', down);
-      sub.on('end', down);
     }
   }
 
@@ -148,9 +137,9 @@ export class RedisApiKeyStore implements ApiKeyStore {
   /** Resolves once the invalidation channel is subscribed (or after `timeoutMs`). */
   async ready(timeoutMs = 5_000): Promise<boolean> {
     const until = Date.now() + timeoutMs;
-    while (!this.#subscribed && this.#subscriber && Date.now() < until)
+    while (!this.#subscribed && this.#subscription && Date.now() < until)
       await new Promise((r) => setTimeout(r, 10));
-    return this.#subscribed || !this.#subscriber;
+    return this.#subscribed || !this.#subscription;
   }
 
   #key(id: string) {
@@ -254,7 +243,7 @@ export class RedisApiKeyStore implements ApiKeyStore {
   async revoke(id: string, at: number): Promise<boolean> {
     this.#invalidate(id);
     const done = await this.#conn.run('apiKeys.revoke', () =>
-      this.#conn.script(REVOKE, [this.#key(id), this.#channel], [at, id]),
+      this.#conn.script(REVOKE, [this.#key(id)], [at, id, this.#channel]),
     );
     this.#invalidate(id);
     return done === 1;
@@ -263,7 +252,7 @@ export class RedisApiKeyStore implements ApiKeyStore {
   async expire(id: string, at: number): Promise<boolean> {
     this.#invalidate(id);
     const done = await this.#conn.run('apiKeys.expire', () =>
-      this.#conn.script(EXPIRE, [this.#key(id), this.#channel], [at, id]),
+      this.#conn.script(EXPIRE, [this.#key(id)], [at, id, this.#channel]),
     );
     this.#invalidate(id);
     return done === 1;
@@ -273,10 +262,11 @@ export class RedisApiKeyStore implements ApiKeyStore {
     return this.#conn.run('apiKeys.listByOwner', async () => {
       const ids = await this.#conn.client.zrange(this.#ownerKey(owner), '0', '-1');
       if (ids.length === 0) return [];
-      const pipeline = this.#conn.client.pipeline();
-      for (const id of ids) pipeline.hmget(this.#key(id), ...FIELDS);
+      const replies = await this.#conn.batch(
+        ids.map((id) => (pipeline) => pipeline.hmget(this.#key(id), ...FIELDS)),
+      );
       const out: ApiKeyRecord[] = [];
-      for (const values of await execAll(pipeline)) {
+      for (const values of replies) {
         const record = this.#parse(values as (string | null)[]);
         if (record && record.owner === owner) out.push(record);
       }
@@ -310,12 +300,15 @@ export class RedisApiKeyStore implements ApiKeyStore {
     const batch = this.#usage;
     this.#usage = new Map();
     try {
-      await this.#conn.run('apiKeys.recordUse', async () => {
-        const pipeline = this.#conn.client.pipeline();
-        for (const [id, { count, last }] of batch)
-          pipeline.eval(USE.source, 1, this.#key(id), String(count), String(last));
-        await execAll(pipeline);
-      });
+      await this.#conn.run('apiKeys.recordUse', () =>
+        this.#conn.batch(
+          [...batch].map(
+            ([id, { count, last }]) =>
+              (pipeline) =>
+                pipeline.eval(USE.source, 1, this.#key(id), String(count), String(last)),
+          ),
+        ),
+      );
     } catch (error) {
       this.#conn.onError(error);
     }
@@ -328,7 +321,7 @@ export class RedisApiKeyStore implements ApiKeyStore {
     this.#closed = true;
     this.#subscribed = false;
     this.#cache.clear();
-    if (this.#subscriber) await quit(this.#subscriber);
+    await this.#subscription?.close();
     await this.#conn.close();
   }
 }

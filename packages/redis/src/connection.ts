@@ -1,13 +1,27 @@
 import { createHash } from 'node:crypto';
-import { type ChainableCommander, Redis, type RedisOptions } from 'ioredis';
+import {
+  type ChainableCommander,
+  Cluster,
+  type ClusterNode,
+  type ClusterOptions,
+  Redis,
+  type RedisOptions,
+} from 'ioredis';
 
-/** What a store is given to reach Redis: your ioredis client, or a URL / options to open one. */
-export type RedisInput = Redis | string | RedisOptions;
+/** An ioredis client: one server (`Redis`) or a Redis Cluster (`Cluster`). */
+export type RedisClient = Redis | Cluster;
+
+/**
+ * What a store is given to reach Redis: your ioredis client or Cluster, or a URL / options to
+ * open a client of its own.
+ */
+export type RedisInput = RedisClient | string | RedisOptions;
 
 export interface RedisStoreOptions {
   /**
-   * Your ioredis client (you close it), or a `redis://` URL or ioredis options: the store then
-   * opens its own client with the timeouts below and closes it in `close()`.
+   * Your ioredis client or `Cluster` (you close it; see `createRedisCluster`), or a `redis://`
+   * URL or ioredis options: the store then opens its own client with the timeouts below and
+   * closes it in `close()`.
    */
   redis: RedisInput;
   /** Prepended to every key and channel. Default `authcore:`. */
@@ -42,6 +56,8 @@ export class RedisStoreError extends Error {
 
 const noop = () => {};
 
+const backoff = (times: number) => Math.min(50 * 2 ** Math.min(times, 6), 2_000);
+
 /**
  * Opens an ioredis client with the settings the stores are designed for: connect timeout, command
  * timeout, one retry per command, reconnection with a capped backoff, and an `error` listener so
@@ -59,7 +75,7 @@ export function createRedisClient(
     connectTimeout: options.connectTimeoutMs ?? 2_000,
     commandTimeout: options.timeoutMs ?? 1_000,
     maxRetriesPerRequest: 1,
-    retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2_000),
+    retryStrategy: backoff,
   };
   const client =
     typeof input === 'string' ? new Redis(input, settings) : new Redis({ ...settings, ...input });
@@ -67,9 +83,58 @@ export function createRedisClient(
   return client;
 }
 
+/**
+ * Opens an ioredis `Cluster` with the settings the stores are designed for (as
+ * `createRedisClient`, on every node) and an `error` listener. `nodes` is a list of nodes or a
+ * comma-separated `host:port,host:port` string; a few are enough, the rest are discovered. The
+ * stores share it as is: close it yourself (`quit()`).
+ */
+export function createRedisCluster(
+  nodes: readonly ClusterNode[] | string,
+  options: {
+    timeoutMs?: number;
+    connectTimeoutMs?: number;
+    onError?: (error: unknown) => void;
+    /** More ioredis Cluster options (`redisOptions` for password, TLS…). */
+    cluster?: ClusterOptions;
+  } = {},
+): Cluster {
+  const list =
+    typeof nodes === 'string'
+      ? nodes
+          .split(',')
+          .map((n) => n.trim())
+          .filter(Boolean)
+      : [...nodes];
+  if (list.length === 0) throw new TypeError('@authcore/redis: a cluster needs at least one node');
+  const connectTimeout = options.connectTimeoutMs ?? 2_000;
+  const client = new Cluster(list, {
+    clusterRetryStrategy: backoff,
+    slotsRefreshTimeout: connectTimeout,
+    ...options.cluster,
+    redisOptions: {
+      connectTimeout,
+      commandTimeout: options.timeoutMs ?? 1_000,
+      maxRetriesPerRequest: 1,
+      ...options.cluster?.redisOptions,
+    },
+  });
+  client.on('error', options.onError ?? noop);
+  return client;
+}
+
+/** What a subscription tells its owner. */
+export interface SubscriptionHandlers {
+  message(payload: string): void;
+  /** Subscribed (again): messages sent while it was down are lost. */
+  up(): void;
+  /** No longer subscribed: messages may be missed from now on. */
+  down(): void;
+}
+
 /** One Redis client plus what every store shares: key prefix, per-operation deadline, errors. */
 export class Connection {
-  readonly client: Redis;
+  readonly client: RedisClient;
   readonly prefix: string;
   readonly timeoutMs: number;
   readonly onError: (error: unknown) => void;
@@ -105,16 +170,84 @@ export class Connection {
     return this.prefix + parts.join(':');
   }
 
-  /** A second connection for pub/sub (a subscribed connection can run nothing else). */
-  subscriber(): Redis {
-    const sub = this.client.duplicate({
+  /** Whether the client is a Redis Cluster. */
+  get cluster(): boolean {
+    return this.client.isCluster;
+  }
+
+  /**
+   * Subscribes to `channel` on a connection of its own (a subscribed connection can run nothing
+   * else), telling `on` when it is subscribed and when not. On one server the connection
+   * reconnects by itself. On a Cluster, classic PUBLISH reaches every node, so the subscription
+   * sits on any one node and moves to another when that one is lost — through this method
+   * rather than ioredis's own Cluster subscriber, which moves silently and would hide the gap.
+   */
+  subscribe(channel: string, on: SubscriptionHandlers): { close(): Promise<void> } {
+    let closed = false;
+    let current: Redis | undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let attempts = 0;
+    const settings = {
       connectTimeout: this.#connectTimeoutMs,
       // A subscriber waits for messages: no command timeout on it.
       commandTimeout: undefined,
       maxRetriesPerRequest: null,
-    });
-    sub.on('error', (error) => this.onError(error));
-    return sub;
+    };
+    const attach = (sub: Redis) => {
+      current = sub;
+      sub.on('error', (error) => this.onError(error));
+      sub.on('message', (from: string, payload: string) => {
+        if (from === channel) on.message(payload);
+      });
+      // ioredis subscribes again after a reconnection, but messages sent meanwhile are lost:
+      // the owner is told `up` each time it is subscribed.
+      sub.on('ready', () => {
+        if (closed) return;
+        sub.subscribe(channel).then(
+          () => {
+            attempts = 0;
+            if (!closed && current === sub) on.up();
+          },
+          (error: unknown) => this.onError(error),
+        );
+      });
+      sub.on('close', () => on.down());
+      sub.on('end', () => on.down());
+    };
+    const client = this.client;
+    if (!client.isCluster) attach((client as Redis).duplicate(settings));
+    else {
+      const cluster = client as Cluster;
+      const next = () => {
+        timer = undefined;
+        if (closed) return;
+        const nodes = cluster.nodes('all');
+        if (nodes.length === 0) {
+          timer = setTimeout(next, backoff(attempts++));
+          return;
+        }
+        const node = nodes[Math.floor(Math.random() * nodes.length)]!;
+        const sub = node.duplicate({
+          ...settings,
+          lazyConnect: false,
+          readOnly: false,
+          // Not back to the same node: the next attempt picks any node the cluster knows.
+          retryStrategy: () => null,
+        });
+        attach(sub);
+        sub.once('end', () => {
+          if (!closed && current === sub) timer = setTimeout(next, backoff(attempts++));
+        });
+      };
+      next();
+    }
+    return {
+      close: async () => {
+        closed = true;
+        clearTimeout(timer);
+        if (current) await quit(current);
+      },
+    };
   }
 
   /** Runs `work` with the store's deadline; any failure becomes a `RedisStoreError`. */
@@ -155,6 +288,28 @@ export class Connection {
     }
   }
 
+  /**
+   * Runs groups of commands and returns every reply in order, throwing the first error. On one
+   * server that is one pipeline; on a Cluster one pipeline per group, since a pipeline must stay
+   * within one slot (each group touches one key or keys of one hash tag).
+   */
+  async batch(groups: readonly ((pipeline: ChainableCommander) => void)[]): Promise<unknown[]> {
+    if (groups.length === 0) return [];
+    if (!this.client.isCluster) {
+      const pipeline = this.client.pipeline();
+      for (const add of groups) add(pipeline);
+      return execAll(pipeline);
+    }
+    const replies = await Promise.all(
+      groups.map((add) => {
+        const pipeline = this.client.pipeline();
+        add(pipeline);
+        return execAll(pipeline);
+      }),
+    );
+    return replies.flat();
+  }
+
   /** Closes the client if the store opened it. */
   async close(): Promise<void> {
     if (this.#closed) return;
@@ -164,7 +319,7 @@ export class Connection {
 }
 
 /** QUIT, or a hard disconnect when Redis does not answer. Never rejects. */
-export async function quit(client: Redis): Promise<void> {
+export async function quit(client: RedisClient): Promise<void> {
   if (client.status === 'end') return;
   try {
     if (client.status !== 'ready') throw new Error('not ready');
@@ -211,8 +366,8 @@ export function checkVersion(v: unknown, what: string): void {
     throw new RedisStoreError(`${what}: unsupported stored format version ${String(v)}`, 'format');
 }
 
-/** An ioredis client (duck-typed: the user's copy of ioredis may not be ours). */
-export function isClient(value: unknown): value is Redis {
+/** An ioredis client or Cluster (duck-typed: the user's copy of ioredis may not be ours). */
+export function isClient(value: unknown): value is RedisClient {
   return (
     typeof value === 'object' &&
     value !== null &&

@@ -1,12 +1,19 @@
-import type { Redis, RedisOptions } from 'ioredis';
+import type { RedisOptions } from 'ioredis';
 import { RedisApiKeyStore, type RedisApiKeyStoreOptions } from './api-keys.js';
-import { createRedisClient, isClient, quit, type RedisStoreOptions } from './connection.js';
+import {
+  createRedisClient,
+  isClient,
+  quit,
+  type RedisClient,
+  type RedisStoreOptions,
+} from './connection.js';
 import {
   RedisClientStore,
   type RedisClientStoreOptions,
   RedisCodeStore,
   RedisRefreshTokenStore,
 } from './issuer.js';
+import { RedisKeyStore } from './keys.js';
 import {
   RedisReplayStore,
   RedisRevocationStore,
@@ -21,6 +28,8 @@ export {
 } from './api-keys.js';
 export {
   createRedisClient,
+  createRedisCluster,
+  type RedisClient,
   type RedisInput,
   RedisStoreError,
   type RedisStoreOptions,
@@ -31,6 +40,7 @@ export {
   RedisCodeStore,
   RedisRefreshTokenStore,
 } from './issuer.js';
+export { RedisKeyStore } from './keys.js';
 export {
   jwtRevocationCheck,
   RedisReplayStore,
@@ -60,19 +70,21 @@ export interface RedisStores {
   codes: RedisCodeStore;
   /** For the issuer's `stores.refreshTokens`. */
   refreshTokens: RedisRefreshTokenStore;
+  /** For the issuer's `stores.keys`: signing keys every instance shares (with `keyEncryptionKey`). */
+  keys: RedisKeyStore;
   /** For the issuer's `registration.store` (registered clients), or `clients` managed at run time. */
   clients: RedisClientStore;
   /** Per-subject usage counters. */
   usage: RedisUsageCounter;
-  /** The client the stores share. */
-  redis: Redis;
+  /** The client the stores share (a `Cluster` when you gave one). */
+  redis: RedisClient;
   /** Flushes pending usage and closes the connections the stores opened (not a client you gave). */
   close(): Promise<void>;
 }
 
 /**
- * Every store under one prefix on one client: yours, or one opened from a URL with the
- * recommended timeouts (and closed by `close()`).
+ * Every store under one prefix on one client: yours (one server or a `Cluster`), or one opened
+ * from a URL with the recommended timeouts (and closed by `close()`).
  */
 export function createRedisStores(options: RedisStoresOptions): RedisStores {
   const owned = !isClient(options?.redis);
@@ -84,7 +96,7 @@ export function createRedisStores(options: RedisStoresOptions): RedisStores {
         }),
         ...(options.onError && { onError: options.onError }),
       })
-    : (options.redis as Redis);
+    : (options.redis as RedisClient);
   const shared: RedisStoreOptions = { ...options, redis };
   const apiKeys = new RedisApiKeyStore({ ...shared, ...options.apiKeys });
   const usage = new RedisUsageCounter({ ...shared, ...options.usage });
@@ -95,6 +107,7 @@ export function createRedisStores(options: RedisStoresOptions): RedisStores {
     codes: new RedisCodeStore(shared),
     refreshTokens: new RedisRefreshTokenStore(shared),
     clients: new RedisClientStore({ ...shared, ...options.clients }),
+    keys: new RedisKeyStore(shared),
     usage,
     redis,
     async close() {

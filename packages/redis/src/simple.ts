@@ -1,13 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { JwtClaims, JwtPrincipal, ReplayStore } from '@authcore/core';
 import type { RevocationStore } from '@authcore/issuer';
-import {
-  Connection,
-  execAll,
-  FORMAT_VERSION,
-  type RedisStoreOptions,
-  ttlUntil,
-} from './connection.js';
+import { Connection, FORMAT_VERSION, type RedisStoreOptions, ttlUntil } from './connection.js';
 
 /**
  * Revoked access-token `jti`s: one key per token (`<prefix>revoked:<jti>`) that Redis drops when
@@ -172,15 +166,15 @@ export class RedisUsageCounter {
     this.#pending = new Map();
     const now = this.#conn.now();
     try {
-      await this.#conn.run('usage.flush', async () => {
-        const pipeline = this.#conn.client.pipeline();
-        for (const [key, by] of batch) {
-          const window = Number(key.slice(key.lastIndexOf(':') + 1));
-          const ttl = Math.max(window + this.#windowMs + this.#retainMs - now, 1_000);
-          pipeline.incrby(key, by).pexpire(key, ttl);
-        }
-        await execAll(pipeline);
-      });
+      await this.#conn.run('usage.flush', () =>
+        this.#conn.batch(
+          [...batch].map(([key, by]) => {
+            const window = Number(key.slice(key.lastIndexOf(':') + 1));
+            const ttl = Math.max(window + this.#windowMs + this.#retainMs - now, 1_000);
+            return (pipeline) => pipeline.incrby(key, by).pexpire(key, ttl);
+          }),
+        ),
+      );
     } catch (error) {
       this.#conn.onError(error);
     }

@@ -1,5 +1,8 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 
 /** A redis-server of the test's own, on a free loopback port, with no persistence. */
@@ -108,3 +111,130 @@ let counter = 0;
 /** A key prefix no other test uses. */
 export const uniquePrefix = (name: string) =>
   `test:${name}:${process.pid}:${Date.now().toString(36)}:${++counter}:`;
+
+/** A Redis Cluster of the test's own: three masters, three replicas, on loopback. */
+export interface TestCluster {
+  /** `127.0.0.1:p1,127.0.0.1:p2,…` as AUTHCORE_REDIS_CLUSTER_NODES. */
+  nodes: string;
+  ports: number[];
+  /** Kills one node (SIGKILL: as a crash). */
+  kill(port: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** A port free with its cluster bus port (+10000). */
+async function freeClusterPort(taken: number[]): Promise<number> {
+  const free = (port: number) =>
+    new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.unref();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 25_000);
+    if (!taken.includes(port) && (await free(port)) && (await free(port + 10_000))) return port;
+  }
+}
+
+/** cluster_state:ok, and a replica has synced with its master (else it could not take over). */
+async function clusterOk(port: number): Promise<boolean> {
+  const client = new Redis({ port, host: '127.0.0.1', retryStrategy: () => null });
+  client.on('error', () => {});
+  try {
+    const replication = await client.info('replication');
+    return (
+      /^cluster_state:ok/m.test(await client.cluster('INFO')) &&
+      (/^role:master/m.test(replication) || /^master_link_status:up/m.test(replication))
+    );
+  } catch {
+    return false;
+  } finally {
+    client.disconnect();
+  }
+}
+
+/**
+ * Starts six cluster-enabled redis-servers (no persistence) and joins them with
+ * `redis-cli --cluster create … --cluster-replicas 1`, as .ci/redis-cluster.sh does; fails
+ * (never skips) when redis-server is not installed.
+ */
+export async function spawnCluster(nodeTimeoutMs = 2_000): Promise<TestCluster> {
+  if (!redisServerInstalled()) throw new Error(NOT_INSTALLED);
+  const dir = mkdtempSync(join(tmpdir(), 'authcore-cluster-'));
+  const ports: number[] = [];
+  for (let i = 0; i < 6; i++) ports.push(await freeClusterPort(ports));
+  const procs = ports.map((port) => {
+    const proc = spawn(
+      'redis-server',
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        join(dir, `nodes-${port}.conf`),
+        '--cluster-node-timeout',
+        String(nodeTimeoutMs),
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--maxmemory',
+        '64mb',
+        '--dir',
+        dir,
+      ],
+      { stdio: 'ignore' },
+    );
+    children.add(proc);
+    proc.once('exit', () => children.delete(proc));
+    return proc;
+  });
+  const killed = (proc: ChildProcess) =>
+    new Promise<void>((resolve) => {
+      if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
+      proc.once('exit', () => resolve());
+      proc.kill('SIGKILL');
+    });
+  const kill = (port: number) => killed(procs[ports.indexOf(port)]!);
+  const stop = async () => {
+    await Promise.all(procs.map(killed));
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await Promise.all(ports.map((port) => waitForPing(port)));
+    const addresses = ports.map((port) => `127.0.0.1:${port}`);
+    const created = spawnSync(
+      'redis-cli',
+      ['--cluster', 'create', ...addresses, '--cluster-replicas', '1', '--cluster-yes'],
+      { encoding: 'utf8', timeout: 30_000 },
+    );
+    if (created.status !== 0)
+      throw new Error(`redis-cli --cluster create failed: ${created.stdout}${created.stderr}`);
+    const until = Date.now() + 15_000;
+    while (!(await Promise.all(ports.map(clusterOk))).every(Boolean)) {
+      if (Date.now() > until) throw new Error('the test cluster did not reach cluster_state:ok');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return { nodes: addresses.join(','), ports, kill, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+let sharedClusterNodes: Promise<{ nodes: string; stop: () => Promise<void> }> | undefined;
+
+/**
+ * The Redis Cluster the tests share: AUTHCORE_REDIS_CLUSTER_NODES (set by .ci/run), else one
+ * started here for this test file. Every test uses a prefix of its own.
+ */
+export function sharedCluster(): Promise<{ nodes: string; stop: () => Promise<void> }> {
+  sharedClusterNodes ??= process.env.AUTHCORE_REDIS_CLUSTER_NODES
+    ? Promise.resolve({ nodes: process.env.AUTHCORE_REDIS_CLUSTER_NODES, stop: async () => {} })
+    : spawnCluster();
+  return sharedClusterNodes;
+}
