@@ -4,7 +4,8 @@
 // from an ESM file and a CJS file imports every entry point of every package and runs real
 // authenticated requests per adapter on 127.0.0.1 with a token from @authcore/testing. Each
 // tarball must carry npm metadata (repository with its directory, homepage, bugs, MIT license), a
-// LICENSE file and a README whose links all work on npm (absolute).
+// LICENSE file and a README whose links all work on npm (absolute). The `authcore-keys` bin runs
+// from the installed tarball through `npx`.
 // Needs the packages built (`pnpm build`). `--keep` keeps the temp dir. Prints `N passed, N failed`.
 import { execFile, spawn } from 'node:child_process';
 import {
@@ -187,7 +188,46 @@ async function main() {
     if (problems.length > 0) throw new Error(problems.join('; '));
   });
 
-  // 4. The consumers: the same code from ESM and from CJS.
+  // 4. The `authcore-keys` bin of @authcore/core, as `npx authcore-keys` finds it.
+  if (packages.some(({ manifest }) => manifest.name === '@authcore/core'))
+    await check('npx authcore-keys: create, record, check', async () => {
+      const keys = (...args) =>
+        run('npx', ['--no-install', 'authcore-keys', ...args], { cwd: scratch, env: cleanEnv });
+      const created = JSON.parse(
+        (
+          await keys(
+            'create',
+            '--owner',
+            'acme',
+            '--prefix',
+            'sk_live',
+            '--scopes',
+            'a b',
+            '--json',
+          )
+        ).stdout,
+      );
+      if (!/^sk_live_/.test(created.key) || created.record.owner !== 'acme')
+        throw new Error(`create printed ${JSON.stringify(created)}`);
+      const { record } = JSON.parse(
+        (await keys('record', created.key, '--owner', 'acme', '--scopes', 'a b', '--json')).stdout,
+      );
+      if (record.hash !== created.record.hash || record.id !== created.record.id)
+        throw new Error('record of the created key has another id or hash');
+      const valid = (await keys('check', created.key)).stdout;
+      if (valid !== `valid: prefix sk_live, id ${record.id}\n`) throw new Error(`check: ${valid}`);
+      const typo = await keys(
+        'check',
+        `${created.key.slice(0, -1)}${created.key.endsWith('x') ? 'y' : 'x'}`,
+      ).then(
+        () => 'exit 0',
+        (error) => error.code,
+      );
+      if (typo !== 1) throw new Error(`check of a mistyped key: ${typo}`);
+      return `key ${record.hint}`;
+    });
+
+  // 5. The consumers: the same code from ESM and from CJS.
   const entries = packages.flatMap(({ manifest }) =>
     Object.keys(manifest.exports ?? { '.': manifest.main })
       .filter((key) => !key.includes('*'))
@@ -273,7 +313,9 @@ async function checkTarball(manifest, file) {
   );
 }
 
-const dirOf = (name) => packages.find((p) => p.manifest.name === name).dir;
+function dirOf(name) {
+  return packages.find((p) => p.manifest.name === name).dir;
+}
 
 /** What npm shows beside a package: repository (with its folder), homepage, bugs and license. */
 function metadataProblems(packed, directory) {
