@@ -165,6 +165,20 @@ describe('documentation snippets', () => {
     },
   );
 
+  // A fresh corepack cache needs them in CI or behind a signature-less mirror: the quick start
+  // must say so where a new user looks, not only in a brief for contributors.
+  it('the quick start names the corepack settings and when each is needed', () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const quickStart = readme.slice(
+      readme.indexOf('## Quick start'),
+      readme.indexOf('\n## ', readme.indexOf('## Quick start') + 3),
+    );
+    expect(quickStart).toMatch(/`COREPACK_ENABLE_DOWNLOAD_PROMPT=0` for an unattended first run/);
+    expect(quickStart).toMatch(/`COREPACK_INTEGRITY_KEYS=0` when [\s\S]*mirror/);
+    expect(quickStart).toMatch(/^export COREPACK_ENABLE_DOWNLOAD_PROMPT=0 /m);
+    expect(quickStart).toMatch(/^export COREPACK_INTEGRITY_KEYS=0 /m);
+  });
+
   // A route under a group that already authenticates needs `requireScopes`, not a second
   // `authenticate(...)`, which would verify the same credential again on every request.
   it('no checked snippet authenticates a request twice (group, then route)', () => {
