@@ -5,7 +5,8 @@
 //   ```ts runnable   strict tsc, then run for real with Node.js: a snippet importing `vitest` runs
 //                    under vitest, one importing `node:test` under `node --test`, any other with
 //                    `node`. It must pass on its own: start what it calls on 127.0.0.1 (port 0)
-//                    and stop it, so the process exits.
+//                    and stop it, so the process exits. A `console.log(…); // text` line
+//                    states what it prints, and the output must be exactly those lines.
 //   ```ts            an illustrative fragment: neither checked nor run.
 //
 // Markers are invisible on GitHub and npm (the info string's first word picks the highlighting).
@@ -253,6 +254,12 @@ console.log(res.status, res.headers.get('www-authenticate'));
       expect(result, `${s.where} failed:\n${result.output}`).toMatchObject({ code: 0 });
       // A run that found no test would pass vacuously.
       if (command[0] !== js) expect(result.output).toMatch(/\b[1-9]\d* passed|# pass [1-9]/);
+      // `console.log(…); // 401 …`: the comment is what the snippet prints, line by line.
+      const printed = [...s.code.matchAll(/^\s*console\.log\(.*\);\s*\/\/ (.*)$/gm)].map(
+        (m) => m[1],
+      );
+      if (command[0] === js && printed.length > 0)
+        expect(result.output.trim().split('\n')).toEqual(printed);
     },
     120_000,
   );
