@@ -20,6 +20,7 @@ export default defineConfig({
       'packages/*/test/**/*.test.ts',
       'examples/*/test/**/*.test.ts',
       'bench/test/**/*.test.ts',
+      'docs/test/**/*.test.ts',
     ],
     testTimeout: 20_000,
     hookTimeout: 30_000,

@@ -191,7 +191,7 @@ await check('core: API key round trip with MemoryApiKeyStore', async () => {
   equal(refused.ok, false, 'tampered key accepted');
   equal(
     authenticator.render(refused.error).headers['www-authenticate'],
-    'ApiKey realm="api", error="invalid_token", error_description="The access token is invalid"',
+    'ApiKey realm="api", error="invalid_token", error_description="The API key is invalid"',
     'tampered key challenge',
   );
 

@@ -2,7 +2,10 @@
 // `private: true`) with `pnpm pack`, installs all the tarballs and the frameworks (the adapters'
 // peer dependencies) with one `npm install` into a scratch project outside the workspace, then
 // from an ESM file and a CJS file imports every entry point of every package and runs real
-// authenticated requests per adapter on 127.0.0.1 with a token from @authcore/testing.
+// authenticated requests per adapter on 127.0.0.1 with a token from @authcore/testing. Each
+// tarball must carry npm metadata (repository with its directory, homepage, bugs, MIT license), a
+// LICENSE file and a README whose links all work on npm (absolute). The `authcore-keys` bin runs
+// from the installed tarball through `npx`.
 // Needs the packages built (`pnpm build`). `--keep` keeps the temp dir. Prints `N passed, N failed`.
 import { execFile, spawn } from 'node:child_process';
 import {
@@ -22,6 +25,8 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const keep = process.argv.includes('--keep');
+// Where every package's repository, homepage and bugs point, and READMEs' links lead.
+const REPOSITORY = 'https://github.com/authcore/authcore';
 const started = Date.now();
 const seconds = () => `${((Date.now() - started) / 1000).toFixed(1)}s`;
 
@@ -184,7 +189,46 @@ async function main() {
     if (problems.length > 0) throw new Error(problems.join('; '));
   });
 
-  // 4. The consumers: the same code from ESM and from CJS.
+  // 4. The `authcore-keys` bin of @authcore/core, as `npx authcore-keys` finds it.
+  if (packages.some(({ manifest }) => manifest.name === '@authcore/core'))
+    await check('npx authcore-keys: create, record, check', async () => {
+      const keys = (...args) =>
+        run('npx', ['--no-install', 'authcore-keys', ...args], { cwd: scratch, env: cleanEnv });
+      const created = JSON.parse(
+        (
+          await keys(
+            'create',
+            '--owner',
+            'acme',
+            '--prefix',
+            'sk_live',
+            '--scopes',
+            'a b',
+            '--json',
+          )
+        ).stdout,
+      );
+      if (!/^sk_live_/.test(created.key) || created.record.owner !== 'acme')
+        throw new Error(`create printed ${JSON.stringify(created)}`);
+      const { record } = JSON.parse(
+        (await keys('record', created.key, '--owner', 'acme', '--scopes', 'a b', '--json')).stdout,
+      );
+      if (record.hash !== created.record.hash || record.id !== created.record.id)
+        throw new Error('record of the created key has another id or hash');
+      const valid = (await keys('check', created.key)).stdout;
+      if (valid !== `valid: prefix sk_live, id ${record.id}\n`) throw new Error(`check: ${valid}`);
+      const typo = await keys(
+        'check',
+        `${created.key.slice(0, -1)}${created.key.endsWith('x') ? 'y' : 'x'}`,
+      ).then(
+        () => 'exit 0',
+        (error) => error.code,
+      );
+      if (typo !== 1) throw new Error(`check of a mistyped key: ${typo}`);
+      return `key ${record.hint}`;
+    });
+
+  // 5. The consumers: the same code from ESM and from CJS.
   const entries = packages.flatMap(({ manifest }) =>
     Object.keys(manifest.exports ?? { '.': manifest.main })
       .filter((key) => !key.includes('*'))
@@ -254,6 +298,52 @@ async function checkTarball(manifest, file) {
     }
     return `${list.split('\n').filter(Boolean).length} files`;
   });
+  await check(
+    `${manifest.name} tarball: npm metadata, LICENSE, README links that work on npm`,
+    async () => {
+      const read = async (name) => (await run('tar', ['-xOzf', file, `package/${name}`])).stdout;
+      const packed = JSON.parse(await read('package.json'));
+      const problems = metadataProblems(packed, relative(root, dirOf(manifest.name)));
+      const license = await read('LICENSE').catch(() => '');
+      if (!/^MIT License\b/.test(license) || !license.includes('authcore contributors'))
+        problems.push('no MIT LICENSE file naming "authcore contributors"');
+      const links = relativeLinks(await read('README.md').catch(() => ''));
+      if (links.length > 0) problems.push(`relative links in README.md: ${links.join(', ')}`);
+      if (problems.length > 0) throw new Error(problems.join('; '));
+    },
+  );
+}
+
+function dirOf(name) {
+  return packages.find((p) => p.manifest.name === name).dir;
+}
+
+/** What npm shows beside a package: repository (with its folder), homepage, bugs and license. */
+function metadataProblems(packed, directory) {
+  const problems = [];
+  if (packed.license !== 'MIT') problems.push(`license is ${packed.license}`);
+  const repo = packed.repository;
+  if (repo?.type !== 'git' || repo?.url !== `git+${REPOSITORY}.git`)
+    problems.push(`repository is ${JSON.stringify(repo)}`);
+  if (repo?.directory !== directory) problems.push(`repository.directory is not ${directory}`);
+  if (packed.homepage !== `${REPOSITORY}/tree/main/${directory}#readme`)
+    problems.push(`homepage is ${packed.homepage}`);
+  if (packed.bugs?.url !== `${REPOSITORY}/issues`)
+    problems.push(`bugs is ${JSON.stringify(packed.bugs)}`);
+  return problems;
+}
+
+/**
+ * Link targets npm cannot follow: it renders the README away from the repository, so a link must
+ * be absolute (an in-page `#anchor` is fine). Inline links, reference definitions, href and src.
+ */
+function relativeLinks(markdown) {
+  const targets = [
+    ...markdown.matchAll(/\]\(\s*<?([^)\s>]+)/g),
+    ...markdown.matchAll(/^\s*\[[^\]]+\]:\s*<?(\S+?)>?(?:\s|$)/gm),
+    ...markdown.matchAll(/\b(?:href|src)\s*=\s*["']([^"']+)["']/g),
+  ].map((m) => m[1]);
+  return targets.filter((t) => !/^(https?:|mailto:|#)/i.test(t));
 }
 
 /** Runs one consumer file with node and folds its `ok` / `not ok` lines into the totals. */

@@ -1,4 +1,4 @@
-import { AuthError, type AuthResult, type ChallengeScheme } from './errors.js';
+import { AuthError, type AuthResult, type ChallengeScheme, defaultDescription } from './errors.js';
 import { type CredentialSources, extractCredential } from './extract.js';
 import { type RenderedError, type RenderOptions, renderAuthError } from './render.js';
 import type { RequestView } from './request.js';
@@ -231,8 +231,10 @@ function rebuild(
   error: AuthError,
   change: { scheme?: ChallengeScheme; scopes?: readonly string[] },
 ): AuthError {
+  // A fixed description follows the new scheme; one the scheme chose itself is kept.
+  const fixed = error.description === defaultDescription(error.code, error.scheme);
   return new AuthError(error.code, {
-    description: error.description,
+    description: fixed ? undefined : error.description,
     cause: error.cause,
     scopes: change.scopes ?? error.scopes,
     scheme: change.scheme ?? error.scheme,

@@ -38,9 +38,18 @@ const DESCRIPTION: Record<AuthErrorCode, string> = {
   insufficient_user_authentication: 'Stronger user authentication is required',
   temporarily_unavailable: 'Authentication is temporarily unavailable',
 };
+// An API key is no access token: its challenges say what was presented, and still nothing more.
+const API_KEY_DESCRIPTION: Partial<Record<AuthErrorCode, string>> = {
+  invalid_token: 'The API key is invalid',
+  insufficient_scope: 'The API key does not have the required scope',
+};
+
+/** The fixed public description of a code under a challenge scheme. */
+export const defaultDescription = (code: AuthErrorCode, scheme: ChallengeScheme): string =>
+  (scheme === 'ApiKey' ? API_KEY_DESCRIPTION[code] : undefined) ?? DESCRIPTION[code];
 
 export interface AuthErrorOptions {
-  /** Public description; defaults to the fixed text of the code. Never put the reason here. */
+  /** Public description; defaults to the fixed text of the code and scheme. Never the reason. */
   description?: string;
   /** The internal reason, for logs only. */
   cause?: unknown;
@@ -70,14 +79,15 @@ export class AuthError extends Error {
   readonly expose = true;
 
   constructor(code: AuthErrorCode, options: AuthErrorOptions = {}) {
-    const description = options.description ?? DESCRIPTION[code];
+    const scheme = options.scheme ?? 'Bearer';
+    const description = options.description ?? defaultDescription(code, scheme);
     super(description, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'AuthError';
     this.code = code;
     this.status = STATUS[code];
     this.description = description;
     this.scopes = options.scopes ?? [];
-    this.scheme = options.scheme ?? 'Bearer';
+    this.scheme = scheme;
     this.params = options.params ?? {};
     this.headers = options.headers ?? {};
   }

@@ -63,7 +63,7 @@ export {
 export { metadataUrls } from './jwt/discovery.js';
 export type { KeyInput, LocalKeys } from './jwt/local-keys.js';
 export type { RemoteKeysOptions } from './jwt/remote-keys.js';
-export { type JwtOptions, jwt } from './jwt/scheme.js';
+export { type JwtBaseOptions, type JwtKeySource, type JwtOptions, jwt } from './jwt/scheme.js';
 export type { FetchLike } from './lib/fetch-json.js';
 export {
   type MetadataResponse,

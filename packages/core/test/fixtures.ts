@@ -118,7 +118,17 @@ export function nodeView(rawHeaders: string[], url = '/resource'): RequestView {
 export const bearer = (token: string): RequestView =>
   nodeView(['Host', 'api.example', 'Authorization', `Bearer ${token}`]);
 
-export const jwtOptions = (overrides: Partial<JwtOptions> = {}): JwtOptions =>
+/** Any subset of the options, key sources included, in any combination (misconfiguration tests). */
+export type JwtOverrides = Partial<
+  Omit<JwtOptions, 'keys' | 'jwksUri' | 'discovery' | 'secret'> & {
+    keys: NonNullable<JwtOptions['keys']>;
+    jwksUri: string;
+    discovery: boolean;
+    secret: string | Uint8Array;
+  }
+>;
+
+export const jwtOptions = (overrides: JwtOverrides = {}): JwtOptions =>
   ({
     issuer: ISSUER,
     audience: AUDIENCE,
@@ -128,7 +138,7 @@ export const jwtOptions = (overrides: Partial<JwtOptions> = {}): JwtOptions =>
   }) as JwtOptions;
 
 /** An authenticator over one `jwt()` scheme with the test defaults. */
-export function jwtAuthenticator(overrides: Partial<JwtOptions> = {}) {
+export function jwtAuthenticator(overrides: JwtOverrides = {}) {
   return createAuthenticator({ schemes: [jwt(jwtOptions(overrides))] });
 }
 

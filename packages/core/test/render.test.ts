@@ -79,6 +79,65 @@ describe('renderAuthError', () => {
     );
   });
 
+  it('ApiKey challenges describe an API key, not an access token (still nothing about why)', () => {
+    const invalid = renderAuthError(new AuthError('invalid_token', { scheme: 'ApiKey' }));
+    expect(invalid).toEqual({
+      status: 401,
+      headers: {
+        'content-type': 'application/json',
+        'cache-control': 'no-store',
+        'www-authenticate':
+          'ApiKey realm="api", error="invalid_token", error_description="The API key is invalid"',
+      },
+      body: body('invalid_token', 'The API key is invalid'),
+    });
+    const scope = renderAuthError(
+      new AuthError('insufficient_scope', { scheme: 'ApiKey', scopes: ['admin'] }),
+    );
+    expect(scope.status).toBe(403);
+    expect(scope.headers['www-authenticate']).toBe(
+      'ApiKey realm="api", error="insufficient_scope", error_description="The API key does not have the required scope", scope="admin"',
+    );
+    expect(scope.body).toBe(
+      body('insufficient_scope', 'The API key does not have the required scope'),
+    );
+    const problem = renderAuthError(new AuthError('invalid_token', { scheme: 'ApiKey' }), {
+      problemJson: true,
+    });
+    expect(JSON.parse(problem.body)).toMatchObject({ detail: 'The API key is invalid' });
+    // The codes that are not about the credential read the same under every scheme.
+    expect(new AuthError('invalid_request', { scheme: 'ApiKey' }).description).toBe(
+      'The request is malformed',
+    );
+    expect(new AuthError('temporarily_unavailable', { scheme: 'ApiKey' }).description).toBe(
+      'Authentication is temporarily unavailable',
+    );
+  });
+
+  it('a scheme that throws on an API key is answered with the API key description', async () => {
+    const throwing: Scheme<{ id: string }> = {
+      name: 'throwing',
+      slots: ['apiKey'],
+      sources: { apiKeyHeader: 'x-api-key' },
+      challenge: 'ApiKey',
+      accepts: () => true,
+      verify: () => {
+        throw new Error('boom');
+      },
+    };
+    const auth = createAuthenticator({ schemes: [throwing] });
+    const result = await auth.authenticate({
+      method: 'GET',
+      url: 'https://api.example/',
+      headers: (name) => (name === 'x-api-key' ? ['sk_abc'] : []),
+    });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(auth.render(result.error).headers['www-authenticate']).toBe(
+      'ApiKey realm="api", error="invalid_token", error_description="The API key is invalid"',
+    );
+  });
+
   it('keeps error_description and scope tokens to the RFC 6750 §3 charsets', () => {
     const r = renderAuthError(
       new AuthError('invalid_token', {

@@ -148,6 +148,8 @@ const bearer = (code: string, description: string, extra = '') =>
 const INVALID_TOKEN = 'The access token is invalid';
 const INVALID_REQUEST = 'The request is malformed';
 const INSUFFICIENT = 'The access token does not have the required scope';
+const INVALID_KEY = 'The API key is invalid';
+const KEY_INSUFFICIENT = 'The API key does not have the required scope';
 const errorBody = (error: string, description: string) => ({
   error,
   error_description: description,
@@ -353,8 +355,8 @@ export async function conformanceCases(issuer: TestIssuer): Promise<ConformanceC
       request: { method: 'GET', path: '/v1/me', headers: [['x-api-key', wrongKey]] },
       expect: {
         status: 401,
-        wwwAuthenticate: `ApiKey ${REALM}, error="invalid_token", error_description="${INVALID_TOKEN}"`,
-        body: errorBody('invalid_token', INVALID_TOKEN),
+        wwwAuthenticate: `ApiKey ${REALM}, error="invalid_token", error_description="${INVALID_KEY}"`,
+        body: errorBody('invalid_token', INVALID_KEY),
       },
     },
     {
@@ -395,8 +397,8 @@ export async function conformanceCases(issuer: TestIssuer): Promise<ConformanceC
       request: { method: 'POST', path: '/v1/orders', headers: [['x-api-key', key]] },
       expect: {
         status: 403,
-        wwwAuthenticate: `ApiKey ${REALM}, error="insufficient_scope", error_description="${INSUFFICIENT}", scope="orders:write"`,
-        body: errorBody('insufficient_scope', INSUFFICIENT),
+        wwwAuthenticate: `ApiKey ${REALM}, error="insufficient_scope", error_description="${KEY_INSUFFICIENT}", scope="orders:write"`,
+        body: errorBody('insufficient_scope', KEY_INSUFFICIENT),
       },
     },
     {

@@ -4,7 +4,7 @@ import {
   type ApiKeyRecord,
   generateApiKey,
   type JwtAlgorithm,
-  type JwtOptions,
+  type JwtBaseOptions,
   MemoryApiKeyStore,
 } from '@authcore/core';
 import {
@@ -72,7 +72,7 @@ export interface TestIssuer {
   /** API keys minted by `createApiKey` live here. */
   readonly apiKeyStore: MemoryApiKeyStore;
   /** Options for `jwt(...)` that trust this issuer through its JWKS on 127.0.0.1. */
-  jwtOptions(): Pick<JwtOptions, 'issuer' | 'audience' | 'algorithms' | 'jwksUri'>;
+  jwtOptions(): Pick<JwtBaseOptions, 'issuer' | 'audience' | 'algorithms'> & { jwksUri: string };
   /** Mints an RFC 9068 access token: `iss`, `aud`, `iat`, `exp`, `jti` preset, `claims` win. */
   issueToken(claims?: JWTPayload, options?: TokenOptions): Promise<string>;
   /** Signs the given JSON text as is (prototype keys, odd numbers…), with this issuer's key. */

@@ -16,21 +16,14 @@ import { discoverJwksUri } from './discovery.js';
 import { type LocalKeys, localKeyResolver } from './local-keys.js';
 import { type RemoteKeysOptions, remoteKeyResolver } from './remote-keys.js';
 
-export interface JwtOptions<Claims = JwtClaims> {
+/** What every `jwt()` configuration has, whatever its key source. */
+export interface JwtBaseOptions<Claims = JwtClaims> {
   /** Exact expected `iss`. */
   issuer: string;
   /** This API's identifier: the token's `aud` must be, or contain, one of these. */
   audience: string | readonly string[];
   /** Required allowlist; each key only verifies algorithms of its own type. */
   algorithms: readonly JwtAlgorithm[];
-  /** Local verification keys (JWK, JWKS, PEM, CryptoKey, KeyObject). */
-  keys?: LocalKeys;
-  /** A remote JWKS. */
-  jwksUri?: string;
-  /** Find `jwks_uri` from the issuer's metadata (RFC 8414, then OpenID Connect Discovery). */
-  discovery?: boolean;
-  /** HMAC secret (at least 32 bytes), only with HS* algorithms. */
-  secret?: string | Uint8Array;
   /** Remote JWKS and discovery tuning. */
   jwks?: RemoteKeysOptions;
   fetch?: FetchLike;
@@ -62,6 +55,43 @@ export interface JwtOptions<Claims = JwtClaims> {
   /** Clock, in milliseconds (tests). */
   now?: () => number;
 }
+
+/**
+ * Where the verification keys come from: exactly one of these, so a configuration without a key
+ * source (or with two) fails to compile, not only at start. The others are `never` to keep them out.
+ */
+export type JwtKeySource =
+  | {
+      /** Local verification keys (JWK, JWKS, PEM, CryptoKey, KeyObject). */
+      keys: LocalKeys;
+      jwksUri?: never;
+      discovery?: false;
+      secret?: never;
+    }
+  | {
+      /** A remote JWKS. */
+      jwksUri: string;
+      keys?: never;
+      discovery?: false;
+      secret?: never;
+    }
+  | {
+      /** Find `jwks_uri` from the issuer's metadata (RFC 8414, then OpenID Connect Discovery). */
+      discovery: true;
+      keys?: never;
+      jwksUri?: never;
+      secret?: never;
+    }
+  | {
+      /** HMAC secret (at least 32 bytes), only with HS* algorithms. */
+      secret: string | Uint8Array;
+      keys?: never;
+      jwksUri?: never;
+      discovery?: false;
+    };
+
+/** The options of `jwt()`: the shared ones and exactly one key source. */
+export type JwtOptions<Claims = JwtClaims> = JwtBaseOptions<Claims> & JwtKeySource;
 
 // Three dot-separated segments, the header and payload non-empty: found by `indexOf`, not a regex,
 // because it runs for every bearer token.

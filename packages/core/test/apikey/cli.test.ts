@@ -1,8 +1,5 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+// The `authcore-keys` bin's logic, in process against the core's source. The published bin itself
+// (dist/bin/authcore-keys.js from a packed tarball) runs in scripts/pack-test.mjs.
 import {
   type ApiKeyRecord,
   apiKey,
@@ -10,39 +7,27 @@ import {
   MemoryApiKeyStore,
   parseApiKey,
 } from '@authcore/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { runKeysCli } from '../../bin/cli.js';
 import { withHeaders } from './helpers.js';
 
-const run = promisify(execFile);
-const root = fileURLToPath(new URL('../../../../', import.meta.url));
-const core = join(root, 'packages/core');
-const script = join(root, 'scripts/authcore-keys.mjs');
-let outDir: string;
-
-// A fresh ESM build of the core from src (tsup without type declarations, about a second), in a
-// folder of its own so the shared dist/ is left alone; the script is pointed at it.
-beforeAll(async () => {
-  await mkdtemp(join(core, 'node_modules', '.authcore-keys-test-')).then((d) => (outDir = d));
-  await run(
-    'npx',
-    ['tsup', 'src/index.ts', '--no-config', '--format', 'esm', '--out-dir', outDir],
-    { cwd: core },
-  );
-}, 60_000);
-
-afterAll(async () => {
-  if (outDir) await rm(outDir, { recursive: true, force: true });
-});
-
-const cli = (...args: string[]) =>
-  run(process.execPath, [script, ...args], {
-    cwd: root,
-    env: { ...process.env, AUTHCORE_CORE_MODULE: join(outDir, 'index.js') },
+async function cli(...args: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const code = await runKeysCli(args, {
+    stdout: (t) => {
+      stdout += t;
+    },
+    stderr: (t) => {
+      stderr += t;
+    },
   });
+  return { code, stdout, stderr };
+}
 
-describe('scripts/authcore-keys.mjs', () => {
+describe('authcore-keys', () => {
   it('creates a key and its record, which then verifies', async () => {
-    const { stdout } = await cli(
+    const { code, stdout } = await cli(
       'create',
       '--prefix',
       'sk_live',
@@ -51,6 +36,7 @@ describe('scripts/authcore-keys.mjs', () => {
       '--owner',
       'acme',
     );
+    expect(code).toBe(0);
     const newline = stdout.indexOf('\n');
     const key = stdout.slice(0, newline);
     const record = JSON.parse(stdout.slice(newline + 1)) as ApiKeyRecord;
@@ -68,18 +54,37 @@ describe('scripts/authcore-keys.mjs', () => {
   });
 
   it('builds the record of an existing key, and checks keys', async () => {
-    const { stdout } = await cli('create', '--owner', 'a', '--json');
-    const { key } = JSON.parse(stdout) as { key: string };
+    const { stdout } = await cli('create', '--owner', 'a', '--json', '--meta', 'team=ops');
+    const { key, record } = JSON.parse(stdout) as { key: string; record: ApiKeyRecord };
+    expect(record.metadata).toEqual({ team: 'ops' });
     const seeded = JSON.parse(
       (await cli('record', key, '--owner', 'demo', '--expires', '1d', '--json')).stdout,
     ) as { record: ApiKeyRecord };
     expect(seeded.record).toMatchObject({ id: parseApiKey(key)!.id, owner: 'demo' });
     expect(seeded.record.expiresAt! - seeded.record.createdAt).toBe(86_400_000);
-    expect((await cli('check', key)).stdout).toMatch(/^valid: prefix sk, id /);
-    await expect(cli('check', `${key}x`)).rejects.toMatchObject({ code: 1 });
-    await expect(cli('create', '--prefix', 'sk_live')).rejects.toMatchObject({
-      code: 2,
-      stderr: expect.stringContaining('--owner is required'),
+    expect(await cli('check', key)).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(/^valid: prefix sk, id /),
     });
+    expect(await cli('check', `${key}x`)).toEqual({
+      code: 1,
+      stdout: 'invalid: malformed or checksum mismatch\n',
+      stderr: '',
+    });
+  });
+
+  it('answers usage mistakes with exit code 2 and a message', async () => {
+    expect(await cli('create', '--prefix', 'sk_live')).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'authcore-keys: --owner is required\n',
+    });
+    expect((await cli('record', 'sk_x', '--owner', 'a')).stderr).toBe(
+      'authcore-keys: apiKeyRecord: not an API key\n',
+    );
+    expect((await cli('create', '--owner', 'a', '--expires', 'soon')).code).toBe(2);
+    expect((await cli('create', '--owner', 'a', '--meta', 'novalue')).code).toBe(2);
+    expect((await cli('frobnicate')).stderr).toMatch(/unknown command frobnicate\nusage:/);
+    expect((await cli('--help')).stdout).toMatch(/^usage:\n {2}authcore-keys create/);
   });
 });

@@ -122,7 +122,7 @@ describe('JWT or API key', () => {
     if (r.ok) return;
     expect(r.error.code).toBe('invalid_token');
     expect(auth.render(r.error).headers['www-authenticate']).toBe(
-      'ApiKey realm="api", error="invalid_token", error_description="The access token is invalid"',
+      'ApiKey realm="api", error="invalid_token", error_description="The API key is invalid"',
     );
   });
 });

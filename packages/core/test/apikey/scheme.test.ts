@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { CountingStore, keyOf, settle, typo, withHeaders } from './helpers.js';
 
 const HEADER =
-  'ApiKey realm="api", error="invalid_token", error_description="The access token is invalid"';
+  'ApiKey realm="api", error="invalid_token", error_description="The API key is invalid"';
 
 async function setup(options: { bearer?: boolean; prefixes?: string[] } = {}) {
   const store = new CountingStore();
@@ -104,7 +104,7 @@ describe('apiKey scheme', () => {
         'cache-control': 'no-store',
         'www-authenticate': HEADER,
       },
-      body: '{"error":"invalid_token","error_description":"The access token is invalid"}',
+      body: '{"error":"invalid_token","error_description":"The API key is invalid"}',
     });
     expect(causes).toEqual([
       'unknown API key id',
@@ -291,7 +291,7 @@ describe('apiKey scheme', () => {
     const rendered = auth.render(denied.error);
     expect(rendered.status).toBe(403);
     expect(rendered.headers['www-authenticate']).toBe(
-      'ApiKey realm="api", error="insufficient_scope", error_description="The access token does not have the required scope", scope="orders:read admin"',
+      'ApiKey realm="api", error="insufficient_scope", error_description="The API key does not have the required scope", scope="orders:read admin"',
     );
     const ok = await auth.authenticate(view);
     expect(ok.ok).toBe(true);
