@@ -115,7 +115,7 @@ describe('renderAuthError', () => {
   });
 
   it('a scheme that throws on an API key is answered with the API key description', async () => {
-    const throwing: Scheme<{ id: string }> = {
+    const throwing: Scheme<{ id: string; scopes: ReadonlySet<string> }> = {
       name: 'throwing',
       slots: ['apiKey'],
       sources: { apiKeyHeader: 'x-api-key' },

@@ -1,0 +1,57 @@
+// Values a principal hands to user code. Caches give one principal to many requests, so nothing
+// in it may be changeable: a handler that adds `admin` to its scopes must not grant it to the
+// next request with the same credential.
+
+const readOnly = (what: string) => () => {
+  throw new TypeError(`authcore: ${what} are read-only`);
+};
+
+// The prototype of a read-only scope set: `Set.prototype` under `add`, `delete` and `clear` that
+// throw, and `constructor` still `Set` (equality checks such as `toEqual` compare it).
+const READONLY_SET = Object.freeze(
+  Object.create(Set.prototype, {
+    constructor: { value: Set },
+    add: { value: readOnly('scopes') },
+    delete: { value: readOnly('scopes') },
+    clear: { value: readOnly('scopes') },
+  }),
+);
+
+/**
+ * A frozen `Set` whose `add`, `delete` and `clear` throw: `has`, iteration and the ES2025 set
+ * methods are the native ones (so `has` is a plain `Set` lookup), `instanceof Set` holds, and it
+ * equals a `Set` of the same values.
+ */
+export const readonlyScopes = (values: Iterable<string>): ReadonlySet<string> =>
+  Object.freeze(Object.setPrototypeOf(new Set(values), READONLY_SET));
+
+/** A `Date` whose setters throw. */
+class ReadonlyDate extends Date {}
+for (const name of Object.getOwnPropertyNames(Date.prototype)) {
+  if (name.startsWith('set')) {
+    Object.defineProperty(ReadonlyDate.prototype, name, { value: readOnly('dates') });
+  }
+}
+Object.freeze(ReadonlyDate.prototype);
+
+export const readonlyDate = (ms: number): Date => Object.freeze(new ReadonlyDate(ms));
+
+const isPlain = (value: object) => {
+  if (Array.isArray(value)) return true;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+};
+
+/**
+ * Freezes plain objects and arrays all the way down (what JSON and claims schemas give). Other
+ * objects a schema may output (a `Map`, a class instance, a typed array, which cannot be frozen)
+ * are left as they are, and one already frozen is taken as frozen all the way down.
+ */
+export function deepFreeze<T>(value: T): T {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value) || !isPlain(value))
+    return value;
+  // Frozen before its children are visited, so a cycle ends here.
+  Object.freeze(value);
+  for (const key in value) deepFreeze(value[key]);
+  return value;
+}
