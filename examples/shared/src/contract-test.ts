@@ -57,7 +57,7 @@ export function describeExampleContract(name: string, dir: string): void {
       expect(prm.status).toBe(200);
       expect(prm.headers.get('content-type')).toBe('application/json');
       expect(await prm.text()).toBe(
-        `{"resource":"https://api.test","authorization_servers":["${iss}"],"scopes_supported":["orders:read","orders:write"],"bearer_methods_supported":["header"],"dpop_signing_alg_values_supported":["ES256","EdDSA","RS256","PS256"]}`,
+        `{"resource":"https://api.test","authorization_servers":["${iss}"],"scopes_supported":["orders:read","orders:write"],"bearer_methods_supported":["header"],"dpop_signing_alg_values_supported":["ES256","EdDSA","Ed25519","RS256","PS256"]}`,
       );
       const head = await fetch(url, { method: 'HEAD' });
       expect([head.status, await head.text()]).toEqual([200, '']);

@@ -1,5 +1,5 @@
 import { AuthError, type AuthResult, type ChallengeScheme } from './errors.js';
-import { type CredentialSources, extractCredential } from './extract.js';
+import { type Credential, type CredentialSources, extractCredential } from './extract.js';
 import { type RenderedError, type RenderOptions, renderAuthError } from './render.js';
 import type { RequestView } from './request.js';
 import type { Scheme, SchemePrincipal } from './scheme.js';
@@ -34,7 +34,19 @@ export const RUN: unique symbol = Symbol('authcore.run');
 export type RunAuthenticate<P> = (
   request: RequestView,
   options?: AuthenticateOptions<P>,
+  carrier?: object,
 ) => AuthenticateResult<P> | Promise<AuthenticateResult<P>>;
+
+/** The challenge of the credential that authenticated a request, for a later scope guard. */
+export interface Challenge {
+  readonly scheme: ChallengeScheme;
+  readonly params: Readonly<Record<string, string>> | undefined;
+}
+/** Where `RUN` records that challenge on the adapter's request object (see `guardScopes`). */
+export const CHALLENGE: unique symbol = Symbol('authcore.challenge');
+type ChallengeCarrier = { [CHALLENGE]?: Challenge };
+export const recordedChallenge = (carrier: object): Challenge | undefined =>
+  (carrier as ChallengeCarrier)[CHALLENGE];
 
 export interface Authenticator<P> {
   authenticate(
@@ -84,15 +96,26 @@ export function createAuthenticator<const S extends readonly Scheme<unknown>[]>(
 
   const NO_OPTIONS: AuthenticateOptions<P> = {};
 
+  // The challenge of each credential slot, with the parameters of the scheme that verified it.
+  const challengeOfSlot = (slot: Credential['slot'], scheme: Scheme<P> | undefined): Challenge => {
+    const name: ChallengeScheme =
+      slot === 'apiKey' ? 'ApiKey' : slot === 'dpop' ? 'DPoP' : 'Bearer';
+    return { scheme: name, params: scheme?.challengeParams?.[name] };
+  };
+
   const finish = (
     result: AuthResult<P>,
-    challenge: ChallengeScheme,
+    challenge: Challenge,
     request: RequestView,
     opts: AuthenticateOptions<P>,
+    carrier: object | undefined,
   ): AuthResult<P> => {
     if (!result.ok) {
       const { error } = result;
-      return fail(error.scheme === challenge ? error : withScheme(error, challenge), request);
+      return fail(
+        error.scheme === challenge.scheme ? error : withScheme(error, challenge),
+        request,
+      );
     }
     if (opts.require) {
       const denied = authorize(
@@ -101,6 +124,7 @@ export function createAuthenticator<const S extends readonly Scheme<unknown>[]>(
       );
       if (denied) return fail(withScheme(denied, challenge), request);
     }
+    if (carrier) (carrier as ChallengeCarrier)[CHALLENGE] = challenge;
     return result;
   };
 
@@ -109,6 +133,7 @@ export function createAuthenticator<const S extends readonly Scheme<unknown>[]>(
   function run(
     request: RequestView,
     opts: AuthenticateOptions<P> = NO_OPTIONS,
+    carrier?: object,
   ): AuthenticateResult<P> | Promise<AuthenticateResult<P>> {
     let extracted: ReturnType<typeof extractCredential>;
     try {
@@ -133,12 +158,11 @@ export function createAuthenticator<const S extends readonly Scheme<unknown>[]>(
     } catch (cause) {
       return fail(new AuthError('invalid_token', { cause }), request);
     }
-    const challenge: ChallengeScheme =
-      credential.slot === 'apiKey' ? 'ApiKey' : credential.slot === 'dpop' ? 'DPoP' : 'Bearer';
+    const challenge = challengeOfSlot(credential.slot, scheme);
     if (!scheme) {
       return fail(
         new AuthError('invalid_token', {
-          scheme: challenge,
+          scheme: challenge.scheme,
           cause: new Error('no scheme accepts this credential'),
         }),
         request,
@@ -150,15 +174,16 @@ export function createAuthenticator<const S extends readonly Scheme<unknown>[]>(
     } catch (cause) {
       verified = { ok: false, error: new AuthError('invalid_token', { cause }) };
     }
-    if (!('then' in verified)) return finish(verified, challenge, request, opts);
+    if (!('then' in verified)) return finish(verified, challenge, request, opts, carrier);
     return verified.then(
-      (result) => finish(result, challenge, request, opts),
+      (result) => finish(result, challenge, request, opts, carrier),
       (cause: unknown) =>
         finish(
           { ok: false, error: new AuthError('invalid_token', { cause }) },
           challenge,
           request,
           opts,
+          carrier,
         ),
     );
   }
@@ -181,7 +206,10 @@ export function createAuthenticator<const S extends readonly Scheme<unknown>[]>(
         requirement as Requirement<P & { scopes: ReadonlySet<string> }>,
       );
       return denied
-        ? { ok: false, error: withScheme(denied, challengeOf(principal)) }
+        ? {
+            ok: false,
+            error: withScheme(denied, { scheme: challengeOf(principal), params: undefined }),
+          }
         : { ok: true, principal };
     },
     render: (error) => renderAuthError(error, renderOptions),
@@ -194,14 +222,15 @@ export function createAuthenticator<const S extends readonly Scheme<unknown>[]>(
 const challengeOf = (principal: unknown): ChallengeScheme =>
   (principal as { scheme?: unknown } | undefined)?.scheme === 'apiKey' ? 'ApiKey' : 'Bearer';
 
-function withScheme(error: AuthError, scheme: ChallengeScheme): AuthError {
-  if (error.scheme === scheme) return error;
+/** `error` rendered under `challenge`: its scheme, and its parameters after the error's own. */
+export function withScheme(error: AuthError, challenge: Challenge): AuthError {
+  if (error.scheme === challenge.scheme) return error;
   return new AuthError(error.code, {
     description: error.description,
     cause: error.cause,
     scopes: error.scopes,
-    scheme,
-    params: error.params,
+    scheme: challenge.scheme,
+    params: challenge.params ? { ...error.params, ...challenge.params } : error.params,
     headers: error.headers,
   });
 }

@@ -34,7 +34,9 @@ export {
   DPOP_ALGORITHMS,
   type DpopNonce,
   type DpopOptions,
+  type DpopOrigins,
   dpopProofVerifier,
+  type ResourceDpopOptions,
 } from './dpop/proof.js';
 export { MemoryReplayStore, type ReplayStore } from './dpop/replay.js';
 export {
