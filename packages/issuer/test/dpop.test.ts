@@ -229,6 +229,12 @@ describe('DPoP-bound tokens from /token (RFC 9449 §5)', () => {
     const meta = (await (
       await fetch(`${served.url}/.well-known/oauth-authorization-server`)
     ).json()) as Record<string, unknown>;
-    expect(meta.dpop_signing_alg_values_supported).toEqual(['ES256', 'EdDSA', 'Ed25519', 'RS256', 'PS256']);
+    expect(meta.dpop_signing_alg_values_supported).toEqual([
+      'ES256',
+      'EdDSA',
+      'Ed25519',
+      'RS256',
+      'PS256',
+    ]);
   });
 });
