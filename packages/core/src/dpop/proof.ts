@@ -163,7 +163,25 @@ export async function verifyProof(
   request: RequestView,
   binding: ProofBinding | undefined,
   now: number,
-): Promise<{ ok: true; jkt: string } | { ok: false; error: AuthError }> {
+): Promise<ProofResult> {
+  const checked = await checkProof(ctx, request, binding, now);
+  return checked.ok ? checked.claim() : checked;
+}
+
+/** A checked proof, or why it was refused. */
+export type ProofResult = { ok: true; jkt: string } | { ok: false; error: AuthError };
+/** A proof that passed every check but its `jti`: `claim()` records the jti (a replay: refused). */
+export type CheckedProof =
+  | { ok: true; jkt: string; claim(): Promise<ProofResult> }
+  | { ok: false; error: AuthError };
+
+/** Every check of `verifyProof` except the `jti` claim, which the caller makes once it is sure. */
+export async function checkProof(
+  ctx: ProofContext,
+  request: RequestView,
+  binding: ProofBinding | undefined,
+  now: number,
+): Promise<CheckedProof> {
   const headers = request.headers('dpop');
   if (headers.length !== 1)
     return { ok: false, error: proofError(ctx, new Error(`${headers.length} DPoP headers`)) };
@@ -230,22 +248,35 @@ export async function verifyProof(
     now + (ctx.proofMaxAge + ctx.clockTolerance) * 1000,
     (Math.floor(iat + ctx.proofMaxAge + ctx.clockTolerance) + 1) * 1000,
   );
-  if (!(await ctx.replay.claim(`${jkt}:${jti}`, expiresAt))) {
-    return { ok: false, error: proofError(ctx, new Error('replayed jti')) };
-  }
-  return { ok: true, jkt };
+  let claimed: Promise<ProofResult> | undefined;
+  const claim = async (): Promise<ProofResult> =>
+    (await ctx.replay.claim(`${jkt}:${jti}`, expiresAt))
+      ? { ok: true, jkt }
+      : { ok: false, error: proofError(ctx, new Error('replayed jti')) };
+  // Claimed at most once, however often `claim()` is called.
+  return { ok: true, jkt, claim: () => (claimed ??= claim()) };
+}
+
+/** What `dpopProofVerifier` returns: call it to check and claim; `check` to claim later. */
+export interface DpopProofVerifier {
+  (request: RequestView, now?: number): Promise<ProofResult>;
+  /**
+   * Every check but the `jti` claim: `claim()` on the result records it (a replay is refused), so
+   * a token endpoint can claim only once the grant itself is good and a refused request burns
+   * no jti.
+   */
+  check(request: RequestView, now?: number): Promise<CheckedProof>;
 }
 
 /**
  * A DPoP proof checker for an authorization server's token endpoint (RFC 9449 §5): it returns
  * the `jkt` to bind the issued tokens to, or an `invalid_dpop_proof` / `use_dpop_nonce` error.
  */
-export function dpopProofVerifier(
-  options: DpopOptions = {},
-): (
-  request: RequestView,
-  now?: number,
-) => Promise<{ ok: true; jkt: string } | { ok: false; error: AuthError }> {
+export function dpopProofVerifier(options: DpopOptions = {}): DpopProofVerifier {
   const ctx = proofContext(options, new MemoryReplayStore());
-  return (request, now = Date.now()) => verifyProof(ctx, request, undefined, now);
+  const verify = (request: RequestView, now = Date.now()) =>
+    verifyProof(ctx, request, undefined, now);
+  return Object.assign(verify, {
+    check: (request: RequestView, now = Date.now()) => checkProof(ctx, request, undefined, now),
+  });
 }

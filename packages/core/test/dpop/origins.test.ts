@@ -1,4 +1,4 @@
-import { createAuthenticator, dpopProofVerifier, jwt } from '@authcore/core';
+import { createAuthenticator, dpopProofVerifier, jwt, MemoryReplayStore } from '@authcore/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { jwtOptions, NOW, rendered, type TestKey, testKeys } from '../fixtures.js';
 import {
@@ -117,5 +117,32 @@ describe('DPoP htu is checked against the origins the API is pinned to, never th
     });
     const refused = await verify(view('https://elsewhere.example/token', other), NOW);
     expect(refused.ok).toBe(false);
+  });
+
+  it('dpopProofVerifier.check defers the jti claim to the caller, and claims once', async () => {
+    const replay = new MemoryReplayStore({ now: () => NOW });
+    const verify = dpopProofVerifier({ replay });
+    const view = (p: string) => ({
+      method: 'POST',
+      url: 'https://as.example/token',
+      headers: (n: string) => (n === 'dpop' ? [p] : []),
+    });
+    const proof = await proofBy(client, '', {
+      htu: 'https://as.example/token',
+      htm: 'POST',
+      ath: null,
+    });
+    const checked = await verify.check(view(proof), NOW);
+    if (!checked.ok) throw new Error('expected a checked proof');
+    expect(replay.size).toBe(0);
+    // A refused grant would stop here: nothing was claimed, so the client may send it again.
+    const again = await verify.check(view(proof), NOW);
+    if (!again.ok) throw new Error('expected a checked proof');
+    expect(await again.claim()).toEqual({ ok: true, jkt: client.jkt });
+    expect(await again.claim()).toEqual({ ok: true, jkt: client.jkt });
+    const replayed = await checked.claim();
+    expect(replayed.ok).toBe(false);
+    if (!replayed.ok) expect(replayed.error.code).toBe('invalid_dpop_proof');
+    expect((await verify(view(proof), NOW)).ok).toBe(false);
   });
 });
