@@ -9,6 +9,7 @@ const server = createApp(setup.authenticator, setup.resourceMetadataOptions).lis
     if (error) throw error;
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : setup.port;
+    setup.listening(port);
     // One write, so whoever reads the ready line gets the hints (the token) in the same chunk.
     console.log([readyLine('express', port), ...setup.hints].join('\n'));
   },

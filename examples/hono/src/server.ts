@@ -10,6 +10,7 @@ const server = serve(
     hostname: '127.0.0.1',
   },
   (info) => {
+    setup.listening(info.port);
     // One write, so a reader of the ready line has the hints (the token) in the same chunk.
     console.log([readyLine('hono', info.port), ...setup.hints].join('\n'));
   },

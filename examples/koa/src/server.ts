@@ -8,6 +8,7 @@ const server = createApp(setup.authenticator, setup.resourceMetadataOptions).lis
   () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : setup.port;
+    setup.listening(port);
     // One write, so a reader sees the hints (the token) together with the ready line.
     console.log([readyLine('koa', port), ...setup.hints].join('\n'));
   },

@@ -3,7 +3,8 @@
 // Env: PORT (0 = any), INSTANCE (a name shown in answers), AUTHCORE_REDIS_URL,
 // AUTHCORE_REDIS_PREFIX (default "authcore:"), ISSUER_URL (the issuer, for discovery),
 // ADMIN_TOKEN (enables /admin/keys with `x-admin-token`), RATE_LIMIT (requests per key per
-// minute, default 60).
+// minute, default 60), AUTHCORE_PUBLIC_ORIGIN (the origin(s) clients call, comma-separated, that
+// DPoP proofs name; default http://127.0.0.1:$PORT).
 import {
   type AnyPrincipal,
   apiKey,
@@ -35,7 +36,13 @@ const authenticator = createAuthenticator({
       // Tokens revoked at the issuer's /revoke are refused by every instance.
       isRevoked: jwtRevocationCheck(stores.revocations),
       // A DPoP proof is accepted once, on whichever instance sees it first.
-      dpop: { replay: stores.replay },
+      dpop: {
+        replay: stores.replay,
+        // The origin clients call (the load balancer's), never taken from a request's Host.
+        origins: (
+          process.env.AUTHCORE_PUBLIC_ORIGIN ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`
+        ).split(','),
+      },
     }),
     apiKey({ store: stores.apiKeys }),
   ],

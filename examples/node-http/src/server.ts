@@ -6,9 +6,9 @@ const setup = await exampleSetup();
 const server = createServer(createListener(setup.authenticator, setup.resourceMetadata));
 server.listen(setup.port, '127.0.0.1', () => {
   const address = server.address();
-  console.log(
-    readyLine('node-http', typeof address === 'object' && address ? address.port : setup.port),
-  );
+  const port = typeof address === 'object' && address ? address.port : setup.port;
+  setup.listening(port);
+  console.log(readyLine('node-http', port));
   for (const line of setup.hints) console.log(line);
 });
 

@@ -1,4 +1,5 @@
 import { generateApiKey } from '@authcore/core';
+import { createTestIssuer, sendConformanceRequest, type TestIssuer } from '@authcore/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningExample, startExample } from './spawn.js';
 
@@ -57,7 +58,7 @@ export function describeExampleContract(name: string, dir: string): void {
       expect(prm.status).toBe(200);
       expect(prm.headers.get('content-type')).toBe('application/json');
       expect(await prm.text()).toBe(
-        `{"resource":"https://api.test","authorization_servers":["${iss}"],"scopes_supported":["orders:read","orders:write"],"bearer_methods_supported":["header"],"dpop_signing_alg_values_supported":["ES256","EdDSA","RS256","PS256"]}`,
+        `{"resource":"https://api.test","authorization_servers":["${iss}"],"scopes_supported":["orders:read","orders:write"],"bearer_methods_supported":["header"],"dpop_signing_alg_values_supported":["ES256","EdDSA","Ed25519","RS256","PS256"]}`,
       );
       const head = await fetch(url, { method: 'HEAD' });
       expect([head.status, await head.text()]).toEqual([200, '']);
@@ -70,6 +71,56 @@ export function describeExampleContract(name: string, dir: string): void {
       expect(stepUp.headers.get('www-authenticate')).toBe(
         `Bearer realm="api", error="insufficient_user_authentication", error_description="Stronger user authentication is required", acr_values="mfa", ${RM}`,
       );
+    });
+  });
+
+  describe(`examples/${name}: DPoP proofs name the origins it is served at`, () => {
+    const PUBLIC = 'https://api.public.example';
+    let issuer: TestIssuer;
+    let dpopExample: RunningExample;
+    beforeAll(async () => {
+      issuer = await createTestIssuer();
+      dpopExample = await startExample(dir, {
+        AUTHCORE_ISSUER: issuer.issuer,
+        AUTHCORE_AUDIENCE: issuer.audience,
+        AUTHCORE_JWKS_URI: issuer.jwksUri,
+        AUTHCORE_PUBLIC_ORIGIN: PUBLIC,
+      });
+    });
+    afterAll(async () => {
+      await dpopExample?.stop();
+      await issuer?.close();
+    });
+
+    it('accepts 127.0.0.1:$PORT, localhost:$PORT and AUTHCORE_PUBLIC_ORIGIN; refuses another API named in Host', async () => {
+      const holder = await issuer.createDpopKey();
+      const token = await issuer.issueToken({
+        sub: 'dpop-user',
+        scope: 'orders:read',
+        cnf: { jkt: holder.jkt },
+      });
+      const port = new URL(dpopExample.url).port;
+      const send = (htu: string, host?: string) =>
+        sendConformanceRequest(dpopExample.url, {
+          method: 'GET',
+          path: '/v1/me',
+          headers: [['authorization', `DPoP ${token}`], ...(host ? [['host', host] as const] : [])],
+          proof: () => holder.proof(token, { htu, htm: 'GET' }),
+        });
+      for (const origin of [`http://127.0.0.1:${port}`, `http://localhost:${port}`, PUBLIC]) {
+        const ok = await send(`${origin}/v1/me`);
+        expect({ origin, status: ok.status }).toEqual({ origin, status: 200 });
+      }
+      const refused = await send('http://other-api.example/v1/me', 'other-api.example');
+      expect({
+        status: refused.status,
+        wwwAuthenticate: refused.wwwAuthenticate,
+        body: refused.body,
+      }).toEqual({
+        status: 401,
+        wwwAuthenticate: `DPoP realm="api", error="invalid_dpop_proof", error_description="The DPoP proof is invalid", algs="ES256 EdDSA Ed25519 RS256 PS256", ${RM}`,
+        body: { error: 'invalid_dpop_proof', error_description: 'The DPoP proof is invalid' },
+      });
     });
   });
 }

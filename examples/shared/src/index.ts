@@ -5,6 +5,7 @@ import {
   apiKey,
   apiKeyRecord,
   createAuthenticator,
+  DPOP_ALGORITHMS,
   type JwtAlgorithm,
   jwt,
   MemoryApiKeyStore,
@@ -19,7 +20,9 @@ import { createTestIssuer, type TestIssuer } from '@authcore/testing';
  * Everything the examples read from the environment (the contract outside suites drive them by):
  * PORT (3000), AUTHCORE_ISSUER, AUTHCORE_AUDIENCE, AUTHCORE_JWKS_URI (when unset, an embedded test
  * issuer on 127.0.0.1 is used and a token is printed), AUTHCORE_API_KEYS (comma-separated full keys)
- * with AUTHCORE_API_KEY_SCOPES (space-separated).
+ * with AUTHCORE_API_KEY_SCOPES (space-separated), AUTHCORE_PUBLIC_ORIGIN (comma-separated origins
+ * the API is also served at, behind a proxy: DPoP proofs may name them beside
+ * http://127.0.0.1:$PORT and http://localhost:$PORT).
  */
 export interface ExampleSetup {
   port: number;
@@ -32,6 +35,10 @@ export interface ExampleSetup {
   resourceMetadataOptions: ResourceMetadataOptions;
   /** The embedded test issuer, when no JWKS was configured. */
   testIssuer: TestIssuer | undefined;
+  /** The origins DPoP proofs may name in `htu` (`http://127.0.0.1:<port>`, …) once listening. */
+  origins(): string[];
+  /** Tell the setup the port it listens on (the real one when `PORT` is 0). */
+  listening(port: number): void;
   close(): Promise<void>;
 }
 
@@ -76,20 +83,43 @@ export async function exampleSetup(env: NodeJS.ProcessEnv = process.env): Promis
     await store.create(await apiKeyRecord(key, { owner: 'example', scopes }));
   }
 
+  // DPoP `htu` is checked against the origins the API is served at, never the request's Host.
+  const publicOrigins = (env.AUTHCORE_PUBLIC_ORIGIN ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean)
+    .map((o) => {
+      const url = URL.canParse(o) ? new URL(o) : undefined;
+      const bare = url && url.pathname === '/' && !url.search && !url.hash && !url.username;
+      if (!url || !bare || !/^https?:$/.test(url.protocol)) {
+        throw new Error(`AUTHCORE_PUBLIC_ORIGIN: ${o} is not an http(s) origin`);
+      }
+      return url.origin;
+    });
+  let served = port;
+  const origins = () => [
+    `http://127.0.0.1:${served}`,
+    `http://localhost:${served}`,
+    ...publicOrigins,
+  ];
+
   const algorithms = (env.AUTHCORE_ALGORITHMS?.split(',') ??
     ASYMMETRIC_ALGORITHMS) as JwtAlgorithm[];
   // MCP-style resource server: PRM document, resource_metadata in 401s, DPoP beside Bearer.
   const resource = jwtOptions.audience;
   const metadataUrl = env.AUTHCORE_RESOURCE_METADATA_URL ?? resourceMetadataUrl(resource);
   const authenticator = createAuthenticator({
-    schemes: [jwt({ ...jwtOptions, algorithms, dpop: true }), apiKey({ store })],
+    schemes: [
+      jwt({ ...jwtOptions, algorithms, dpop: { origins: (o) => origins().includes(o) } }),
+      apiKey({ store }),
+    ],
     render: { resourceMetadata: metadataUrl },
   });
   const resourceMetadataOptions: ResourceMetadataOptions = {
     resource,
     authorizationServers: [jwtOptions.issuer],
     scopesSupported: ['orders:read', 'orders:write'],
-    dpopSigningAlgValuesSupported: ['ES256', 'EdDSA', 'RS256', 'PS256'],
+    dpopSigningAlgValuesSupported: DPOP_ALGORITHMS,
   };
   return {
     port,
@@ -98,6 +128,10 @@ export async function exampleSetup(env: NodeJS.ProcessEnv = process.env): Promis
     resourceMetadataOptions,
     hints,
     testIssuer,
+    origins,
+    listening: (p) => {
+      served = p;
+    },
     close: async () => {
       await testIssuer?.close();
     },

@@ -4,6 +4,8 @@ import {
   type Authenticator,
   RUN,
   type RunAuthenticate,
+  recordedChallenge,
+  withScheme,
 } from './authenticator.js';
 import { AuthError } from './errors.js';
 import type { RenderedError } from './render.js';
@@ -43,7 +45,9 @@ export function bindAuthenticator(carrier: object, authenticator: Authenticator<
 
 /**
  * The scope guard shared by every adapter: `undefined` to go on, or the error and its rendering.
- * A guard on a request that was not authenticated (anonymous on an optional route) is a 401.
+ * A guard on a request that was not authenticated (anonymous on an optional route) is a 401. The
+ * refusal is challenged like the credential that authenticated the request (`DPoP … algs` for a
+ * DPoP-bound token), as `authenticate(…, { scopes })` would answer.
  */
 export function guardScopes(
   carrier: object,
@@ -54,11 +58,14 @@ export function guardScopes(
   if (!authenticator) {
     throw new Error('authcore: a scope guard ran before `authenticate` on this route');
   }
-  const error =
+  let error =
     principal === undefined
       ? new AuthError('credentials_required')
       : authorizeError(authenticator, principal, scopes);
-  return error ? { error, response: authenticator.render(error) } : undefined;
+  if (!error) return undefined;
+  const challenge = principal === undefined ? undefined : recordedChallenge(carrier);
+  if (challenge) error = withScheme(error, challenge);
+  return { error, response: authenticator.render(error) };
 }
 
 function authorizeError(
@@ -159,9 +166,10 @@ export function authenticateRequest<P>(
   authenticator: Authenticator<P>,
   request: RequestView,
   options?: AuthenticateOptions<P>,
+  carrier?: object,
 ): AuthenticateResult<P> | Promise<AuthenticateResult<P>> {
   const run = (authenticator as { [RUN]?: RunAuthenticate<P> })[RUN];
-  return run ? run(request, options) : authenticator.authenticate(request, options);
+  return run ? run(request, options, carrier) : authenticator.authenticate(request, options);
 }
 
 /** What an adapter's `settle` receives: the principal, or the error with its rendering. */
@@ -185,6 +193,6 @@ export function authenticateFor<P, R>(
   bindAuthenticator(carrier, authenticator as Authenticator<unknown>);
   const finish = (result: AuthenticateResult<P>): R =>
     settle(result.ok ? result : { ...result, rendered: authenticator.render(result.error) });
-  const outcome = authenticateRequest(authenticator, request, options);
+  const outcome = authenticateRequest(authenticator, request, options, carrier);
   return 'then' in outcome ? outcome.then(finish) : finish(outcome);
 }

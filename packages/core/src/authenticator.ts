@@ -1,5 +1,5 @@
 import { AuthError, type AuthResult, type ChallengeScheme, defaultDescription } from './errors.js';
-import { type CredentialSources, extractCredential } from './extract.js';
+import { type Credential, type CredentialSources, extractCredential } from './extract.js';
 import { type RenderedError, type RenderOptions, renderAuthError } from './render.js';
 import type { RequestView } from './request.js';
 import type { Scheme, SchemePrincipal } from './scheme.js';
@@ -44,7 +44,19 @@ export const RUN: unique symbol = Symbol('authcore.run');
 export type RunAuthenticate<P> = (
   request: RequestView,
   options?: AuthenticateOptions<P>,
+  carrier?: object,
 ) => AuthenticateResult<P> | Promise<AuthenticateResult<P>>;
+
+/** The challenge of the credential that authenticated a request, for a later scope guard. */
+export interface Challenge {
+  readonly scheme: ChallengeScheme;
+  readonly params: Readonly<Record<string, string>> | undefined;
+}
+/** Where `RUN` records that challenge on the adapter's request object (see `guardScopes`). */
+export const CHALLENGE: unique symbol = Symbol('authcore.challenge');
+type ChallengeCarrier = { [CHALLENGE]?: Challenge };
+export const recordedChallenge = (carrier: object): Challenge | undefined =>
+  (carrier as ChallengeCarrier)[CHALLENGE];
 
 export interface Authenticator<P> {
   /** `optional: true`: the principal may be `undefined` (an anonymous request). */
@@ -111,7 +123,7 @@ export function createAuthenticator<const S extends readonly AnyScheme[]>(
     return rebuild(error, { scopes: scopeList(scopes) });
   };
   // Step-up that keeps what the token has: granted scopes first, then the missing ones.
-  const denial = (denied: AuthError, principal: P, scheme: ChallengeScheme): AuthError => {
+  const denial = (denied: AuthError, principal: P, challenge: Challenge): AuthError => {
     const granted = (principal as { scopes?: ReadonlySet<string> }).scopes;
     if (
       !keepGranted ||
@@ -119,21 +131,29 @@ export function createAuthenticator<const S extends readonly AnyScheme[]>(
       denied.scopes.length === 0 ||
       !granted
     )
-      return withScheme(denied, scheme);
-    return rebuild(denied, { scheme, scopes: [...new Set([...granted, ...denied.scopes])] });
+      return withScheme(denied, challenge);
+    return rebuild(denied, { ...challenge, scopes: [...new Set([...granted, ...denied.scopes])] });
+  };
+
+  // The challenge of each credential slot, with the parameters of the scheme that verified it.
+  const challengeOfSlot = (slot: Credential['slot'], scheme: Scheme<P> | undefined): Challenge => {
+    const name: ChallengeScheme =
+      slot === 'apiKey' ? 'ApiKey' : slot === 'dpop' ? 'DPoP' : 'Bearer';
+    return { scheme: name, params: scheme?.challengeParams?.[name] };
   };
 
   const NO_OPTIONS: AuthenticateOptions<P> = {};
 
   const finish = (
     result: AuthResult<P>,
-    challenge: ChallengeScheme,
+    challenge: Challenge,
     request: RequestView,
     opts: AuthenticateOptions<P>,
+    carrier: object | undefined,
   ): AuthResult<P> => {
     if (!result.ok) {
       const error = routeScoped(result.error, opts);
-      return fail(error.scheme === challenge ? error : withScheme(error, challenge), request);
+      return fail(withScheme(error, challenge), request);
     }
     if (opts.require) {
       const denied = authorize(
@@ -143,6 +163,7 @@ export function createAuthenticator<const S extends readonly AnyScheme[]>(
       if (denied)
         return fail(routeScoped(denial(denied, result.principal, challenge), opts), request);
     }
+    if (carrier) (carrier as ChallengeCarrier)[CHALLENGE] = challenge;
     return result;
   };
 
@@ -151,6 +172,7 @@ export function createAuthenticator<const S extends readonly AnyScheme[]>(
   function run(
     request: RequestView,
     opts: AuthenticateOptions<P> = NO_OPTIONS,
+    carrier?: object,
   ): AuthenticateResult<P> | Promise<AuthenticateResult<P>> {
     let extracted: ReturnType<typeof extractCredential>;
     try {
@@ -175,13 +197,12 @@ export function createAuthenticator<const S extends readonly AnyScheme[]>(
     } catch (cause) {
       return fail(new AuthError('invalid_token', { cause }), request);
     }
-    const challenge: ChallengeScheme =
-      credential.slot === 'apiKey' ? 'ApiKey' : credential.slot === 'dpop' ? 'DPoP' : 'Bearer';
+    const challenge = challengeOfSlot(credential.slot, scheme);
     if (!scheme) {
       return fail(
         routeScoped(
           new AuthError('invalid_token', {
-            scheme: challenge,
+            scheme: challenge.scheme,
             cause: new Error('no scheme accepts this credential'),
           }),
           opts,
@@ -195,15 +216,16 @@ export function createAuthenticator<const S extends readonly AnyScheme[]>(
     } catch (cause) {
       verified = { ok: false, error: new AuthError('invalid_token', { cause }) };
     }
-    if (!('then' in verified)) return finish(verified, challenge, request, opts);
+    if (!('then' in verified)) return finish(verified, challenge, request, opts, carrier);
     return verified.then(
-      (result) => finish(result, challenge, request, opts),
+      (result) => finish(result, challenge, request, opts, carrier),
       (cause: unknown) =>
         finish(
           { ok: false, error: new AuthError('invalid_token', { cause }) },
           challenge,
           request,
           opts,
+          carrier,
         ),
     );
   }
@@ -226,7 +248,10 @@ export function createAuthenticator<const S extends readonly AnyScheme[]>(
         requirement as Requirement<P & { scopes: ReadonlySet<string> }>,
       );
       return denied
-        ? { ok: false, error: denial(denied, principal, challengeOf(principal)) }
+        ? {
+            ok: false,
+            error: denial(denied, principal, { scheme: challengeOf(principal), params: undefined }),
+          }
         : { ok: true, principal };
     },
     render: (error) => renderAuthError(error, renderOptions),
@@ -239,14 +264,19 @@ export function createAuthenticator<const S extends readonly AnyScheme[]>(
 const challengeOf = (principal: unknown): ChallengeScheme =>
   (principal as { scheme?: unknown } | undefined)?.scheme === 'apiKey' ? 'ApiKey' : 'Bearer';
 
-function withScheme(error: AuthError, scheme: ChallengeScheme): AuthError {
-  if (error.scheme === scheme) return error;
-  return rebuild(error, { scheme });
+/** `error` rendered under `challenge`: its scheme, and its parameters after the error's own. */
+export function withScheme(error: AuthError, challenge: Challenge): AuthError {
+  if (error.scheme === challenge.scheme) return error;
+  return rebuild(error, challenge);
 }
 
 function rebuild(
   error: AuthError,
-  change: { scheme?: ChallengeScheme; scopes?: readonly string[] },
+  change: {
+    scheme?: ChallengeScheme;
+    params?: Readonly<Record<string, string>> | undefined;
+    scopes?: readonly string[];
+  },
 ): AuthError {
   // A fixed description follows the new scheme; one the scheme chose itself is kept.
   const fixed = error.description === defaultDescription(error.code, error.scheme);
@@ -255,7 +285,7 @@ function rebuild(
     cause: error.cause,
     scopes: change.scopes ?? error.scopes,
     scheme: change.scheme ?? error.scheme,
-    params: error.params,
+    params: change.params ? { ...error.params, ...change.params } : error.params,
     headers: error.headers,
   });
 }

@@ -1,5 +1,5 @@
 import { AuthError } from './errors.js';
-import type { RequestView } from './request.js';
+import { type RequestView, targetOf } from './request.js';
 
 /** Where a credential came from, and so which schemes may verify it. */
 export type CredentialSlot = 'bearer' | 'dpop' | 'apiKey';
@@ -95,7 +95,7 @@ export function extractCredential(request: RequestView, sources: CredentialSourc
   }
 
   if (sources.query) {
-    const values = queryValues(request.url, sources.query);
+    const values = queryValues(targetOf(request), sources.query);
     if (values.length > 1) return { ok: false, error: malformed('several query tokens') };
     const value = values[0];
     if (value !== undefined) {
@@ -106,7 +106,9 @@ export function extractCredential(request: RequestView, sources: CredentialSourc
   }
 
   if (sources.cookie) {
-    const value = cookieValue(request.headers('cookie'), sources.cookie);
+    const values = cookieValues(request.headers('cookie'), sources.cookie);
+    if (values.length > 1) return { ok: false, error: malformed('several token cookies') };
+    const value = values[0];
     if (value !== undefined && value !== '') {
       if (!B64TOKEN.test(value)) return { ok: false, error: malformed('malformed token cookie') };
       found = { slot: 'bearer', token: value, source: 'cookie', compact: false };
@@ -115,6 +117,12 @@ export function extractCredential(request: RequestView, sources: CredentialSourc
   }
 
   if (count > 1) return { ok: false, error: malformed('more than one credential') };
+  // RFC 6750 §2: a client uses one method. A query `access_token` beside another credential is
+  // two, even with the query source off (it is never read then, but the client is confused or
+  // probing). Looked for only once a credential was found, and only parsed when the name is there.
+  if (count === 1 && sources.query !== 'access_token' && hasQueryToken(targetOf(request))) {
+    return { ok: false, error: malformed('a query access_token beside another credential') };
+  }
   return { ok: true, credential: found };
 }
 
@@ -124,12 +132,22 @@ function queryValues(url: string, name: string): string[] {
   return new URLSearchParams(url.slice(q + 1).split('#')[0]).getAll(name);
 }
 
-function cookieValue(headers: readonly string[], name: string): string | undefined {
+function hasQueryToken(url: string): boolean {
+  const q = url.indexOf('?');
+  if (q === -1 || !url.includes('access_token', q)) return false;
+  return new URLSearchParams(url.slice(q + 1).split('#')[0]).has('access_token');
+}
+
+// Every cookie of that name, across every Cookie field line (HTTP/2 sends one per cookie): two of
+// them (a parent domain's cookie tossed beside the app's own) are as ambiguous as two headers.
+function cookieValues(headers: readonly string[], name: string): string[] {
+  const out: string[] = [];
   for (const header of headers) {
+    if (!header.includes(name)) continue;
     for (const part of header.split(';')) {
       const eq = part.indexOf('=');
-      if (eq !== -1 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+      if (eq !== -1 && part.slice(0, eq).trim() === name) out.push(part.slice(eq + 1).trim());
     }
   }
-  return undefined;
+  return out;
 }

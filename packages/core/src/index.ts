@@ -31,10 +31,15 @@ export {
   type InferPrincipal,
 } from './authenticator.js';
 export {
+  type CheckedProof,
   DPOP_ALGORITHMS,
   type DpopNonce,
   type DpopOptions,
+  type DpopOrigins,
+  type DpopProofVerifier,
   dpopProofVerifier,
+  type ProofResult,
+  type ResourceDpopOptions,
 } from './dpop/proof.js';
 export { MemoryReplayStore, type ReplayStore } from './dpop/replay.js';
 export {

@@ -12,6 +12,15 @@ export interface RequestView {
 
 const NONE: readonly string[] = Object.freeze([]);
 
+/**
+ * A view's request target as received, whose query is the URL's, without building the absolute
+ * URL: the extractor looks at the query of every request with a credential. Internal.
+ */
+export const TARGET: unique symbol = Symbol('authcore.target');
+/** The query-bearing part of a view's URL: its `TARGET` when it has one, else `url`. */
+export const targetOf = (view: RequestView): string =>
+  (view as { [TARGET]?: string })[TARGET] ?? view.url;
+
 // Fetch `Headers` merges repeated field lines with ", ". No credential grammar the core reads
 // allows a comma, so splitting restores the separate values (and so the "two headers" check).
 // But other schemes' credentials do (`Digest username="a", realm="b"`, RFC 9110 §11.4): a piece
@@ -68,9 +77,10 @@ export function fetchRequestView(
       : splitMerged(request.headers.get(name));
   if (!options.trustProxy) return { method: request.method, url: request.url, headers };
   let url: string | undefined;
-  return {
+  const view: RequestView & { [TARGET]: string } = {
     method: request.method,
     headers,
+    [TARGET]: request.url,
     get url() {
       if (url === undefined) {
         const u = new URL(request.url);
@@ -81,6 +91,7 @@ export function fetchRequestView(
       return url;
     },
   };
+  return view;
 }
 
 /** The part of Node's `IncomingMessage` the core reads; typed structurally to stay free of `node:`. */
@@ -131,6 +142,10 @@ class NodeView implements RequestView {
       }
     }
     return found ?? NONE;
+  }
+
+  get [TARGET](): string {
+    return this.#options.originalUrl ?? this.#req.url ?? '/';
   }
 
   get url(): string {

@@ -17,6 +17,11 @@ export interface Scheme<P extends AuthorizablePrincipal> {
   readonly sources?: Partial<CredentialSources>;
   /** The challenge scheme(s) this scheme offers in a bare 401. */
   readonly challenge: ChallengeScheme | readonly ChallengeScheme[];
+  /**
+   * Parameters every challenge of a scheme carries for the credentials this scheme verified, scope
+   * and step-up refusals included (DPoP's `algs`, RFC 9449 §7.1).
+   */
+  readonly challengeParams?: { readonly [S in ChallengeScheme]?: Readonly<Record<string, string>> };
   /** Whether this credential is for this scheme, by its form only (no I/O). */
   accepts(credential: Credential): boolean;
   /**

@@ -1,8 +1,10 @@
 import {
+  apiKey,
   createAuthenticator,
   extractCredential,
   fetchRequestView,
   jwt,
+  MemoryApiKeyStore,
   type RequestView,
 } from '@authcore/core';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -31,6 +33,10 @@ const BARE = {
   body: '{"error":"credentials_required","error_description":"Authentication required"}',
 };
 const BAD_REQUEST = { ...INVALID_REQUEST, code: 'invalid_request' };
+const BARE_ALL = {
+  ...BARE,
+  wwwAuthenticate: 'Bearer realm="api", ApiKey realm="api"',
+};
 
 const fetchView = (headers: [string, string][], url = 'https://api.example/resource') =>
   fetchRequestView(new Request(url, { headers }));
@@ -134,8 +140,54 @@ describe('more than one credential is invalid_request', () => {
     });
     const view = nodeView(['Authorization', `Bearer ${token}`], `/resource?access_token=${token}`);
     expect(rendered(withQuery, await withQuery.authenticate(view))).toEqual(BAD_REQUEST);
-    // Without the query source, the query parameter is not a credential at all.
-    expect((await auth.authenticate(view)).ok).toBe(true);
+    // RFC 6750 §2: two methods even with the query source off (the parameter is never read then).
+    expect(rendered(auth, await auth.authenticate(view))).toEqual(BAD_REQUEST);
+  });
+
+  it('a header and a query access_token with the query source off, in every view', async () => {
+    const store = new MemoryApiKeyStore();
+    const auth = createAuthenticator({
+      schemes: [jwt(jwtOptionsFor(key)), apiKey({ store })],
+    });
+    const views: [string, RequestView][] = [
+      ['node, Bearer', nodeView(['Authorization', `Bearer ${token}`], '/r?a=1&access_token=x')],
+      ['node, empty value', nodeView(['Authorization', `Bearer ${token}`], '/r?access_token')],
+      ['node, API key', nodeView(['X-API-Key', 'sk_x_y'], `/r?access_token=${token}`)],
+      [
+        'fetch',
+        fetchView([['authorization', `Bearer ${token}`]], 'https://api.example/r?access_token=x'),
+      ],
+    ];
+    for (const [name, view] of views) {
+      expect({ name, ...rendered(auth, await auth.authenticate(view)) }).toEqual({
+        name,
+        ...BAD_REQUEST,
+      });
+    }
+    // Alone it is still no credential, and other parameters (or the name as a value) are fine.
+    expect(
+      rendered(auth, await auth.authenticate(nodeView([], `/r?access_token=${token}`))),
+    ).toEqual(BARE_ALL);
+    for (const url of ['/r?page=2', '/r?q=access_token', '/r#access_token=x', '/r']) {
+      const ok = await auth.authenticate(nodeView(['Authorization', `Bearer ${token}`], url));
+      expect({ url, ok: ok.ok }).toEqual({ url, ok: true });
+    }
+  });
+
+  it('two cookies of the token name, in one Cookie line or two', async () => {
+    const auth = createAuthenticator({
+      schemes: [jwt(jwtOptionsFor(key))],
+      sources: { cookie: 'access_token' },
+    });
+    for (const raw of [
+      ['Cookie', `access_token=${token}; theme=dark; access_token=${token}`],
+      ['Cookie', `access_token=${token}`, 'Cookie', `access_token=${token}`],
+      ['Cookie', `access_token=; access_token=${token}`],
+    ]) {
+      expect(rendered(auth, await auth.authenticate(nodeView(raw)))).toEqual(BAD_REQUEST);
+    }
+    const one = nodeView(['Cookie', `my_access_token=1; access_token=${token}; access_token_x=2`]);
+    expect((await auth.authenticate(one)).ok).toBe(true);
   });
 
   it('a header and a cookie', async () => {

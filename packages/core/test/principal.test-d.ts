@@ -99,4 +99,14 @@ describe('principal types', () => {
     // @ts-expect-error algorithms must be known JWS algorithms
     jwt({ ...base, algorithms: ['XS256'] });
   });
+
+  it('DPoP needs the origins the API is served at', () => {
+    // @ts-expect-error `dpop: true` does not say where the API is served
+    jwt({ ...base, dpop: true });
+    // @ts-expect-error nor does a DPoP options object without `origins`
+    jwt({ ...base, dpop: { required: true } });
+    jwt({ ...base, dpop: { origins: ['https://api.example'] } });
+    jwt({ ...base, dpop: { origins: (origin: string) => origin.endsWith('.example') } });
+    jwt({ ...base, dpop: false });
+  });
 });

@@ -83,7 +83,7 @@ describe('DPoP-bound tokens from /token (RFC 9449 §5)', () => {
           algorithms: ['ES256'],
           jwksUri: `${served.url}/jwks`,
           now: () => served.clock.t,
-          dpop: true,
+          dpop: { origins: ['http://api.test'] },
         }),
       ],
     });
@@ -233,9 +233,9 @@ describe('DPoP-bound tokens from /token (RFC 9449 §5)', () => {
     expect(meta.dpop_signing_alg_values_supported).toEqual([
       'ES256',
       'EdDSA',
+      'Ed25519',
       'RS256',
       'PS256',
-      'Ed25519',
     ]);
   });
 });

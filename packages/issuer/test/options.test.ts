@@ -107,7 +107,7 @@ describe('routing and metadata', () => {
         code_challenge_methods_supported: ['S256'],
         scopes_supported: ['read', 'write', 'admin'],
         authorization_response_iss_parameter_supported: true,
-        dpop_signing_alg_values_supported: ['ES256', 'EdDSA', 'RS256', 'PS256', 'Ed25519'],
+        dpop_signing_alg_values_supported: ['ES256', 'EdDSA', 'Ed25519', 'RS256', 'PS256'],
       });
       expect(served.issuer.metadata.issuer).toBe(served.url);
       expect((await fetch(`${served.url}/nope`)).status).toBe(404);

@@ -51,13 +51,23 @@ export const optionalBody = (principal: AnyPrincipal | undefined) =>
     : { authenticated: false };
 
 /**
- * The authenticator every conformance app uses: JWTs from the test issuer, its API keys, and
- * query tokens turned on so that "header plus query" is a real second credential.
+ * The public origin of every conformance app, as a proxy in front of it would publish it: DPoP
+ * proofs name it in `htu`, whatever address the test server really listens on.
+ */
+export const conformanceOrigin = 'https://api.test';
+
+/**
+ * The authenticator every conformance app uses: JWTs from the test issuer (DPoP pinned to
+ * `conformanceOrigin`), its API keys, and query tokens and an `access_token` cookie turned on so
+ * that "header plus query" and "two cookies" are real second credentials.
  */
 export function conformanceAuthenticator(issuer: TestIssuer): Authenticator<AnyPrincipal> {
   return createAuthenticator({
-    schemes: [jwt({ ...issuer.jwtOptions(), dpop: true }), apiKey({ store: issuer.apiKeyStore })],
-    sources: { query: 'access_token' },
+    schemes: [
+      jwt({ ...issuer.jwtOptions(), dpop: { origins: [conformanceOrigin] } }),
+      apiKey({ store: issuer.apiKeyStore }),
+    ],
+    sources: { query: 'access_token', cookie: 'access_token' },
   });
 }
 
@@ -66,8 +76,11 @@ export interface ConformanceRequest {
   path: string;
   /** Header lines in order; a name may repeat (two `Authorization` lines). */
   headers?: ReadonlyArray<readonly [string, string]>;
-  /** Builds a `DPoP` proof header for the absolute URL and method actually requested. */
-  proof?: (url: string, method: string) => Promise<string>;
+  /**
+   * Builds a `DPoP` proof header for the URL requested as clients see it (`conformanceOrigin` and
+   * the path, no query) and the method; `server` is the base URL the test server listens on.
+   */
+  proof?: (url: string, method: string, server: string) => Promise<string>;
 }
 
 export interface ConformanceExpectation {
@@ -105,7 +118,10 @@ export async function sendConformanceRequest(
   const url = new URL(req.path, baseUrl);
   const grouped = new Map<string, string[]>();
   const lines = [...(req.headers ?? [])];
-  if (req.proof) lines.push(['dpop', await req.proof(`${url.origin}${url.pathname}`, req.method)]);
+  if (req.proof) {
+    const htu = `${conformanceOrigin}${url.pathname}`;
+    lines.push(['dpop', await req.proof(htu, req.method, baseUrl)]);
+  }
   for (const [name, value] of lines) grouped.set(name, [...(grouped.get(name) ?? []), value]);
   return new Promise((resolve, reject) => {
     const r = httpRequest(url, { method: req.method, agent: false }, (res) => {
@@ -144,6 +160,7 @@ export async function sendConformanceRequest(
 }
 
 const REALM = 'realm="api"';
+const DPOP_ALGS = 'ES256 EdDSA Ed25519 RS256 PS256';
 const bearer = (code: string, description: string, extra = '') =>
   `Bearer ${REALM}, error="${code}", error_description="${description}"${extra}`;
 const INVALID_TOKEN = 'The access token is invalid';
@@ -195,6 +212,11 @@ export async function conformanceCases(issuer: TestIssuer): Promise<ConformanceC
     scope: 'orders:read',
     cnf: { jkt: holder.jkt },
   });
+  const boundReader = await issuer.issueToken({
+    sub: 'user-4',
+    scope: 'profile',
+    cnf: { jkt: holder.jkt },
+  });
   const authTime = Math.floor(Date.now() / 1000) - 60;
   const withMfa = await issuer.issueToken({ sub: 'user-5', acr: 'mfa', auth_time: authTime });
   const withPwd = await issuer.issueToken({ sub: 'user-5', acr: 'pwd', auth_time: authTime });
@@ -206,23 +228,29 @@ export async function conformanceCases(issuer: TestIssuer): Promise<ConformanceC
   const wrongKey = `${key.slice(0, -10)}${key.slice(-10).split('').reverse().join('')}`;
   const keyRecord = issuer.apiKeys.get(key)!;
 
-  // The replay case sends a proof that was already used once on the same URL.
-  let used: string | undefined;
-  const replayOnce = async (u: string, m: string) => {
-    if (used === undefined) {
-      used = await holder.proof(boundToken, { htu: u, htm: m, jti: 'conformance-replay' });
-      await sendConformanceRequest(new URL(u).origin, {
-        method: 'GET',
-        path: new URL(u).pathname,
-        headers: [auth(`DPoP ${boundToken}`)],
-        proof: async () => used!,
-      });
+  // The replay case sends a proof that was already used once on the same server (one per server:
+  // a table may be run against several, and their replay stores are their own).
+  const used = new Map<string, Promise<string>>();
+  const replayOnce = (u: string, m: string, server: string) => {
+    let proof = used.get(server);
+    if (proof === undefined) {
+      proof = (async () => {
+        const p = await holder.proof(boundToken, { htu: u, htm: m, jti: 'conformance-replay' });
+        await sendConformanceRequest(server, {
+          method: 'GET',
+          path: new URL(u).pathname,
+          headers: [auth(`DPoP ${boundToken}`)],
+          proof: async () => p,
+        });
+        return p;
+      })();
+      used.set(server, proof);
     }
-    return used;
+    return proof;
   };
   const dpopProofError = {
     status: 401,
-    wwwAuthenticate: `DPoP ${REALM}, error="invalid_dpop_proof", error_description="The DPoP proof is invalid", algs="ES256 EdDSA RS256 PS256"`,
+    wwwAuthenticate: `DPoP ${REALM}, error="invalid_dpop_proof", error_description="The DPoP proof is invalid", algs="${DPOP_ALGS}"`,
     body: errorBody('invalid_dpop_proof', 'The DPoP proof is invalid'),
   };
   const me = (token: string) => ({
@@ -461,7 +489,7 @@ export async function conformanceCases(issuer: TestIssuer): Promise<ConformanceC
       },
       expect: {
         status: 401,
-        wwwAuthenticate: `DPoP ${REALM}, error="invalid_token", error_description="${INVALID_TOKEN}", algs="ES256 EdDSA RS256 PS256"`,
+        wwwAuthenticate: `DPoP ${REALM}, error="invalid_token", error_description="${INVALID_TOKEN}", algs="${DPOP_ALGS}"`,
         body: errorBody('invalid_token', INVALID_TOKEN),
       },
     },
@@ -471,9 +499,74 @@ export async function conformanceCases(issuer: TestIssuer): Promise<ConformanceC
         method: 'GET',
         path: '/v1/orders',
         headers: [auth(`DPoP ${boundToken}`)],
-        proof: async (u, m) => replayOnce(u, m),
+        proof: async (u, m, server) => replayOnce(u, m, server),
       },
       expect: dpopProofError,
+    },
+    // Security review (DPoP origin, scope challenge, several methods): one block.
+    {
+      name: 'DPoP proof for another origin, named in Host',
+      request: {
+        method: 'GET',
+        path: '/v1/orders',
+        headers: [auth(`DPoP ${boundToken}`), ['host', 'other-api.example']],
+        proof: (u, m) =>
+          holder.proof(boundToken, {
+            htu: u.replace(conformanceOrigin, 'http://other-api.example'),
+            htm: m,
+          }),
+      },
+      expect: dpopProofError,
+    },
+    ...(
+      [
+        ['DPoP token missing orders:write (POST)', 'POST', boundToken, 'orders:write'],
+        ['DPoP token missing orders:read (GET)', 'GET', boundReader, 'orders:read'],
+      ] as const
+    ).map(([name, method, token, scope]) => ({
+      name,
+      request: {
+        method,
+        path: '/v1/orders',
+        headers: [auth(`DPoP ${token}`)],
+        proof: (u: string, m: string) => holder.proof(token, { htu: u, htm: m }),
+      },
+      expect: {
+        status: 403,
+        wwwAuthenticate: `DPoP ${REALM}, error="insufficient_scope", error_description="${INSUFFICIENT}", scope="${scope}", algs="${DPOP_ALGS}"`,
+        body: errorBody('insufficient_scope', INSUFFICIENT),
+      },
+    })),
+    {
+      name: 'two access_token cookies',
+      request: {
+        method: 'GET',
+        path: '/v1/me',
+        headers: [['cookie', `access_token=${valid}; access_token=${writer}`]],
+      },
+      expect: invalidRequest,
+    },
+    {
+      name: 'header token plus access_token cookie',
+      request: {
+        method: 'GET',
+        path: '/v1/me',
+        headers: [auth(`Bearer ${valid}`), ['cookie', `theme=dark; access_token=${valid}`]],
+      },
+      expect: invalidRequest,
+    },
+    {
+      name: 'one access_token cookie',
+      request: {
+        method: 'GET',
+        path: '/v1/me',
+        headers: [['cookie', `theme=dark; access_token=${valid}`]],
+      },
+      expect: {
+        status: 200,
+        wwwAuthenticate: null,
+        body: user('user-1', ['orders:read', 'profile']),
+      },
     },
     {
       name: 'optional route, anonymous',

@@ -5,6 +5,7 @@ export {
   type ConformanceResponse,
   conformanceAuthenticator,
   conformanceCases,
+  conformanceOrigin,
   conformanceResourceMetadata,
   conformanceRoutes,
   diffConformance,

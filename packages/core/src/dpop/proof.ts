@@ -1,6 +1,7 @@
 import { base64url, calculateJwkThumbprint, EmbeddedJWK, type JWK, jwtVerify } from 'jose';
 import { AuthError } from '../errors.js';
 import type { RequestView } from '../request.js';
+import { proofKeyProblem } from './proof-key.js';
 import { MemoryReplayStore, type ReplayStore } from './replay.js';
 
 export interface DpopNonce {
@@ -10,8 +11,17 @@ export interface DpopNonce {
   check(nonce: string): boolean | Promise<boolean>;
 }
 
+/**
+ * The origins an API is served at, as clients name them (`https://api.example.com`), or a predicate
+ * on the proof's `htu` origin (several tenants' host names).
+ */
+export type DpopOrigins = readonly string[] | ((origin: string) => boolean);
+
 export interface DpopOptions {
-  /** Proof algorithms. Default `['ES256', 'EdDSA', 'RS256', 'PS256']`. */
+  /**
+   * Proof algorithms. Default `['ES256', 'EdDSA', 'Ed25519', 'RS256', 'PS256']` (`Ed25519` is the
+   * fully-specified name of RFC 9864).
+   */
   algorithms?: readonly string[];
   /** Refuse Bearer: every token must come with a proof. Default `false`. */
   required?: boolean;
@@ -23,10 +33,26 @@ export interface DpopOptions {
   replay?: ReplayStore;
   /** Require server nonces (RFC 9449 §8). */
   nonce?: DpopNonce;
+  /**
+   * The origin(s) this API is served at: a proof's `htu` must name one of them with the request's
+   * path. The request's own origin (its `Host`, `X-Forwarded-Host`) is never used, so a client cannot
+   * make a proof for another API valid here, behind a proxy or not. Required by `jwt({ dpop })`;
+   * for `dpopProofVerifier` (whose request URL is the configured token endpoint) it is optional.
+   */
+  origins?: DpopOrigins;
 }
 
+/** DPoP options of a resource server (`jwt({ dpop })`): `origins` is required. */
+export type ResourceDpopOptions = DpopOptions & { origins: DpopOrigins };
+
 /** Proof algorithms accepted when none are configured. */
-export const DPOP_ALGORITHMS: readonly string[] = ['ES256', 'EdDSA', 'RS256', 'PS256'];
+export const DPOP_ALGORITHMS: readonly string[] = Object.freeze([
+  'ES256',
+  'EdDSA',
+  'Ed25519',
+  'RS256',
+  'PS256',
+]);
 
 export interface ProofContext {
   readonly algorithms: readonly string[];
@@ -34,9 +60,47 @@ export interface ProofContext {
   readonly clockTolerance: number;
   readonly replay: ReplayStore;
   readonly nonce: DpopNonce | undefined;
+  /** Whether an `htu` origin is this API's; `undefined`: the whole request URL is compared. */
+  readonly origin: ((origin: string) => boolean) | undefined;
 }
 
-export function proofContext(options: DpopOptions, replay: ReplayStore): ProofContext {
+function originCheck(origins: DpopOrigins | undefined, required: boolean) {
+  if (typeof origins === 'function') return origins;
+  if (origins === undefined) {
+    if (!required) return undefined;
+    throw new TypeError(
+      "jwt: `dpop.origins` is required: the origin(s) this API is served at, e.g. ['https://api.example.com'] (the Host header of a request cannot be trusted for the proof's htu)",
+    );
+  }
+  if (!Array.isArray(origins) || origins.length === 0)
+    throw new TypeError('dpop: `origins` must be a non-empty list of origins');
+  const set = new Set<string>();
+  for (const o of origins as readonly unknown[]) {
+    let url: URL | undefined;
+    try {
+      url = typeof o === 'string' ? new URL(o) : undefined;
+    } catch {}
+    if (
+      !url ||
+      !/^https?:$/.test(url.protocol) ||
+      url.pathname !== '/' ||
+      url.search !== '' ||
+      url.hash !== '' ||
+      url.username !== '' ||
+      url.password !== ''
+    ) {
+      throw new TypeError(`dpop: ${String(o)} is not an http(s) origin`);
+    }
+    set.add(url.origin);
+  }
+  return (origin: string) => set.has(origin);
+}
+
+export function proofContext(
+  options: DpopOptions,
+  replay: ReplayStore,
+  requireOrigins = false,
+): ProofContext {
   const algorithms = [...(options.algorithms ?? DPOP_ALGORITHMS)];
   for (const alg of algorithms) {
     if (!/^(ES|PS|RS)(256|384|512)$|^EdDSA$|^Ed25519$/.test(alg)) {
@@ -49,6 +113,7 @@ export function proofContext(options: DpopOptions, replay: ReplayStore): ProofCo
     clockTolerance: options.clockTolerance ?? 5,
     replay: options.replay ?? replay,
     nonce: options.nonce,
+    origin: originCheck(options.origins, requireOrigins),
   };
 }
 
@@ -60,29 +125,69 @@ export const proofError = (ctx: ProofContext, cause: unknown) =>
     cause,
   });
 
-// RFC 9449 §4.3 step 9: htu is compared without query and fragment, after URL normalisation.
-const withoutQuery = (url: string) => {
-  const u = new URL(url);
-  return `${u.origin}${u.pathname}`;
-};
+// RFC 9449 §4.3 step 9: htu is compared without query and fragment, after URL normalisation. With
+// pinned origins, the request contributes only its path: its origin comes from client headers.
+function sameTarget(ctx: ProofContext, htu: unknown, requestUrl: string): boolean {
+  if (typeof htu !== 'string') return false;
+  try {
+    const proof = new URL(htu);
+    const request = new URL(requestUrl);
+    if (proof.pathname !== request.pathname) return false;
+    return ctx.origin ? ctx.origin(proof.origin) === true : proof.origin === request.origin;
+  } catch {
+    return false;
+  }
+}
+
+const sha256Url = async (text: string) =>
+  base64url.encode(
+    new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text))),
+  );
+
+/** The access token a resource request's proof is for, and the token's `cnf.jkt`. */
+export interface ProofBinding {
+  readonly accessToken: string;
+  readonly jkt: unknown;
+}
 
 /**
  * Checks the DPoP proof of a request (RFC 9449 §4.3) and returns the thumbprint of the key that
- * signed it, which the token's `cnf.jkt` must equal. With an `accessToken` (a resource request)
- * the proof's `ath` must be its hash; without one (a token request) `ath` is not checked.
+ * signed it. With a `binding` (a resource request) the proof's `ath` must be the token's hash and
+ * its key the token's `cnf.jkt` (else `invalid_token`); without one (a token request) neither is
+ * checked. The proof's key is bounded before any signature work (`proofKeyProblem`), and its `jti`
+ * is claimed last, only for a proof that passed everything else, so refused proofs never fill the
+ * replay store.
  */
 export async function verifyProof(
   ctx: ProofContext,
   request: RequestView,
-  accessToken: string | undefined,
+  binding: ProofBinding | undefined,
   now: number,
-): Promise<{ ok: true; jkt: string } | { ok: false; error: AuthError }> {
+): Promise<ProofResult> {
+  const checked = await checkProof(ctx, request, binding, now);
+  return checked.ok ? checked.claim() : checked;
+}
+
+/** A checked proof, or why it was refused. */
+export type ProofResult = { ok: true; jkt: string } | { ok: false; error: AuthError };
+/** A proof that passed every check but its `jti`: `claim()` records the jti (a replay: refused). */
+export type CheckedProof =
+  | { ok: true; jkt: string; claim(): Promise<ProofResult> }
+  | { ok: false; error: AuthError };
+
+/** Every check of `verifyProof` except the `jti` claim, which the caller makes once it is sure. */
+export async function checkProof(
+  ctx: ProofContext,
+  request: RequestView,
+  binding: ProofBinding | undefined,
+  now: number,
+): Promise<CheckedProof> {
   const headers = request.headers('dpop');
   if (headers.length !== 1)
     return { ok: false, error: proofError(ctx, new Error(`${headers.length} DPoP headers`)) };
   const proof = headers[0]!;
-  if (proof.length > 8192)
-    return { ok: false, error: proofError(ctx, new Error('proof too long')) };
+  const problem = proofKeyProblem(proof, ctx.algorithms);
+  if (problem !== undefined) return { ok: false, error: proofError(ctx, new Error(problem)) };
   let payload: Record<string, unknown>;
   let jwk: JWK;
   try {
@@ -105,16 +210,21 @@ export async function verifyProof(
   }
   if (htm !== request.method)
     return { ok: false, error: proofError(ctx, new Error('htm mismatch')) };
-  let sameUrl = false;
-  try {
-    sameUrl = typeof htu === 'string' && withoutQuery(htu) === withoutQuery(request.url);
-  } catch {}
-  if (!sameUrl) return { ok: false, error: proofError(ctx, new Error('htu mismatch')) };
-  if (accessToken !== undefined) {
-    const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(accessToken));
-    if (ath !== base64url.encode(new Uint8Array(digest))) {
-      return { ok: false, error: proofError(ctx, new Error('ath mismatch')) };
-    }
+  if (!sameTarget(ctx, htu, request.url))
+    return { ok: false, error: proofError(ctx, new Error('htu mismatch')) };
+  if (binding !== undefined && ath !== (await sha256Url(binding.accessToken))) {
+    return { ok: false, error: proofError(ctx, new Error('ath mismatch')) };
+  }
+  const jkt = await calculateJwkThumbprint(jwk, 'sha256');
+  if (binding !== undefined && binding.jkt !== jkt) {
+    return {
+      ok: false,
+      error: new AuthError('invalid_token', {
+        scheme: 'DPoP',
+        params: { algs: ctx.algorithms.join(' ') },
+        cause: new Error('cnf.jkt does not match the proof key'),
+      }),
+    };
   }
   if (ctx.nonce) {
     const valid = typeof nonce === 'string' && (await ctx.nonce.check(nonce));
@@ -130,31 +240,43 @@ export async function verifyProof(
       };
     }
   }
-  const jkt = await calculateJwkThumbprint(jwk, 'sha256');
-  // Claimed last, once everything else holds, so a bad proof never burns a jti. Remembered for as
-  // long as the proof is accepted: until iat + proofMaxAge + clockTolerance (whole seconds, as jose
-  // counts), which is later than now + proofMaxAge + clockTolerance when iat is ahead of the clock.
+  // Remembered for as long as the proof is accepted: until iat + proofMaxAge + clockTolerance
+  // (whole seconds, as jose counts), which is later than now + proofMaxAge + clockTolerance when
+  // iat is ahead of the clock.
   const iat = payload.iat as number;
   const expiresAt = Math.max(
     now + (ctx.proofMaxAge + ctx.clockTolerance) * 1000,
     (Math.floor(iat + ctx.proofMaxAge + ctx.clockTolerance) + 1) * 1000,
   );
-  if (!(await ctx.replay.claim(`${jkt}:${jti}`, expiresAt))) {
-    return { ok: false, error: proofError(ctx, new Error('replayed jti')) };
-  }
-  return { ok: true, jkt };
+  let claimed: Promise<ProofResult> | undefined;
+  const claim = async (): Promise<ProofResult> =>
+    (await ctx.replay.claim(`${jkt}:${jti}`, expiresAt))
+      ? { ok: true, jkt }
+      : { ok: false, error: proofError(ctx, new Error('replayed jti')) };
+  // Claimed at most once, however often `claim()` is called.
+  return { ok: true, jkt, claim: () => (claimed ??= claim()) };
+}
+
+/** What `dpopProofVerifier` returns: call it to check and claim; `check` to claim later. */
+export interface DpopProofVerifier {
+  (request: RequestView, now?: number): Promise<ProofResult>;
+  /**
+   * Every check but the `jti` claim: `claim()` on the result records it (a replay is refused), so
+   * a token endpoint can claim only once the grant itself is good and a refused request burns
+   * no jti.
+   */
+  check(request: RequestView, now?: number): Promise<CheckedProof>;
 }
 
 /**
  * A DPoP proof checker for an authorization server's token endpoint (RFC 9449 §5): it returns
  * the `jkt` to bind the issued tokens to, or an `invalid_dpop_proof` / `use_dpop_nonce` error.
  */
-export function dpopProofVerifier(
-  options: DpopOptions = {},
-): (
-  request: RequestView,
-  now?: number,
-) => Promise<{ ok: true; jkt: string } | { ok: false; error: AuthError }> {
+export function dpopProofVerifier(options: DpopOptions = {}): DpopProofVerifier {
   const ctx = proofContext(options, new MemoryReplayStore());
-  return (request, now = Date.now()) => verifyProof(ctx, request, undefined, now);
+  const verify = (request: RequestView, now = Date.now()) =>
+    verifyProof(ctx, request, undefined, now);
+  return Object.assign(verify, {
+    check: (request: RequestView, now = Date.now()) => checkProof(ctx, request, undefined, now),
+  });
 }

@@ -8,26 +8,48 @@ export interface ReplayStore {
 }
 
 /**
- * In-process replay store, bounded: when full of live entries it refuses new proofs (fail closed)
- * rather than forget one that could then be replayed.
+ * In-process replay store, bounded. When full it forgets the oldest entry rather than refuse new
+ * proofs: refusing would let anyone who fills it (with proofs of their own) lock every client out.
+ * The oldest entry is the one closest to the end of its acceptance window, and `maxEntries`
+ * (default 100,000) should exceed the proofs accepted in one window (`proofMaxAge` +
+ * `clockTolerance`, about a minute) so that nothing forgotten could still be replayed. Use a shared
+ * store (`@authcore/redis`) across instances.
  */
 export class MemoryReplayStore implements ReplayStore {
+  // Insertion order is claim order: the first entries are the oldest, and (the acceptance window
+  // being one length for all) the first to expire.
   readonly #seen = new Map<string, number>();
   readonly #max: number;
   readonly #now: () => number;
 
   constructor(options: { maxEntries?: number; now?: () => number } = {}) {
-    this.#max = options.maxEntries ?? 100_000;
+    const max = options.maxEntries ?? 100_000;
+    if (!Number.isSafeInteger(max) || max < 1)
+      throw new TypeError('MemoryReplayStore: `maxEntries` must be a positive integer');
+    this.#max = max;
     this.#now = options.now ?? Date.now;
+  }
+
+  /** Entries held, expired ones not yet dropped included. */
+  get size(): number {
+    return this.#seen.size;
   }
 
   async claim(key: string, expiresAt: number): Promise<boolean> {
     const now = this.#now();
     const until = this.#seen.get(key);
-    if (until !== undefined && until > now) return false;
+    if (until !== undefined) {
+      if (until > now) return false;
+      this.#seen.delete(key);
+    }
     if (this.#seen.size >= this.#max) {
-      for (const [k, t] of this.#seen) if (t <= now) this.#seen.delete(k);
-      if (this.#seen.size >= this.#max) return false;
+      // Expired entries first, from the oldest; then, if still full, the oldest live one. Each
+      // dropped entry was inserted once, so this costs O(1) per claim, amortised.
+      for (const [k, t] of this.#seen) {
+        if (t > now && this.#seen.size < this.#max) break;
+        this.#seen.delete(k);
+        if (t > now) break;
+      }
     }
     this.#seen.set(key, expiresAt);
     return true;

@@ -1,6 +1,8 @@
+import { base64url } from 'jose';
 import { AuthError, type AuthResult } from '../errors.js';
 import { type FetchLike, fetchJson } from '../lib/fetch-json.js';
 import { ExpiringLru } from '../lib/lru.js';
+import { sha256 } from '../lib/sha256.js';
 import type { IntrospectionClaims, OpaquePrincipal } from '../principal.js';
 import type { Scheme } from '../scheme.js';
 import { parseScopes } from '../scopes.js';
@@ -21,8 +23,24 @@ export interface IntrospectionOptions {
   timeoutMs?: number;
   /** Largest response accepted. Default 16 KiB. */
   maxResponseBytes?: number;
-  /** Active results cached, never past `exp` nor `maxAgeMs`; `false` turns it off. */
+  /**
+   * Active results cached, never past `exp` nor `maxAgeMs` (default 1000 entries, 60 s); `false`
+   * turns it off. Keyed by the token's SHA-256, never the token.
+   */
   cache?: { maxEntries?: number; maxAgeMs?: number } | false;
+  /**
+   * Refused tokens (inactive, expired, wrong audience…) remembered by their SHA-256, so a token
+   * sent again and again costs one call per `maxAgeMs`. Default 1000 entries, 10 s; `false` off.
+   * Endpoint failures are never remembered.
+   */
+  negativeCache?: { maxEntries?: number; maxAgeMs?: number } | false;
+  /**
+   * Most introspection calls in flight at once (default 32). Concurrent requests with the same
+   * token share one call; beyond the bound a request is refused with 503
+   * `temporarily_unavailable` and `Retry-After`, whatever `onUnavailable` says: the token may be
+   * good, so the client must retry rather than refresh it.
+   */
+  maxConcurrent?: number;
   /**
    * When the endpoint fails or times out: `invalid_token` (401, default) or
    * `temporarily_unavailable` (503) so clients retry instead of refreshing.
@@ -33,6 +51,19 @@ export interface IntrospectionOptions {
 }
 
 const invalid = (cause: unknown) => new AuthError('invalid_token', { cause });
+// Seconds a client is asked to wait: an overloaded lookup clears fast, a failing endpoint less so.
+const RETRY_AFTER_BUSY = '1';
+const RETRY_AFTER_FAILURE = '5';
+const positiveInt = (v: unknown, name: string) => {
+  if (v !== undefined && !(Number.isSafeInteger(v) && (v as number) >= 1))
+    throw new TypeError(`introspection: \`${name}\` must be a positive integer`);
+  return v as number | undefined;
+};
+const digestOf = (token: string) => base64url.encode(sha256(new TextEncoder().encode(token)));
+/** A refusal remembered by the negative cache: it never reaches the endpoint again. */
+interface Refusal {
+  readonly cause: unknown;
+}
 const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
 const finite = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 
@@ -54,29 +85,58 @@ export function introspection(options: IntrospectionOptions): Scheme<OpaquePrinc
     options.cache === false
       ? undefined
       : new ExpiringLru<OpaquePrincipal>(options.cache?.maxEntries ?? 1000);
+  const negative =
+    options.negativeCache === false
+      ? undefined
+      : new ExpiringLru<Refusal>(
+          positiveInt(options.negativeCache?.maxEntries, 'negativeCache.maxEntries') ?? 1000,
+        );
+  const negativeMaxAgeMs =
+    options.negativeCache === false ? 0 : (options.negativeCache?.maxAgeMs ?? 10_000);
+  const maxConcurrent = positiveInt(options.maxConcurrent, 'maxConcurrent') ?? 32;
+  // One call per token digest at a time; `calls` counts them against `maxConcurrent`.
+  const inflight = new Map<string, Promise<Looked>>();
+  let calls = 0;
   const basic = options.authMethod !== 'client_secret_post';
   // RFC 6749 §2.3.1: each part is form-urlencoded (so ASCII, fit for btoa) before Basic encoding.
   const authorization = `Basic ${btoa(`${encodeURIComponent(options.clientId)}:${encodeURIComponent(options.clientSecret)}`)}`;
   const unavailable = options.onUnavailable ?? 'invalid_token';
 
-  const introspect = async (token: string): Promise<AuthResult<OpaquePrincipal>> => {
+  // `definitive`: the endpoint answered, so a refusal may be remembered.
+  type Looked = { result: AuthResult<OpaquePrincipal>; definitive: boolean };
+  const introspect = async (token: string): Promise<Looked> => {
+    let body: unknown;
+    try {
+      body = await call(token);
+    } catch (cause) {
+      const headers =
+        unavailable === 'temporarily_unavailable'
+          ? { 'retry-after': RETRY_AFTER_FAILURE }
+          : undefined;
+      return {
+        result: { ok: false, error: new AuthError(unavailable, { cause, headers }) },
+        definitive: false,
+      };
+    }
+    return { result: judge(body), definitive: true };
+  };
+
+  const call = (token: string): Promise<unknown> => {
     const form = new URLSearchParams({ token, token_type_hint: 'access_token' });
     if (!basic) {
       form.set('client_id', options.clientId);
       form.set('client_secret', options.clientSecret);
     }
-    let body: unknown;
-    try {
-      body = await fetchJson(options.endpoint, {
-        fetch: options.fetch,
-        timeoutMs,
-        maxBytes,
-        form,
-        ...(basic && { headers: { authorization } }),
-      });
-    } catch (cause) {
-      return { ok: false, error: new AuthError(unavailable, { cause }) };
-    }
+    return fetchJson(options.endpoint, {
+      fetch: options.fetch,
+      timeoutMs,
+      maxBytes,
+      form,
+      ...(basic && { headers: { authorization } }),
+    });
+  };
+
+  const judge = (body: unknown): AuthResult<OpaquePrincipal> => {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
       return { ok: false, error: invalid(new Error('introspection response is not an object')) };
     }
@@ -101,6 +161,8 @@ export function introspection(options: IntrospectionOptions): Scheme<OpaquePrinc
     if (exp !== undefined && exp <= t)
       return { ok: false, error: invalid(new Error('token expired')) };
     const nbf = finite(claims.nbf);
+    if (claims.nbf !== undefined && nbf === undefined)
+      return { ok: false, error: invalid(new Error('nbf is not a number')) };
     if (nbf !== undefined && nbf > t)
       return { ok: false, error: invalid(new Error('token not yet valid')) };
     if (options.issuer !== undefined && claims.iss !== options.issuer) {
@@ -144,14 +206,38 @@ export function introspection(options: IntrospectionOptions): Scheme<OpaquePrinc
       const token = credential.token;
       if (token.length > 4096) return { ok: false, error: invalid(new Error('token too long')) };
       const t = now();
-      const hit = cache?.get(token, t);
+      const digest = digestOf(token);
+      const hit = cache?.get(digest, t);
       if (hit) return { ok: true, principal: hit };
-      const result = await introspect(token);
-      if (result.ok && cache) {
-        const exp = result.principal.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY;
-        cache.set(token, result.principal, Math.min(exp, t + maxAgeMs));
+      const refused = negative?.get(digest, t);
+      if (refused) return { ok: false, error: invalid(refused.cause) };
+      let pending = inflight.get(digest);
+      if (!pending) {
+        if (calls >= maxConcurrent) {
+          return {
+            ok: false,
+            error: new AuthError('temporarily_unavailable', {
+              cause: new Error(`${maxConcurrent} introspection calls already in flight`),
+              headers: { 'retry-after': RETRY_AFTER_BUSY },
+            }),
+          };
+        }
+        calls++;
+        pending = introspect(token).finally(() => {
+          calls--;
+          inflight.delete(digest);
+        });
+        inflight.set(digest, pending);
+        const { result, definitive } = await pending;
+        if (result.ok && cache) {
+          const exp = result.principal.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY;
+          cache.set(digest, result.principal, Math.min(exp, t + maxAgeMs));
+        } else if (!result.ok && definitive && negative && negativeMaxAgeMs > 0) {
+          negative.set(digest, { cause: result.error.cause }, t + negativeMaxAgeMs);
+        }
+        return result;
       }
-      return result;
+      return (await pending).result;
     },
   };
 }

@@ -1,6 +1,6 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions, jwtVerify } from 'jose';
-import { type DpopOptions, proofContext, verifyProof } from '../dpop/proof.js';
+import { proofContext, type ResourceDpopOptions, verifyProof } from '../dpop/proof.js';
 import { MemoryReplayStore } from '../dpop/replay.js';
 import { AuthError, type AuthResult } from '../errors.js';
 import type { Credential } from '../extract.js';
@@ -50,10 +50,11 @@ export interface JwtBaseOptions<Claims = JwtClaims> {
   /** Longest token accepted, in characters. Default 8192. */
   maxTokenLength?: number;
   /**
-   * Accept DPoP-bound tokens (RFC 9449) as `Authorization: DPoP` with a `DPoP` proof; `true` for
-   * the defaults. A token bound with `cnf` is never accepted as Bearer.
+   * Accept DPoP-bound tokens (RFC 9449) as `Authorization: DPoP` with a `DPoP` proof, checked
+   * against `origins`, the origin(s) this API is served at (required). A token bound with `cnf` is
+   * never accepted as Bearer.
    */
-  dpop?: DpopOptions | boolean;
+  dpop?: ResourceDpopOptions | false;
   /** Clock, in milliseconds (tests). */
   now?: () => number;
 }
@@ -210,8 +211,9 @@ export function jwt<Claims = JwtClaims>(options: JwtOptions<Claims>): Scheme<Jwt
   // `isRevoked` (on the principal, so on `jti`) runs on every hit of either.
   const cache = cacheSize > 0 ? new ExpiringLru<Verified>(cacheSize) : undefined;
   const kindOf = options.kind ?? defaultKind;
-  const dpopOptions = options.dpop === true ? {} : options.dpop || undefined;
-  const dpop = dpopOptions && proofContext(dpopOptions, new MemoryReplayStore({ now }));
+  const dpopOptions: ResourceDpopOptions | undefined =
+    (options.dpop as unknown) === true ? ({} as ResourceDpopOptions) : options.dpop || undefined;
+  const dpop = dpopOptions && proofContext(dpopOptions, new MemoryReplayStore({ now }), true);
   const schema = options.claims;
 
   const verifyOptions: JWTVerifyOptions = {
@@ -349,13 +351,11 @@ export function jwt<Claims = JwtClaims>(options: JwtOptions<Claims>): Scheme<Jwt
     request: RequestView,
     { principal, cnf }: Verified,
   ): Promise<Outcome> => {
-    const proof = await verifyProof(ctx, request, credential.token, now());
-    if (!proof.ok) return proof;
     const jkt =
       typeof cnf === 'object' && cnf !== null ? (cnf as { jkt?: unknown }).jkt : undefined;
-    if (jkt !== proof.jkt)
-      return { ok: false, error: invalid(new Error('cnf.jkt does not match the proof key')) };
-    return { ok: true, principal };
+    // `cnf.jkt` is compared inside, before the proof's jti is claimed.
+    const proof = await verifyProof(ctx, request, { accessToken: credential.token, jkt }, now());
+    return proof.ok ? { ok: true, principal } : proof;
   };
 
   const settle = async (
@@ -380,6 +380,7 @@ export function jwt<Claims = JwtClaims>(options: JwtOptions<Claims>): Scheme<Jwt
     name: 'jwt',
     slots: dpop ? ['bearer', 'dpop'] : ['bearer'],
     challenge: dpop ? (dpopOptions?.required ? 'DPoP' : ['Bearer', 'DPoP']) : 'Bearer',
+    ...(dpop && { challengeParams: { DPoP: { algs: dpop.algorithms.join(' ') } } }),
     // A JWS in compact form has exactly three segments; anything else is for another scheme.
     accepts: (credential: Credential) =>
       (credential.slot === 'bearer' || credential.slot === 'dpop') &&

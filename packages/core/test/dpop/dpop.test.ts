@@ -87,12 +87,15 @@ const request = (
   return nodeRequestView({ method, url: path, rawHeaders: raw, socket: { encrypted: true } });
 };
 
-const make = (dpop: DpopOptions | boolean = true) =>
-  createAuthenticator({ schemes: [jwt(jwtOptions({ keys: [ES256.jwk], dpop }))] });
+const ORIGINS = ['https://api.example'];
+const make = (dpop: DpopOptions = {}) =>
+  createAuthenticator({
+    schemes: [jwt(jwtOptions({ keys: [ES256.jwk], dpop: { origins: ORIGINS, ...dpop } }))],
+  });
 
 const bound = () => sign(ES256, userClaims({ cnf: { jkt: client.jkt } }));
 
-const proofFailure = (alg = 'ES256 EdDSA RS256 PS256') => ({
+const proofFailure = (alg = 'ES256 EdDSA Ed25519 RS256 PS256') => ({
   status: 401,
   code: 'invalid_dpop_proof',
   wwwAuthenticate: `DPoP realm="api", error="invalid_dpop_proof", error_description="The DPoP proof is invalid", algs="${alg}"`,
@@ -138,7 +141,7 @@ describe('DPoP (RFC 9449) on the resource server', () => {
     // iat + proofMaxAge + clockTolerance: the jti must be remembered at least that long.
     const c = clock();
     const auth = createAuthenticator({
-      schemes: [jwt(jwtOptions({ keys: [ES256.jwk], dpop: true, now: c.now }))],
+      schemes: [jwt(jwtOptions({ keys: [ES256.jwk], dpop: { origins: ORIGINS }, now: c.now }))],
     });
     const token = await sign(ES256, userClaims({ cnf: { jkt: client.jkt }, exp: NOW_S + 3600 }));
     const p = await proof(token, { iat: NOW_S + 5 });
@@ -177,7 +180,7 @@ describe('DPoP (RFC 9449) on the resource server', () => {
     );
     expect(r.status).toBe(401);
     expect(r.wwwAuthenticate).toBe(
-      'DPoP realm="api", error="invalid_token", error_description="The access token is invalid", algs="ES256 EdDSA RS256 PS256"',
+      'DPoP realm="api", error="invalid_token", error_description="The access token is invalid", algs="ES256 EdDSA Ed25519 RS256 PS256"',
     );
   });
 
@@ -229,7 +232,7 @@ describe('DPoP (RFC 9449) on the resource server', () => {
     expect(r.status).toBe(401);
     expect(r.headers['dpop-nonce']).toBe('n-1');
     expect(r.headers['www-authenticate']).toBe(
-      'DPoP realm="api", error="use_dpop_nonce", error_description="A DPoP nonce is required", algs="ES256 EdDSA RS256 PS256"',
+      'DPoP realm="api", error="use_dpop_nonce", error_description="A DPoP nonce is required", algs="ES256 EdDSA Ed25519 RS256 PS256"',
     );
     const second = await auth.authenticate(
       request(`DPoP ${token}`, [await proof(token, { nonce: 'n-1' })]),
