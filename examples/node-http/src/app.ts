@@ -33,8 +33,28 @@ function sendRendered(res: ServerResponse, rendered: RenderedError | MetadataRes
   res.end(rendered.body);
 }
 
-/** A request listener protecting the example routes with nothing but `@authcore/core`. */
+/**
+ * A request listener protecting the example routes with nothing but `@authcore/core`. Whatever
+ * fails inside a request (a bug here or in a dependency) is a 500 JSON answer, never a rejected
+ * promise: `node:http` ignores what a listener returns, so one would end the process.
+ */
 export function createListener(
+  authenticator: Authenticator<AnyPrincipal>,
+  resourceMetadata?: (method: string, path: string) => MetadataResponse | undefined,
+) {
+  const handle = handler(authenticator, resourceMetadata);
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    try {
+      await handle(req, res);
+    } catch (error) {
+      console.error('node-http: request failed:', error instanceof Error ? error.message : error);
+      if (res.headersSent) res.destroy();
+      else send(res, 500, { error: 'server_error' });
+    }
+  };
+}
+
+function handler(
   authenticator: Authenticator<AnyPrincipal>,
   resourceMetadata?: (method: string, path: string) => MetadataResponse | undefined,
 ) {

@@ -3,9 +3,11 @@ import { type CredentialSources, extractCredential } from './extract.js';
 import { type RenderedError, type RenderOptions, renderAuthError } from './render.js';
 import type { RequestView } from './request.js';
 import type { Scheme, SchemePrincipal } from './scheme.js';
-import { authorize, type Requirement } from './scopes.js';
+import { type AuthorizablePrincipal, authorize, type Requirement } from './scopes.js';
 
-export interface AuthenticatorOptions<S extends readonly Scheme<unknown>[]> {
+type AnyScheme = Scheme<AuthorizablePrincipal>;
+
+export interface AuthenticatorOptions<S extends readonly AnyScheme[]> {
   /** Schemes tried in order; the first that accepts a credential verifies it. */
   schemes: S;
   /** Opt-in extra places for a bearer token. */
@@ -37,11 +39,21 @@ export type RunAuthenticate<P> = (
 ) => AuthenticateResult<P> | Promise<AuthenticateResult<P>>;
 
 export interface Authenticator<P> {
+  /** `optional: true`: the principal may be `undefined` (an anonymous request). */
   authenticate(
     request: RequestView,
     options: AuthenticateOptions<P> & { optional: true },
   ): Promise<AuthenticateResult<P>>;
-  authenticate(request: RequestView, options?: AuthenticateOptions<P>): Promise<AuthResult<P>>;
+  /** Required (no `optional`, or `false`): a success always has a principal. */
+  authenticate(
+    request: RequestView,
+    options?: AuthenticateOptions<P> & { optional?: false | undefined },
+  ): Promise<AuthResult<P>>;
+  /** `optional` only known at run time (a `boolean`): the principal may be `undefined`. */
+  authenticate(
+    request: RequestView,
+    options?: AuthenticateOptions<P>,
+  ): Promise<AuthenticateResult<P>>;
   /** Scope and claim checks on an authenticated principal. */
   authorize(principal: P, requirement: Requirement<P>): AuthResult<P>;
   /** The response for an error: status, headers (`WWW-Authenticate`…) and body. */
@@ -57,11 +69,11 @@ export type InferPrincipal<A> = A extends Authenticator<infer P> ? P : never;
  * Composes schemes into the one entry point adapters call. It never throws for anything a
  * request carries: every outcome is a value.
  */
-export function createAuthenticator<const S extends readonly Scheme<unknown>[]>(
+export function createAuthenticator<const S extends readonly AnyScheme[]>(
   options: AuthenticatorOptions<S>,
 ): Authenticator<SchemePrincipal<S[number]>> {
   type P = SchemePrincipal<S[number]>;
-  const schemes = options.schemes as readonly Scheme<P>[];
+  const schemes = options.schemes as unknown as readonly Scheme<P>[];
   if (!Array.isArray(schemes) || schemes.length === 0)
     throw new TypeError('createAuthenticator: `schemes` is required');
   const sources: CredentialSources = { ...options.sources };

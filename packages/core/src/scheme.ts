@@ -1,12 +1,15 @@
 import type { AuthResult, ChallengeScheme } from './errors.js';
 import type { Credential, CredentialSlot, CredentialSources } from './extract.js';
 import type { RequestView } from './request.js';
+import type { AuthorizablePrincipal } from './scopes.js';
 
 /**
  * One kind of credential verified into a principal. The authenticator extracts the credential and
- * hands it to the first scheme that takes its slot and `accepts` it.
+ * hands it to the first scheme that takes its slot and `accepts` it. Its principal has a scope
+ * set (`scopes: ReadonlySet<string>`, empty if the credential grants none): scope checks read it.
+ * Hand out principals nobody can change (frozen) when you cache them.
  */
-export interface Scheme<P> {
+export interface Scheme<P extends AuthorizablePrincipal> {
   readonly name: string;
   /** Slots this scheme verifies: `bearer`, `dpop`, `apiKey`. */
   readonly slots: readonly CredentialSlot[];
@@ -24,4 +27,5 @@ export interface Scheme<P> {
 }
 
 /** The principal type a scheme resolves to. */
-export type SchemePrincipal<S> = S extends Scheme<infer P> ? P : never;
+export type SchemePrincipal<S> =
+  S extends Scheme<infer P extends AuthorizablePrincipal> ? P : never;

@@ -27,7 +27,10 @@ export interface Requirement<P = AnyPrincipal> {
    * `insufficient_user_authentication` (401) with `acr_values`.
    */
   acr?: readonly string[];
-  /** Step-up (RFC 9470): seconds since `auth_time` at most, else 401 with `max_age`. */
+  /**
+   * Step-up (RFC 9470): seconds since `auth_time` at most, else 401 with `max_age`. An unknown,
+   * invalid or future `auth_time` (beyond 5 s of clock leeway) fails it too.
+   */
   maxAge?: number;
   /**
    * RFC 8707: this route is the resource `audience` (or one of them); a token issued for another
@@ -44,6 +47,9 @@ export interface AuthorizablePrincipal {
   readonly authTime?: Date | undefined;
 }
 
+// Seconds an `auth_time` may lie ahead of this clock: the `jwt` scheme's default tolerance.
+const AUTH_TIME_LEEWAY_MS = 5_000;
+
 // RFC 9470 §3: one challenge carries both parameters when both apply.
 function checkStepUp(
   principal: AuthorizablePrincipal,
@@ -55,8 +61,11 @@ function checkStepUp(
     params.acr_values = req.acr.join(' ');
   }
   if (req.maxAge !== undefined) {
-    const at = principal.authTime?.getTime();
-    if (at === undefined || now - at > req.maxAge * 1000) params.max_age = String(req.maxAge);
+    const at = principal.authTime instanceof Date ? principal.authTime.getTime() : Number.NaN;
+    // Written so that NaN (no or an invalid date) fails: an authentication in the future says
+    // nothing about how recent it is.
+    const recent = now - at <= req.maxAge * 1000 && at <= now + AUTH_TIME_LEEWAY_MS;
+    if (!recent) params.max_age = String(req.maxAge);
   }
   if (Object.keys(params).length === 0) return undefined;
   return new AuthError('insufficient_user_authentication', {
@@ -89,6 +98,16 @@ export function authorize<P extends AuthorizablePrincipal>(
   const stepUp = checkStepUp(principal, requirement, now);
   if (stepUp) return stepUp;
   if (scopes !== undefined) {
+    // A custom scheme's principal without a scope set (the types forbid it) has no scope, rather
+    // than a TypeError thrown at the request.
+    if (typeof principal.scopes?.has !== 'function') {
+      const needed =
+        typeof scopes === 'object' && 'anyOf' in scopes ? scopes.anyOf : toList(scopes);
+      return new AuthError('insufficient_scope', {
+        scopes: needed,
+        cause: new Error('principal has no scope set'),
+      });
+    }
     if (typeof scopes === 'object' && 'anyOf' in scopes) {
       const any = scopes.anyOf;
       if (!any.some((s) => principal.scopes.has(s)))

@@ -130,6 +130,28 @@ describe('never throws for what a request carries', () => {
     },
   };
 
+  it('a principal without a scope set (a custom scheme the types refuse) is insufficient_scope', async () => {
+    const scopeless = {
+      name: 'scopeless',
+      slots: ['bearer'],
+      challenge: 'Bearer',
+      accepts: () => true,
+      verify: () => ({ ok: true, principal: { id: 'x' } }),
+    } as unknown as Scheme<{ id: string; scopes: Set<string> }>;
+    const auth = createAuthenticator({ schemes: [scopeless] });
+    const view = bearer('abc');
+    expect((await auth.authenticate(view)).ok).toBe(true);
+    for (const scopes of ['orders:read', ['orders:read'], { anyOf: ['orders:read'] }]) {
+      const pending = auth.authenticate(view, { require: { scopes } });
+      await expect(pending).resolves.toBeDefined();
+      expect(rendered(auth, await pending)).toEqual(FORBIDDEN('orders:read'));
+      const principal = { id: 'x' } as unknown as { id: string; scopes: Set<string> };
+      expect(rendered(auth, auth.authorize(principal, { scopes }))).toEqual(
+        FORBIDDEN('orders:read'),
+      );
+    }
+  });
+
   it('a scheme that throws is invalid_token', async () => {
     const auth = createAuthenticator({ schemes: [throwing] });
     expect(rendered(auth, await auth.authenticate(bearer('abc')))).toEqual({

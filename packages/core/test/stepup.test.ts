@@ -1,6 +1,15 @@
 import { authorize, createAuthenticator, jwt } from '@authcore/core';
 import { describe, expect, it } from 'vitest';
-import { bearer, jwtOptions, NOW, NOW_S, sign, testKeys, userClaims } from './fixtures.js';
+import {
+  bearer,
+  jwtOptions,
+  NOW,
+  NOW_S,
+  rendered,
+  sign,
+  testKeys,
+  userClaims,
+} from './fixtures.js';
 
 describe('step-up authentication (RFC 9470)', () => {
   const principal = (acr?: string, authTime?: number) => ({
@@ -29,6 +38,40 @@ describe('step-up authentication (RFC 9470)', () => {
       max_age: '300',
     });
     expect(authorize(principal('mfa'), { maxAge: 300 }, NOW)?.params).toEqual({ max_age: '300' });
+  });
+
+  it('asks for max_age when auth_time is in the future (beyond 5 s of leeway) or not a date', () => {
+    for (const p of [
+      principal('mfa', NOW + 60_000),
+      principal('mfa', NOW + 5_001),
+      principal('mfa', Number.NaN),
+      { scopes: new Set<string>(), authTime: 'yesterday' as unknown as Date },
+    ]) {
+      const error = authorize(p, { maxAge: 300 }, NOW);
+      expect(error?.code).toBe('insufficient_user_authentication');
+      expect(error?.params).toEqual({ max_age: '300' });
+    }
+    expect(authorize(principal('mfa', NOW + 5_000), { maxAge: 300 }, NOW)).toBeUndefined();
+    // Without maxAge, auth_time is not looked at.
+    expect(authorize(principal('mfa', NOW + 60_000), { acr: ['mfa'] }, NOW)).toBeUndefined();
+  });
+
+  it('a token whose auth_time is in the future fails maxAge with the exact answer', async () => {
+    const { ES256 } = await testKeys();
+    const auth = createAuthenticator({ schemes: [jwt(jwtOptions({ keys: [ES256.jwk] }))] });
+    // Step-up reads the real clock (verification the fixed NOW): an hour ahead of both.
+    const future = Math.floor(Date.now() / 1000) + 3600;
+    const token = await sign(ES256, userClaims({ acr: 'mfa', auth_time: future }));
+    const result = await auth.authenticate(bearer(token), {
+      require: { acr: ['mfa'], maxAge: 300 },
+    });
+    expect(rendered(auth, result)).toEqual({
+      status: 401,
+      code: 'insufficient_user_authentication',
+      wwwAuthenticate:
+        'Bearer realm="api", error="insufficient_user_authentication", error_description="Stronger user authentication is required", max_age="300"',
+      body: '{"error":"insufficient_user_authentication","error_description":"Stronger user authentication is required"}',
+    });
   });
 
   it('renders both parameters in one challenge through the authenticator', async () => {

@@ -1,6 +1,12 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createAuthenticator, fetchRequestView, jwt } from '@authcore/core';
+import {
+  type AuthResult,
+  createAuthenticator,
+  fetchRequestView,
+  type InferPrincipal,
+  jwt,
+} from '@authcore/core';
 import { createIssuer, type Issuer, type IssuerOptions, toNodeListener } from '@authcore/issuer';
 
 export const AUDIENCE = 'https://api.example.test';
@@ -124,7 +130,7 @@ export async function verify(
   token: string,
   audience = AUDIENCE,
   at?: number,
-): Promise<Awaited<ReturnType<ReturnType<typeof authenticator>['authenticate']>>> {
+): Promise<AuthResult<InferPrincipal<ReturnType<typeof authenticator>>>> {
   return authenticator(served, audience, at).authenticate(
     fetchRequestView(
       new Request('http://api.test/', { headers: { authorization: `Bearer ${token}` } }),

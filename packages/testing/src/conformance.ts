@@ -8,6 +8,7 @@ import {
   principalToJSON,
   type ResourceMetadataOptions,
 } from '@authcore/core';
+import type { JWTPayload } from 'jose';
 import type { TestIssuer } from './test-issuer.js';
 
 /**
@@ -539,6 +540,64 @@ export async function conformanceCases(issuer: TestIssuer): Promise<ConformanceC
         status: 403,
         wwwAuthenticate: bearer('insufficient_scope', INSUFFICIENT, ', scope="orders:read"'),
         body: errorBody('insufficient_scope', INSUFFICIENT),
+      },
+    },
+    ...(await claimCases(issuer)),
+  ];
+}
+
+/** Tokens the trusted issuer signed whose claims or spelling are refused anyway. */
+async function claimCases(issuer: TestIssuer): Promise<ConformanceCase[]> {
+  const invalidToken = {
+    status: 401,
+    wwwAuthenticate: bearer('invalid_token', INVALID_TOKEN),
+    body: errorBody('invalid_token', INVALID_TOKEN),
+  };
+  const get = (path: string, token: string) => ({
+    method: 'GET' as const,
+    path,
+    headers: [auth(`Bearer ${token}`)],
+  });
+  // The same bytes under another string: the unused low bits of the signature's last character.
+  const valid = await issuer.issueToken({ scope: 'orders:read' });
+  const A = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  const respelled = valid.slice(0, -1) + A[A.indexOf(valid.at(-1)!) ^ 1];
+  const now = Math.floor(Date.now() / 1000);
+  const futureMfa = await issuer.issueToken({ sub: 'user-5', acr: 'mfa', auth_time: now + 3600 });
+  const refused = await Promise.all(
+    (
+      [
+        ['JWT with a numeric sub', { sub: 123, client_id: 'client-a' }],
+        ['JWT with a number in its aud', { aud: [issuer.audience, 5] }],
+        ['JWT with exp 1e300', { exp: 1e300 }],
+      ] as const
+    ).map(async ([name, claims]) => ({
+      name,
+      request: get('/v1/me', await issuer.issueToken(claims as unknown as JWTPayload)),
+      expect: invalidToken,
+    })),
+  );
+  return [
+    ...refused,
+    {
+      name: 'JWT respelled with non-zero unused base64url bits',
+      request: get('/v1/orders', respelled),
+      expect: invalidToken,
+    },
+    {
+      name: 'step-up: an auth_time in the future fails max_age',
+      request: get('/v1/recent', futureMfa),
+      expect: {
+        status: 401,
+        wwwAuthenticate: bearer(
+          'insufficient_user_authentication',
+          'Stronger user authentication is required',
+          ', max_age="300"',
+        ),
+        body: errorBody(
+          'insufficient_user_authentication',
+          'Stronger user authentication is required',
+        ),
       },
     },
   ];

@@ -5,9 +5,11 @@ import {
   checkPrefix,
   decodeHash,
   hasApiKeyShape,
+  hashKey,
   hashSecret,
   splitApiKey,
 } from '../lib/api-key.js';
+import { readonlyDate, readonlyScopes } from '../lib/frozen.js';
 import { isThenable } from '../lib/thenable.js';
 import { timingSafeEqual } from '../lib/timing-safe-equal.js';
 import type { ApiKeyPrincipal } from '../principal.js';
@@ -67,24 +69,27 @@ const sameIdentity = (a: ApiKeyRecord, b: ApiKeyRecord) =>
   sameList(a.scopes, b.scopes) &&
   sameMetadata(a.metadata, b.metadata);
 
+const NO_AUDIENCE: readonly string[] = Object.freeze([]);
+
+// Frozen, with copies of the record's lists: the memo below hands it to every request with the key.
 function buildPrincipal(record: ApiKeyRecord): ApiKeyPrincipal {
   const { expiresAt } = record;
-  return {
+  return Object.freeze({
     scheme: 'apiKey',
     kind: 'application',
     id: record.id,
-    scopes: new Set(record.scopes),
+    scopes: readonlyScopes(record.scopes),
     clientId: undefined,
     issuer: undefined,
-    audience: [],
-    expiresAt: expiresAt === undefined || expiresAt === null ? undefined : new Date(expiresAt),
-    claims: {
+    audience: NO_AUDIENCE,
+    expiresAt: expiresAt === undefined || expiresAt === null ? undefined : readonlyDate(expiresAt),
+    claims: Object.freeze({
       keyId: record.id,
       owner: record.owner,
       prefix: record.prefix,
-      metadata: record.metadata ?? {},
-    },
-  };
+      metadata: Object.freeze({ ...record.metadata }),
+    }),
+  });
 }
 
 /**
@@ -135,19 +140,22 @@ export function apiKey(options: ApiKeyOptions): Scheme<ApiKeyPrincipal> {
     return bytes;
   };
 
-  // Keys that verified before, by their exact string: their id, prefix and digest, which a key
-  // determines. A hit skips the form, checksum and SHA-256 work, never the store: revocation,
-  // expiry and the stored hash are read on every request. Only keys that passed are kept (garbage
-  // cannot churn it); bounded, cleared when full.
+  // Keys that verified before, by the SHA-256 of the whole key (never the key itself): their id,
+  // prefix and secret digest, which a key determines. A hit skips the checksum and splitting,
+  // never the store: revocation, expiry and the stored hash are read on every request. Only keys
+  // that passed are kept (garbage cannot churn it); bounded, cleared when full.
   const verified = new Map<string, { id: string; prefix: string; digest: Uint8Array }>();
 
   // Synchronous up to the store: with a store that answers at once (memory), no promise at all.
   function verifyKey(
     token: string,
   ): AuthResult<ApiKeyPrincipal> | Promise<AuthResult<ApiKeyPrincipal>> {
+    // The form first: it bounds what is hashed and makes the key ASCII.
+    if (!hasApiKeyShape(token)) return reject('malformed');
     let parts: Pick<ApiKeyParts, 'id' | 'prefix'>;
     let presented: Uint8Array;
-    const known = verified.get(token);
+    const memoKey = hashKey(token);
+    const known = verified.get(memoKey);
     if (known) {
       parts = known;
       presented = known.digest;
@@ -170,15 +178,15 @@ export function apiKey(options: ApiKeyOptions): Scheme<ApiKeyPrincipal> {
     if (isThenable(found)) {
       const own = known ? presented : presented.slice();
       return found.then(
-        (record) => checkRecord(token, parts, own, record, known === undefined),
+        (record) => checkRecord(memoKey, parts, own, record, known === undefined),
         (cause: unknown) => invalid(new Error('API key store failed', { cause })),
       );
     }
-    return checkRecord(token, parts, presented, found, known === undefined);
+    return checkRecord(memoKey, parts, presented, found, known === undefined);
   }
 
   function checkRecord(
-    token: string,
+    memoKey: string,
     parts: Pick<ApiKeyParts, 'id' | 'prefix'>,
     presented: Uint8Array,
     record: ApiKeyRecord | undefined,
@@ -198,7 +206,7 @@ export function apiKey(options: ApiKeyOptions): Scheme<ApiKeyPrincipal> {
 
     if (remember) {
       if (verified.size >= 1024) verified.clear();
-      verified.set(token, { id: parts.id, prefix: parts.prefix, digest: presented.slice() });
+      verified.set(memoKey, { id: parts.id, prefix: parts.prefix, digest: presented.slice() });
     }
     if (trackUsage) recordUse(record.id, t);
     return { ok: true, principal: principalOf(record) };

@@ -5,6 +5,7 @@ import { MemoryReplayStore } from '../dpop/replay.js';
 import { AuthError, type AuthResult } from '../errors.js';
 import type { Credential } from '../extract.js';
 import type { FetchLike } from '../lib/fetch-json.js';
+import { deepFreeze, readonlyDate, readonlyScopes } from '../lib/frozen.js';
 import { ExpiringLru } from '../lib/lru.js';
 import { isThenable, type MaybePromise } from '../lib/thenable.js';
 import type { JwtClaims, JwtPrincipal } from '../principal.js';
@@ -12,6 +13,7 @@ import type { RequestView } from '../request.js';
 import type { Scheme } from '../scheme.js';
 import { parseScopes } from '../scopes.js';
 import { checkAlgorithms, type JwtAlgorithm } from './algorithms.js';
+import { isCanonicalJws } from './compact.js';
 import { discoverJwksUri } from './discovery.js';
 import { type LocalKeys, localKeyResolver } from './local-keys.js';
 import { type RemoteKeysOptions, remoteKeyResolver } from './remote-keys.js';
@@ -70,10 +72,6 @@ const isJwsShape = (token: string) => {
   const second = token.indexOf('.', first + 1);
   return first > 0 && second > first + 1 && token.indexOf('.', second + 1) === -1;
 };
-// RFC 7515 §2: each segment is base64url with no padding. jose decodes with `atob`, which also
-// takes `=` padding, so `<header>.<payload>.<signature>==` would verify as the same token under
-// another string (a second cache entry, a way around a revocation list keyed by the token).
-const JWS_STRICT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 // RFC 9449 §7.1: every DPoP challenge names the proof algorithms accepted.
 const withAlgs = (error: AuthError, algs: readonly string[]) => ({
   ok: false as const,
@@ -89,10 +87,17 @@ const withAlgs = (error: AuthError, algs: readonly string[]) => ({
         }),
 });
 const NUMERIC_DATES = ['exp', 'nbf', 'iat', 'auth_time'] as const;
+// 9999-12-31T23:59:59Z: the last second every runtime's `Date` (and `toISOString`) can hold.
+const MAX_NUMERIC_DATE = 253_402_300_799;
+const isNumericDate = (v: unknown) => typeof v === 'number' && v >= 0 && v <= MAX_NUMERIC_DATE;
+// RFC 7519 §4.1, RFC 9068 §2.2, RFC 8693 §4.2: strings when present.
+const STRING_CLAIMS = ['iss', 'sub', 'jti', 'client_id', 'scope'] as const;
+const isAudience = (aud: unknown) =>
+  aud === undefined ||
+  typeof aud === 'string' ||
+  (Array.isArray(aud) && aud.every((a) => typeof a === 'string'));
 const signatureOf = (token: string) => token.slice(token.lastIndexOf('.') + 1);
 const invalid = (cause: unknown) => new AuthError('invalid_token', { cause });
-const isFiniteOrAbsent = (v: unknown) =>
-  v === undefined || (typeof v === 'number' && Number.isFinite(v));
 const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
 
 function defaultKind(claims: JWTPayload): 'user' | 'service' {
@@ -170,16 +175,13 @@ export function jwt<Claims = JwtClaims>(options: JwtOptions<Claims>): Scheme<Jwt
   const now = options.now ?? Date.now;
   const cacheSize = options.cache === false ? 0 : (options.cache?.maxEntries ?? 1000);
   // Keyed by the signature segment, which a lookup hashes instead of the whole token (a few times
-  // shorter); the entry keeps the token, and a hit is only the exact same string.
-  const cache =
-    cacheSize > 0
-      ? new ExpiringLru<{ token: string; principal: JwtPrincipal<Claims> }>(cacheSize)
-      : undefined;
+  // shorter); the entry keeps the token, and a hit is only the exact same string. A memo, not a
+  // security boundary: an ECDSA token has two valid spellings (s and n - s), so two entries, and
+  // `isRevoked` (on the principal, so on `jti`) runs on every hit of either.
+  const cache = cacheSize > 0 ? new ExpiringLru<Verified>(cacheSize) : undefined;
   const kindOf = options.kind ?? defaultKind;
   const dpopOptions = options.dpop === true ? {} : options.dpop || undefined;
   const dpop = dpopOptions && proofContext(dpopOptions, new MemoryReplayStore({ now }));
-  // The confirmation (`cnf`) of each verified token, kept beside cached principals.
-  const bindings = new WeakMap<object, unknown>();
   const schema = options.claims;
 
   const verifyOptions: JWTVerifyOptions = {
@@ -203,15 +205,31 @@ export function jwt<Claims = JwtClaims>(options: JwtOptions<Claims>): Scheme<Jwt
     options.now === undefined ? verifyOptions : { ...verifyOptions, currentDate: new Date(t) };
 
   type Outcome = AuthResult<JwtPrincipal<Claims>>;
-  const rejected = (cause: unknown): Outcome => ({ ok: false, error: invalid(cause) });
+  // A verified token: its frozen principal and its confirmation (`cnf`, RFC 7800), which stays
+  // here rather than on the principal (user code never sees or edits it).
+  interface Verified {
+    readonly token: string;
+    readonly principal: JwtPrincipal<Claims>;
+    readonly cnf: unknown;
+  }
+  type Checked = { ok: true; verified: Verified } | { ok: false; error: AuthError };
+  const rejected = (cause: unknown): { ok: false; error: AuthError } => ({
+    ok: false,
+    error: invalid(cause),
+  });
 
   // After jose: the checks it does not make, the claims schema, the principal, revocation, the
   // cache. Synchronous unless the schema or `isRevoked` answers with a promise.
-  const accept = (token: string, t: number, payload: JWTPayload): MaybePromise<Outcome> => {
+  const accept = (token: string, t: number, payload: JWTPayload): MaybePromise<Checked> => {
     for (const claim of NUMERIC_DATES) {
-      if (!isFiniteOrAbsent(payload[claim]))
-        return rejected(new Error(`${claim} is not a finite number`));
+      if (payload[claim] !== undefined && !isNumericDate(payload[claim]))
+        return rejected(new Error(`${claim} is not a NumericDate between 1970 and 9999`));
     }
+    for (const claim of STRING_CLAIMS) {
+      if (payload[claim] !== undefined && typeof payload[claim] !== 'string')
+        return rejected(new Error(`${claim} is not a string`));
+    }
+    if (!isAudience(payload.aud)) return rejected(new Error('aud is not a string or strings'));
     if (payload.iat !== undefined && payload.iat > t / 1000 + clockTolerance) {
       return rejected(new Error('iat is in the future'));
     }
@@ -224,55 +242,54 @@ export function jwt<Claims = JwtClaims>(options: JwtOptions<Claims>): Scheme<Jwt
     return isThenable(checked) ? checked.then(withClaims) : withClaims(checked);
   };
 
-  const admit = (token: string, payload: JWTPayload, claims: Claims): MaybePromise<Outcome> => {
+  const admit = (token: string, payload: JWTPayload, claims: Claims): MaybePromise<Checked> => {
     const clientId = str(payload.client_id) ?? str(payload.azp);
     const id = str(payload.sub) ?? clientId;
     if (id === undefined) return rejected(new Error('no sub nor client_id'));
     const exp = payload.exp as number;
-    const principal: JwtPrincipal<Claims> = {
+    // Frozen all the way down: a cache hands this very object to every later request.
+    const principal: JwtPrincipal<Claims> = Object.freeze({
       scheme: 'jwt',
       kind: kindOf(payload),
       id,
-      scopes: parseScopes(payload.scope, payload.scp),
+      scopes: readonlyScopes(parseScopes(payload.scope, payload.scp)),
       clientId,
       issuer: payload.iss,
-      audience: typeof payload.aud === 'string' ? [payload.aud] : (payload.aud ?? []),
-      expiresAt: new Date(exp * 1000),
+      audience: Object.freeze(
+        typeof payload.aud === 'string' ? [payload.aud] : (payload.aud ?? []),
+      ),
+      expiresAt: readonlyDate(exp * 1000),
       acr: str(payload.acr),
       authTime:
-        typeof payload.auth_time === 'number' ? new Date(payload.auth_time * 1000) : undefined,
-      claims,
-    };
-    if (payload.cnf !== undefined) bindings.set(principal, payload.cnf);
-    if (!options.isRevoked) return remember(token, payload, principal);
+        typeof payload.auth_time === 'number' ? readonlyDate(payload.auth_time * 1000) : undefined,
+      claims: deepFreeze(claims),
+    });
+    const verified: Verified = { token, principal, cnf: payload.cnf };
+    if (!options.isRevoked) return remember(payload, verified);
     return revoked(principal).then((r) =>
-      r ? rejected(new Error('revoked')) : remember(token, payload, principal),
+      r ? rejected(new Error('revoked')) : remember(payload, verified),
     );
   };
 
-  const remember = (
-    token: string,
-    payload: JWTPayload,
-    principal: JwtPrincipal<Claims>,
-  ): Outcome => {
+  const remember = (payload: JWTPayload, verified: Verified): Checked => {
     if (cache) {
       // Never past exp, nor past the maxTokenAge of its iat.
       let until = (payload.exp as number) * 1000;
       if (options.maxTokenAge !== undefined && typeof payload.iat === 'number') {
         until = Math.min(until, (payload.iat + options.maxTokenAge) * 1000);
       }
-      cache.set(signatureOf(token), { token, principal }, until);
+      cache.set(signatureOf(verified.token), verified, until);
     }
-    return { ok: true, principal };
+    return { ok: true, verified };
   };
 
   // jose, then `accept`, chained without async functions: each one would cost a promise and a
   // turn of the microtask queue on every token not in the cache.
-  const verifyToken = (
+  const verifyToken = <R extends Outcome | Checked>(
     token: string,
     t: number,
-    then: (outcome: Outcome) => MaybePromise<Outcome>,
-  ): Promise<Outcome> =>
+    then: (checked: Checked) => MaybePromise<R>,
+  ): Promise<R | { ok: false; error: AuthError }> =>
     (key instanceof Uint8Array
       ? jwtVerify(token, key, optionsAt(t))
       : jwtVerify(token, key, optionsAt(t))
@@ -286,25 +303,24 @@ export function jwt<Claims = JwtClaims>(options: JwtOptions<Claims>): Scheme<Jwt
     }, rejected);
 
   // RFC 9449 §7.1: a sender-constrained token presented as a bearer token is refused.
-  const checkBearer = (principal: JwtPrincipal<Claims>): AuthResult<JwtPrincipal<Claims>> => {
-    if (bindings.get(principal) !== undefined)
+  const checkBearer = ({ principal, cnf }: Verified): Outcome => {
+    if (cnf !== undefined)
       return { ok: false, error: invalid(new Error('bound token sent as Bearer')) };
     if (dpopOptions?.required) return { ok: false, error: invalid(new Error('DPoP is required')) };
     return { ok: true, principal };
   };
 
-  const bearerOutcome = (outcome: Outcome): Outcome =>
-    outcome.ok ? checkBearer(outcome.principal) : outcome;
+  const bearerOutcome = (checked: Checked): Outcome =>
+    checked.ok ? checkBearer(checked.verified) : checked;
 
   const checkProof = async (
     ctx: NonNullable<typeof dpop>,
     credential: Credential,
     request: RequestView,
-    principal: JwtPrincipal<Claims>,
-  ): Promise<AuthResult<JwtPrincipal<Claims>>> => {
+    { principal, cnf }: Verified,
+  ): Promise<Outcome> => {
     const proof = await verifyProof(ctx, request, credential.token, now());
     if (!proof.ok) return proof;
-    const cnf = bindings.get(principal);
     const jkt =
       typeof cnf === 'object' && cnf !== null ? (cnf as { jkt?: unknown }).jkt : undefined;
     if (jkt !== proof.jkt)
@@ -315,14 +331,14 @@ export function jwt<Claims = JwtClaims>(options: JwtOptions<Claims>): Scheme<Jwt
   const settle = async (
     credential: Credential,
     request: RequestView,
-    pending: Promise<AuthResult<JwtPrincipal<Claims>>> | AuthResult<JwtPrincipal<Claims>>,
-  ): Promise<AuthResult<JwtPrincipal<Claims>>> => {
+    pending: Promise<Checked> | Checked,
+  ): Promise<Outcome> => {
     try {
       const result = await pending;
       if (credential.slot !== 'dpop' || !dpop)
-        return result.ok ? checkBearer(result.principal) : result;
+        return result.ok ? checkBearer(result.verified) : result;
       const checked = result.ok
-        ? await checkProof(dpop, credential, request, result.principal)
+        ? await checkProof(dpop, credential, request, result.verified)
         : result;
       return checked.ok ? checked : withAlgs(checked.error, dpop.algorithms);
     } catch (cause) {
@@ -344,26 +360,26 @@ export function jwt<Claims = JwtClaims>(options: JwtOptions<Claims>): Scheme<Jwt
       // A hit is the exact string of a token verified before: the form checks held for it then.
       // The common case (a cached Bearer token, no revocation hook) answers without a promise.
       const entry = cache?.get(signatureOf(token), t);
-      const hit = entry !== undefined && entry.token === token ? entry.principal : undefined;
+      const hit = entry !== undefined && entry.token === token ? entry : undefined;
       if (hit) {
         if (!options.isRevoked && (credential.slot !== 'dpop' || !dpop)) return checkBearer(hit);
         return settle(
           credential,
           request,
-          revoked(hit).then((r) =>
-            r ? { ok: false, error: invalid(new Error('revoked')) } : { ok: true, principal: hit },
+          revoked(hit.principal).then(
+            (r): Checked => (r ? rejected(new Error('revoked')) : { ok: true, verified: hit }),
           ),
         );
       }
-      if (token.length > maxTokenLength)
-        return { ok: false, error: invalid(new Error('token too long')) };
-      if (credential.compact !== true && !JWS_STRICT.test(token))
-        return { ok: false, error: invalid(new Error('not a compact JWS in strict base64url')) };
+      if (token.length > maxTokenLength) return rejected(new Error('token too long'));
+      // Before any signature work: one token, one string.
+      if (!isCanonicalJws(token, credential.compact === true))
+        return rejected(new Error('not a compact JWS in canonical base64url'));
       if (credential.slot !== 'dpop' || !dpop) return verifyToken(token, t, bearerOutcome);
       return settle(
         credential,
         request,
-        verifyToken(token, t, (outcome) => outcome),
+        verifyToken(token, t, (checked) => checked),
       );
     },
   };

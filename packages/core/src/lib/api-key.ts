@@ -103,6 +103,40 @@ export function hashSecret(secret: string, out?: Uint8Array): Uint8Array {
   return ASCII.test(secret) ? sha256Ascii(secret, out) : sha256(encoder.encode(secret), out);
 }
 
+// Scratch for `hashKey`, read as 16 code units; zeroed after each use.
+const KEY_DIGEST = new Uint8Array(32);
+const KEY_UNITS = new Uint16Array(KEY_DIGEST.buffer);
+
+/**
+ * The SHA-256 of a whole key (of the API key form, so ASCII) as a 16-code-unit string to key a
+ * map by: memos hold this, never the key.
+ */
+export function hashKey(key: string): string {
+  sha256Ascii(key, KEY_DIGEST);
+  const u = KEY_UNITS;
+  // One call with every unit: no intermediate strings.
+  const text = String.fromCharCode(
+    u[0]!,
+    u[1]!,
+    u[2]!,
+    u[3]!,
+    u[4]!,
+    u[5]!,
+    u[6]!,
+    u[7]!,
+    u[8]!,
+    u[9]!,
+    u[10]!,
+    u[11]!,
+    u[12]!,
+    u[13]!,
+    u[14]!,
+    u[15]!,
+  );
+  KEY_DIGEST.fill(0);
+  return text;
+}
+
 /** Decoded stored hash, or `undefined` when it is not 32 bytes of base64url. */
 export function decodeHash(hash: unknown): Uint8Array | undefined {
   if (typeof hash !== 'string' || hash.length !== 43) return undefined;

@@ -63,13 +63,37 @@ describe('the constant-time path', () => {
     const unknown = await work(keyOf('sk_live', 'Zz9Zz9Zz9Zz9', secret));
     const wrong = await work(keyOf('sk_live', id, 'B'.repeat(24)));
     const right = await work(key);
-    const expected = { finds: 1, digests: [['SHA-256', 24]], compares: [[32, 32]] };
+    // The whole key (the memo's key: its digest), then the secret.
+    const expected = {
+      finds: 1,
+      digests: [
+        ['SHA-256', key.length],
+        ['SHA-256', 24],
+      ],
+      compares: [[32, 32]],
+    };
     expect(unknown).toEqual({ ok: false, ...expected, equal: [false] });
     expect(wrong).toEqual({ ok: false, ...expected, equal: [false] });
     expect(right).toEqual({ ok: true, ...expected, equal: [true] });
+    // Verified before: the memo gives the secret's digest, the store and compare still run.
+    const again = await work(key);
+    expect(again).toEqual({
+      ok: true,
+      ...expected,
+      digests: [['SHA-256', key.length]],
+      equal: [true],
+    });
 
-    // Refused by form or checksum: no store, no hashing, no compare.
+    // Refused by form: no hashing at all; by checksum: only the memo's digest. Neither reaches
+    // the store or the compare.
     const refused = await work(typo(key));
-    expect(refused).toMatchObject({ ok: false, finds: 0, digests: [], compares: [] });
+    expect(refused).toMatchObject({
+      ok: false,
+      finds: 0,
+      digests: [['SHA-256', key.length]],
+      compares: [],
+    });
+    const garbage = await work('not a key');
+    expect(garbage).toMatchObject({ ok: false, finds: 0, digests: [], compares: [] });
   });
 });
