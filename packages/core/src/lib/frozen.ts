@@ -6,19 +6,26 @@ const readOnly = (what: string) => () => {
   throw new TypeError(`authcore: ${what} are read-only`);
 };
 
-const noScopeChange = {
-  add: { value: readOnly('scopes') },
-  delete: { value: readOnly('scopes') },
-  clear: { value: readOnly('scopes') },
-};
+const noChange = (what: string) => ({
+  add: { value: readOnly(what) },
+  delete: { value: readOnly(what) },
+  clear: { value: readOnly(what) },
+});
+const noScopeChange = noChange('scopes');
+const noRoleChange = noChange('roles');
 
 /**
  * A plain, frozen `Set` whose own `add`, `delete` and `clear` throw: `has`, iteration and the
  * ES2025 set methods stay the native ones (so `has` is a plain `Set` lookup), and it still equals
  * (`toEqual`) and is (`instanceof`) a `Set`.
  */
-export const readonlyScopes = (values: Iterable<string>): ReadonlySet<string> =>
-  Object.freeze(Object.defineProperties(new Set(values), noScopeChange));
+export const readonlyScopes = (
+  values: Iterable<string>,
+  what: 'scopes' | 'roles' = 'scopes',
+): ReadonlySet<string> =>
+  Object.freeze(
+    Object.defineProperties(new Set(values), what === 'roles' ? noRoleChange : noScopeChange),
+  );
 
 /** A `Date` whose setters throw. */
 class ReadonlyDate extends Date {}
