@@ -6,26 +6,31 @@ const readOnly = (what: string) => () => {
   throw new TypeError(`authcore: ${what} are read-only`);
 };
 
-const noChange = (what: string) => ({
-  add: { value: readOnly(what) },
-  delete: { value: readOnly(what) },
-  clear: { value: readOnly(what) },
-});
-const noScopeChange = noChange('scopes');
-const noRoleChange = noChange('roles');
+// The prototype of a read-only set: `Set.prototype` under `add`, `delete` and `clear` that
+// throw, and `constructor` still `Set` (equality checks such as `toEqual` compare it).
+const readonlySetPrototype = (what: string) =>
+  Object.freeze(
+    Object.create(Set.prototype, {
+      constructor: { value: Set },
+      add: { value: readOnly(what) },
+      delete: { value: readOnly(what) },
+      clear: { value: readOnly(what) },
+    }),
+  );
+const READONLY_SET = {
+  scopes: readonlySetPrototype('scopes'),
+  roles: readonlySetPrototype('roles'),
+};
 
 /**
- * A plain, frozen `Set` whose own `add`, `delete` and `clear` throw: `has`, iteration and the
- * ES2025 set methods stay the native ones (so `has` is a plain `Set` lookup), and it still equals
- * (`toEqual`) and is (`instanceof`) a `Set`.
+ * A frozen `Set` whose `add`, `delete` and `clear` throw: `has`, iteration and the ES2025 set
+ * methods are the native ones (so `has` is a plain `Set` lookup), `instanceof Set` holds, and it
+ * equals a `Set` of the same values.
  */
 export const readonlyScopes = (
   values: Iterable<string>,
   what: 'scopes' | 'roles' = 'scopes',
-): ReadonlySet<string> =>
-  Object.freeze(
-    Object.defineProperties(new Set(values), what === 'roles' ? noRoleChange : noScopeChange),
-  );
+): ReadonlySet<string> => Object.freeze(Object.setPrototypeOf(new Set(values), READONLY_SET[what]));
 
 /** A `Date` whose setters throw. */
 class ReadonlyDate extends Date {}
@@ -47,13 +52,13 @@ const isPlain = (value: object) => {
 /**
  * Freezes plain objects and arrays all the way down (what JSON and claims schemas give). Other
  * objects a schema may output (a `Map`, a class instance, a typed array, which cannot be frozen)
- * are left as they are.
+ * are left as they are, and one already frozen is taken as frozen all the way down.
  */
-export function deepFreeze<T>(value: T, seen = new Set<object>()): T {
-  if (typeof value !== 'object' || value === null || seen.has(value) || !isPlain(value))
+export function deepFreeze<T>(value: T): T {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value) || !isPlain(value))
     return value;
-  seen.add(value);
+  // Frozen before its children are visited, so a cycle ends here.
   Object.freeze(value);
-  for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key], seen);
+  for (const key in value) deepFreeze(value[key]);
   return value;
 }
