@@ -68,7 +68,14 @@ export {
 export { metadataUrls } from './jwt/discovery.js';
 export type { KeyInput, LocalKeys } from './jwt/local-keys.js';
 export type { RemoteKeysOptions } from './jwt/remote-keys.js';
-export { type JwtBaseOptions, type JwtKeySource, type JwtOptions, jwt } from './jwt/scheme.js';
+export {
+  type ClaimsMapping,
+  type ClientIdAudience,
+  type JwtBaseOptions,
+  type JwtKeySource,
+  type JwtOptions,
+  jwt,
+} from './jwt/scheme.js';
 export type { FetchLike } from './lib/fetch-json.js';
 export {
   type MetadataResponse,
@@ -92,6 +99,12 @@ export {
   principalToJSON,
   type Register,
 } from './principal.js';
+export { type Auth0Options, auth0 } from './profiles/auth0.js';
+export { type CognitoOptions, cognito } from './profiles/cognito.js';
+export { type EntraOptions, entra } from './profiles/entra.js';
+export { type KeycloakOptions, keycloak } from './profiles/keycloak.js';
+export { type OktaOptions, okta } from './profiles/okta.js';
+export type { JwtProfile } from './profiles/profile.js';
 export { type RenderedError, type RenderOptions, renderAuthError } from './render.js';
 export {
   fetchRequestView,

@@ -25,6 +25,8 @@ interface PrincipalBase {
 export interface JwtPrincipal<Claims = JwtClaims> extends PrincipalBase {
   readonly scheme: 'jwt';
   readonly kind: 'user' | 'service';
+  /** The token's roles, as the scheme's `roles` mapping reads them (default: a `roles` array). */
+  readonly roles: ReadonlySet<string>;
   readonly claims: Claims;
 }
 

@@ -18,12 +18,27 @@ import { discoverJwksUri } from './discovery.js';
 import { type LocalKeys, localKeyResolver } from './local-keys.js';
 import { type RemoteKeysOptions, remoteKeyResolver } from './remote-keys.js';
 
+/**
+ * For providers whose access tokens carry no `aud` (Amazon Cognito): the token's `client_id` must
+ * be one of these, and `aud` is not checked. Pair it with `claimValues` that tell an access token
+ * from an ID token (`token_use: 'access'`).
+ */
+export interface ClientIdAudience {
+  clientIds: string | readonly string[];
+}
+
+/** What a claims mapping reads: the verified payload. */
+export type ClaimsMapping<T> = (claims: JWTPayload) => T;
+
 /** What every `jwt()` configuration has, whatever its key source. */
 export interface JwtBaseOptions<Claims = JwtClaims> {
   /** Exact expected `iss`. */
   issuer: string;
-  /** This API's identifier: the token's `aud` must be, or contain, one of these. */
-  audience: string | readonly string[];
+  /**
+   * This API's identifier: the token's `aud` must be, or contain, one of these. Or `{ clientIds }`
+   * for providers that document no audience in access tokens (Cognito).
+   */
+  audience: string | readonly string[] | ClientIdAudience;
   /** Required allowlist; each key only verifies algorithms of its own type. */
   algorithms: readonly JwtAlgorithm[];
   /** Remote JWKS and discovery tuning. */
@@ -43,6 +58,17 @@ export interface JwtBaseOptions<Claims = JwtClaims> {
   claims?: StandardSchemaV1<unknown, Claims>;
   /** Decides `user` or `service`; default: client-credentials tokens are services. */
   kind?: (claims: JWTPayload) => 'user' | 'service';
+  /**
+   * `principal.scopes`, from the claims. Default: the RFC 9068 `scope` string and an `scp`
+   * string or array. Values that are not non-empty strings are dropped.
+   */
+  scopes?: ClaimsMapping<Iterable<string>>;
+  /** `principal.roles`, from the claims. Default: a `roles` array (RFC 9068 §2.2.3.1). */
+  roles?: ClaimsMapping<Iterable<string>>;
+  /** `principal.clientId`, from the claims. Default: `client_id`, else `azp`. */
+  clientId?: ClaimsMapping<string | undefined>;
+  /** Claims that must be present with exactly this string value (`token_use: 'access'`). */
+  claimValues?: Readonly<Record<string, string>>;
   /** Verified-token cache, on by default with 1000 entries; `false` turns it off. */
   cache?: { maxEntries?: number } | false;
   /** Runs on every request, cache hits included: `true` refuses the token. */
@@ -130,6 +156,45 @@ const isAudience = (aud: unknown) =>
 const signatureOf = (token: string) => token.slice(token.lastIndexOf('.') + 1);
 const invalid = (cause: unknown) => new AuthError('invalid_token', { cause });
 const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+const defaultScopes = (claims: JWTPayload) => parseScopes(claims.scope, claims.scp);
+const defaultRoles = (claims: JWTPayload) => (Array.isArray(claims.roles) ? claims.roles : []);
+const defaultClientId = (claims: JWTPayload) => str(claims.client_id) ?? str(claims.azp);
+
+// What a mapping returned, as a set of non-empty strings: it may come from any claim shape.
+function stringSet(values: unknown): Set<string> {
+  const out = new Set<string>();
+  if (typeof values !== 'object' || values === null || !(Symbol.iterator in values)) return out;
+  for (const v of values as Iterable<unknown>) if (typeof v === 'string' && v !== '') out.add(v);
+  return out;
+}
+
+const nonEmptyList = (value: unknown, name: string): string[] => {
+  const list = typeof value === 'string' ? [value] : [...((value as string[] | undefined) ?? [])];
+  if (list.length === 0 || list.some((a) => typeof a !== 'string' || a === '')) {
+    throw new TypeError(`jwt: \`${name}\` must be a non-empty string or list of them`);
+  }
+  return list;
+};
+
+// The audience rule, checked once: audiences, or (only when asked) allowed clients.
+function audienceRule(audience: unknown) {
+  if (audience === undefined || audience === null)
+    throw new TypeError('jwt: `audience` is required');
+  if (typeof audience === 'object' && !Array.isArray(audience)) {
+    const { clientIds } = audience as { clientIds?: unknown };
+    return { audience: undefined, clientIds: nonEmptyList(clientIds, 'audience.clientIds') };
+  }
+  return { audience: nonEmptyList(audience, 'audience'), clientIds: undefined };
+}
+
+function checkClaimValues(values: Readonly<Record<string, string>> | undefined) {
+  const entries = Object.entries(values ?? {});
+  for (const [name, value] of entries) {
+    if (name === '' || typeof value !== 'string')
+      throw new TypeError('jwt: `claimValues` maps claim names to strings');
+  }
+  return entries;
+}
 
 function defaultKind(claims: JWTPayload): 'user' | 'service' {
   const clientId = str(claims.client_id) ?? str(claims.azp);
@@ -194,11 +259,12 @@ function keySource<C>(options: JwtOptions<C>, algorithms: string[]): JWTVerifyGe
 export function jwt<Claims = JwtClaims>(options: JwtOptions<Claims>): Scheme<JwtPrincipal<Claims>> {
   if (typeof options?.issuer !== 'string' || options.issuer === '')
     throw new TypeError('jwt: `issuer` is required');
-  const audience =
-    typeof options.audience === 'string' ? [options.audience] : [...(options.audience ?? [])];
-  if (audience.length === 0 || audience.some((a) => typeof a !== 'string' || a === '')) {
-    throw new TypeError('jwt: `audience` is required');
-  }
+  const { audience, clientIds } = audienceRule(options.audience);
+  const claimValues = checkClaimValues(options.claimValues);
+  const mapScopes = options.scopes;
+  const scopesOf = mapScopes ? (p: JWTPayload) => stringSet(mapScopes(p)) : defaultScopes;
+  const rolesOf = options.roles ?? defaultRoles;
+  const clientIdOf = options.clientId ?? defaultClientId;
   const algorithms = checkAlgorithms(options.algorithms, options.secret !== undefined);
   const key = keySource(options, algorithms);
   const clockTolerance = options.clockTolerance ?? 5;
@@ -219,9 +285,14 @@ export function jwt<Claims = JwtClaims>(options: JwtOptions<Claims>): Scheme<Jwt
   const verifyOptions: JWTVerifyOptions = {
     algorithms,
     issuer: options.issuer,
-    audience,
+    ...(audience && { audience }),
     clockTolerance,
-    requiredClaims: ['exp', ...(options.requiredClaims ?? [])],
+    requiredClaims: [
+      'exp',
+      ...(clientIds ? ['client_id'] : []),
+      ...claimValues.map(([name]) => name),
+      ...(options.requiredClaims ?? []),
+    ],
     ...(options.maxTokenAge !== undefined && { maxTokenAge: options.maxTokenAge }),
     ...(options.typ !== false && { typ: options.typ ?? 'at+jwt' }),
     ...(options.crit && { crit: options.crit }),
@@ -262,6 +333,11 @@ export function jwt<Claims = JwtClaims>(options: JwtOptions<Claims>): Scheme<Jwt
         return rejected(new Error(`${claim} is not a string`));
     }
     if (!isAudience(payload.aud)) return rejected(new Error('aud is not a string or strings'));
+    if (clientIds && !clientIds.includes(payload.client_id as string))
+      return rejected(new Error('client_id is not an allowed client'));
+    for (const [name, value] of claimValues) {
+      if (payload[name] !== value) return rejected(new Error(`${name} is not ${value}`));
+    }
     if (payload.iat !== undefined && payload.iat > t / 1000 + clockTolerance) {
       return rejected(new Error('iat is in the future'));
     }
@@ -275,7 +351,7 @@ export function jwt<Claims = JwtClaims>(options: JwtOptions<Claims>): Scheme<Jwt
   };
 
   const admit = (token: string, payload: JWTPayload, claims: Claims): MaybePromise<Checked> => {
-    const clientId = str(payload.client_id) ?? str(payload.azp);
+    const clientId = str(clientIdOf(payload));
     const id = str(payload.sub) ?? clientId;
     if (id === undefined) return rejected(new Error('no sub nor client_id'));
     const exp = payload.exp as number;
@@ -284,7 +360,8 @@ export function jwt<Claims = JwtClaims>(options: JwtOptions<Claims>): Scheme<Jwt
       scheme: 'jwt',
       kind: kindOf(payload),
       id,
-      scopes: readonlyScopes(parseScopes(payload.scope, payload.scp)),
+      scopes: readonlyScopes(scopesOf(payload)),
+      roles: readonlyScopes(stringSet(rolesOf(payload)), 'roles'),
       clientId,
       issuer: payload.iss,
       audience: Object.freeze(

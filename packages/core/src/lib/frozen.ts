@@ -6,24 +6,31 @@ const readOnly = (what: string) => () => {
   throw new TypeError(`authcore: ${what} are read-only`);
 };
 
-// The prototype of a read-only scope set: `Set.prototype` under `add`, `delete` and `clear` that
+// The prototype of a read-only set: `Set.prototype` under `add`, `delete` and `clear` that
 // throw, and `constructor` still `Set` (equality checks such as `toEqual` compare it).
-const READONLY_SET = Object.freeze(
-  Object.create(Set.prototype, {
-    constructor: { value: Set },
-    add: { value: readOnly('scopes') },
-    delete: { value: readOnly('scopes') },
-    clear: { value: readOnly('scopes') },
-  }),
-);
+const readonlySetPrototype = (what: string) =>
+  Object.freeze(
+    Object.create(Set.prototype, {
+      constructor: { value: Set },
+      add: { value: readOnly(what) },
+      delete: { value: readOnly(what) },
+      clear: { value: readOnly(what) },
+    }),
+  );
+const READONLY_SET = {
+  scopes: readonlySetPrototype('scopes'),
+  roles: readonlySetPrototype('roles'),
+};
 
 /**
  * A frozen `Set` whose `add`, `delete` and `clear` throw: `has`, iteration and the ES2025 set
  * methods are the native ones (so `has` is a plain `Set` lookup), `instanceof Set` holds, and it
  * equals a `Set` of the same values.
  */
-export const readonlyScopes = (values: Iterable<string>): ReadonlySet<string> =>
-  Object.freeze(Object.setPrototypeOf(new Set(values), READONLY_SET));
+export const readonlyScopes = (
+  values: Iterable<string>,
+  what: 'scopes' | 'roles' = 'scopes',
+): ReadonlySet<string> => Object.freeze(Object.setPrototypeOf(new Set(values), READONLY_SET[what]));
 
 /** A `Date` whose setters throw. */
 class ReadonlyDate extends Date {}
