@@ -87,6 +87,7 @@ export function forwardableError(error: AuthError, rendered: RenderedError): Aut
   return new AuthError(error.code, {
     description: error.description,
     cause: error.cause,
+    reason: error.reason,
     scopes: error.scopes,
     scheme: error.scheme,
     params: error.params,

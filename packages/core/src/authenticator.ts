@@ -283,6 +283,7 @@ function rebuild(
   return new AuthError(error.code, {
     description: fixed ? undefined : error.description,
     cause: error.cause,
+    reason: error.reason,
     scopes: change.scopes ?? error.scopes,
     scheme: change.scheme ?? error.scheme,
     params: change.params ? { ...error.params, ...change.params } : error.params,

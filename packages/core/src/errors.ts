@@ -1,3 +1,5 @@
+import type { AuthFailureReason } from './reasons.js';
+
 /**
  * Stable codes of every failure the core can return. RFC 6750 §3.1 codes, the DPoP codes of
  * RFC 9449 §7.1, the step-up code of RFC 9470, and `credentials_required` for a request that
@@ -44,6 +46,18 @@ const API_KEY_DESCRIPTION: Partial<Record<AuthErrorCode, string>> = {
   insufficient_scope: 'The API key does not have the required scope',
 };
 
+// What a refusal is when its site named no reason: only the codes with one obvious cause.
+const DEFAULT_REASON: Record<AuthErrorCode, AuthFailureReason> = {
+  credentials_required: 'credentials_missing',
+  invalid_request: 'malformed_credentials',
+  invalid_token: 'unspecified',
+  insufficient_scope: 'scope_missing',
+  invalid_dpop_proof: 'dpop_proof_invalid',
+  use_dpop_nonce: 'dpop_nonce_required',
+  insufficient_user_authentication: 'unspecified',
+  temporarily_unavailable: 'unspecified',
+};
+
 /** The fixed public description of a code under a challenge scheme. */
 export const defaultDescription = (code: AuthErrorCode, scheme: ChallengeScheme): string =>
   (scheme === 'ApiKey' ? API_KEY_DESCRIPTION[code] : undefined) ?? DESCRIPTION[code];
@@ -51,6 +65,8 @@ export const defaultDescription = (code: AuthErrorCode, scheme: ChallengeScheme)
 export interface AuthErrorOptions {
   /** Public description; defaults to the fixed text of the code and scheme. Never the reason. */
   description?: string;
+  /** Why, as a stable machine value (logs, metrics, tests); never rendered. */
+  reason?: AuthFailureReason;
   /** The internal reason, for logs only. */
   cause?: unknown;
   /** Scopes the resource needs (`insufficient_scope`). */
@@ -75,6 +91,8 @@ export class AuthError extends Error {
   readonly scheme: ChallengeScheme;
   readonly params: Readonly<Record<string, string>>;
   readonly headers: Readonly<Record<string, string>>;
+  /** Why, for machines (see `AuthFailureReason`); never rendered to the client. */
+  readonly reason: AuthFailureReason;
   /** Its description is safe to show: frameworks' default error handlers (Koa, Express) read this. */
   readonly expose = true;
 
@@ -90,6 +108,7 @@ export class AuthError extends Error {
     this.scheme = scheme;
     this.params = options.params ?? {};
     this.headers = options.headers ?? {};
+    this.reason = options.reason ?? DEFAULT_REASON[code];
   }
 
   /** `status` under the name Fastify's and Express's error handlers read. */

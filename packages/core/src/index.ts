@@ -105,6 +105,7 @@ export { type EntraOptions, entra } from './profiles/entra.js';
 export { type KeycloakOptions, keycloak } from './profiles/keycloak.js';
 export { type OktaOptions, okta } from './profiles/okta.js';
 export type { JwtProfile } from './profiles/profile.js';
+export type { AuthFailureReason } from './reasons.js';
 export { type RenderedError, type RenderOptions, renderAuthError } from './render.js';
 export {
   fetchRequestView,

@@ -137,6 +137,7 @@ const withAlgs = (error: AuthError, algs: readonly string[]) => ({
       ? error
       : new AuthError(error.code, {
           cause: error.cause,
+          reason: error.reason,
           scheme: 'DPoP',
           scopes: error.scopes,
           params: { ...error.params, algs: algs.join(' ') },
