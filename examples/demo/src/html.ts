@@ -37,6 +37,7 @@ const STYLE = `
   .s2 { background: #1f8a4c; } .s4 { background: #c0392b; } .s5 { background: #8e44ad; }
   .error { color: #c0392b; font-weight: 600; }
   .notice { color: #1f8a4c; font-weight: 600; }
+  .warning { color: #a15c00; font-weight: 600; }
   .muted { color: #6b7385; font-size: .9rem; }
   .actions { display: flex; flex-wrap: wrap; gap: 8px; } .actions button { margin: 6px 0 0; }
   .call { margin-top: 12px; }

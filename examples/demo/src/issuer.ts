@@ -142,6 +142,19 @@ ${hiddenFields(ctx.params)}
       headersFor(ctx),
     );
 
+  // Who the client is, by where the issuer learnt of it: a client that registered itself or that
+  // a metadata document describes is unknown to the operator, and the page says so.
+  const clientNotice = ({ client }: AuthorizeContext) => {
+    const site = client.clientUri ? ` <code id="client-uri">${esc(client.clientUri)}</code>` : '';
+    if (client.provenance === 'preregistered')
+      return `<p id="client-provenance">A client registered by this server's operator.${site}</p>`;
+    const how =
+      client.provenance === 'registered'
+        ? 'registered itself a moment ago'
+        : 'describes itself by a metadata document at its client id';
+    return `<p id="client-provenance" class="warning">Unverified client: it ${how}. Its name${site ? ' and site' : ''} are its own claims; allow it only if you expected it.${site}</p>`;
+  };
+
   const consentPage = (request: Request, ctx: AuthorizeContext, id: string) =>
     htmlResponse(
       200,
@@ -149,7 +162,8 @@ ${hiddenFields(ctx.params)}
         'Allow access · authcore demo issuer',
         'authcore demo issuer <small>consent</small>',
         `<div class="card">
-<h1>Allow ${esc(ctx.client.clientId)} to access the demo API?</h1>
+<h1>Allow ${esc(ctx.client.clientName ?? ctx.client.clientId)} to access the demo API?</h1>
+${clientNotice(ctx)}
 <p>Signed in as <strong>${esc(user.name)}</strong> (<code>${esc(user.username)}</code>).
 Tokens go to <code>${esc(ctx.audience.join(' '))}</code>, and you come back to
 <code>${esc(ctx.redirectUri)}</code>.</p>

@@ -150,6 +150,10 @@ describe('a flood of cheap requests from one address', () => {
     const loginForm = await victim.send(login.headers.location!);
     const consent = await signIn(victim, demo.urls.issuer, loginForm.body, 'alice', 'wonderland');
     expect(consent.status).toBe(200);
+    // The consent page says where the issuer knows the client from (here: pre-registered).
+    expect(consent.body).toContain(
+      `<p id="client-provenance">A client registered by this server's operator.</p>`,
+    );
     const allow = formOf(consent.body);
     allow.fields.set('demo_decision', 'allow');
     const back = await victim.send(new URL(allow.action, demo.urls.issuer).href, {
