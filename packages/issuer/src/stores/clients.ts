@@ -29,7 +29,7 @@ const GRANT_TYPES: readonly GrantType[] = [
 
 /** The hash a store keeps for a client secret: base64url SHA-256. Use high-entropy secrets. */
 export function hashSecret(secret: string): Promise<string> {
-  return sha256(secret);
+  return Promise.resolve(sha256(secret));
 }
 
 function checkRedirectUri(clientId: string, uri: string): void {
