@@ -19,7 +19,8 @@ afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 /** Sends raw bytes on a socket to 127.0.0.1 and returns the whole answer. */
 function raw(request: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1', () => socket.end(request));
+    // Written, not ended: `Connection: close` makes the server close once it has answered.
+    const socket = connect(port, '127.0.0.1', () => socket.write(request));
     let data = '';
     socket.setEncoding('utf8');
     socket.on('data', (chunk) => {
