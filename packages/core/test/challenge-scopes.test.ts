@@ -183,7 +183,7 @@ describe('authenticator: challengeScopes', () => {
       require: { scopes: 'orders:read' },
     });
     expect(rendered(a, bad).wwwAuthenticate).toBe(
-      'ApiKey realm="api", error="invalid_token", error_description="The access token is invalid", scope="orders:read"',
+      'ApiKey realm="api", error="invalid_token", error_description="The API key is invalid", scope="orders:read"',
     );
   });
 });
