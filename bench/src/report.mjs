@@ -242,6 +242,29 @@ export function renderReport({ machine, config, results, elapsed }) {
     }
   }
 
+  if (results.issuer) {
+    const r = results.issuer;
+    md.push('', '## 4. Issuer');
+    md.push('');
+    if (r.error) {
+      md.push(`n/a: ${r.error}`);
+    } else {
+      md.push(
+        `Client-credentials grants (HTTP Basic, one resource, ES256 \`at+jwt\` access tokens), ` +
+          `${config.issuer.connections} connections, ${config.issuer.rounds} alternated rounds of ` +
+          `${config.issuer.duration} s, each issuer in its own process` +
+          `${r.pinned ? ' pinned to the CPU(s) the load generator does not use' : ''}.`,
+      );
+      md.push('', '| issuer | tokens/s | p99 ms |', '| --- | ---: | ---: |');
+      for (const row of r.rows) md.push(`| ${row.issuer} | ${int(row.rps)} | ${row.p99} |`);
+      md.push(
+        '',
+        `authcore / oidc-provider: ${x(r.ratio)} (rounds ${x(r.ratioLow)}–${x(r.ratioHigh)}).`,
+      );
+      target('issuer: client-credentials tokens/s vs oidc-provider', r.ratio, 1.5);
+    }
+  }
+
   md.push('', '## Targets', '');
   md.push('| target | value | needed | result |', '| --- | ---: | ---: | --- |');
   for (const t of targets) {

@@ -2,13 +2,14 @@
 // bench/RESULTS.md. `--smoke`: the same harness with tiny durations, a few seconds in all,
 // writing nothing unless `--out` is given (the test suite runs it so the harness cannot rot).
 //
-// Options: --smoke, --out=FILE (markdown), --json=FILE, --only=core,http,memory,
+// Options: --smoke, --out=FILE (markdown), --json=FILE, --only=core,http,memory,issuer,
 // --frameworks=express,koa, --core-ms, --rounds, --http-s, --memory-tokens, --memory-garbage.
 import { fork } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { runCore } from './core.mjs';
+import { runIssuer } from './issuer.mjs';
 import { renderReport } from './report.mjs';
 
 const argv = Object.fromEntries(
@@ -20,7 +21,7 @@ const argv = Object.fromEntries(
 const smoke = argv.smoke === 'true';
 const num = (/** @type {string} */ k, /** @type {number} */ d) =>
   argv[k] === undefined ? d : Number(argv[k]);
-const only = new Set((argv.only ?? 'core,http,memory').split(','));
+const only = new Set((argv.only ?? 'core,http,memory,issuer').split(','));
 const log = (/** @type {string} */ line) => process.stderr.write(`${line}\n`);
 
 const config = {
@@ -40,6 +41,13 @@ const config = {
     // Smoke: a fixed number of requests instead of a duration.
     ...(smoke && { amount: 64, warmupAmount: 64 }),
     ...(argv.frameworks && { frameworks: argv.frameworks.split(',') }),
+  },
+  issuer: {
+    duration: num('http-s', 2),
+    warmup: 1,
+    rounds: num('rounds', smoke ? 1 : 5),
+    connections: 16,
+    ...(smoke && { amount: 32 }),
   },
   memory: {
     tokens: num('memory-tokens', smoke ? 1000 : 1_000_000),
@@ -105,7 +113,7 @@ const machine = {
 };
 
 const started = performance.now();
-/** @type {{ core?: Awaited<ReturnType<typeof runCore>>, http?: Awaited<ReturnType<typeof runHttp>>, memory?: Awaited<ReturnType<typeof runMemory>> | { error: string } }} */
+/** @type {{ core?: Awaited<ReturnType<typeof runCore>>, http?: Awaited<ReturnType<typeof runHttp>>, memory?: Awaited<ReturnType<typeof runMemory>> | { error: string }, issuer?: Awaited<ReturnType<typeof runIssuer>> | { error: string } }} */
 const results = {};
 const lap = (/** @type {string} */ part) =>
   log(`${part} (${Math.round(performance.now() - started) / 1000} s)…`);
@@ -123,6 +131,14 @@ if (only.has('memory')) {
     results.memory = await runMemory();
   } catch (error) {
     results.memory = { error: /** @type {Error} */ (error).message };
+  }
+}
+if (only.has('issuer')) {
+  lap('issuer');
+  try {
+    results.issuer = await runIssuer(config.issuer, log);
+  } catch (error) {
+    results.issuer = { error: /** @type {Error} */ (error).message };
   }
 }
 const elapsed = (performance.now() - started) / 1000;

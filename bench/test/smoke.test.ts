@@ -56,6 +56,10 @@ describe('bench smoke run', () => {
 
     expect(report.results.memory.accepted).toBe(report.results.memory.tokens);
     expect(report.results.memory.garbageAccepted).toBe(0);
+    // The issuer part: both issuers minted real tokens (checked before load) and served load.
+    const issuerRows: { issuer: string; rps: number }[] = report.results.issuer.rows;
+    expect(issuerRows.map((r) => r.issuer)).toEqual(['authcore', 'oidc-provider']);
+    for (const row of issuerRows) expect(row.rps, row.issuer).toBeGreaterThan(0);
     expect(report.targets.length).toBeGreaterThan(10);
   }, 180_000);
 });
