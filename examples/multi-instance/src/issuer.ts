@@ -6,7 +6,7 @@
 // default http://127.0.0.1:$PORT), AUTHCORE_KEY_ENCRYPTION_KEY (32 bytes, base64url: signing
 // keys in the Redis key store, sealed with it), DEMO_LOGIN_SECRET (turns on the code flow for
 // the public client "demo-app"; see authorize below), DEMO_REDIRECT_URI (its redirect URI;
-// default http://127.0.0.1:8080/callback).
+// default http://127.0.0.1:8080/callback), ISSUER_STORES=memory (no Redis at all).
 import { timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
 import {
@@ -19,7 +19,9 @@ import {
 } from '@authcore/issuer';
 import { openStores } from './redis.js';
 
-const stores = openStores();
+// ISSUER_STORES=memory: everything in this process, no Redis (to compare throughput; one
+// instance only, since nothing is shared).
+const stores = process.env.ISSUER_STORES === 'memory' ? undefined : openStores();
 const kek = process.env.AUTHCORE_KEY_ENCRYPTION_KEY;
 const loginSecret = process.env.DEMO_LOGIN_SECRET;
 
@@ -60,22 +62,25 @@ server.listen(Number(process.env.PORT ?? 4000), '127.0.0.1', async () => {
   const port = typeof address === 'object' && address ? address.port : 0;
   // The clients live in Redis, written by every instance at start (the same records).
   const configured = memoryClientStore(configs);
-  for (const { clientId } of configs) {
-    const record = await configured.get(clientId);
-    if (record) await stores.clients.put(record);
-  }
+  if (stores)
+    for (const { clientId } of configs) {
+      const record = await configured.get(clientId);
+      if (record) await stores.clients.put(record);
+    }
   const issuer: Issuer = createIssuer({
     issuer: process.env.ISSUER_PUBLIC_URL ?? `http://127.0.0.1:${port}`,
-    clients: stores.clients,
+    clients: stores?.clients ?? configured,
     ...(loginSecret && { authorize }),
-    stores: {
-      codes: stores.codes,
-      refreshTokens: stores.refreshTokens,
-      revocations: stores.revocations,
-      // Without a key encryption key, this process signs with a key of its own.
-      ...(kek && { keys: stores.keys }),
-    },
-    ...(kek && { keyEncryptionKey: kek }),
+    ...(stores && {
+      stores: {
+        codes: stores.codes,
+        refreshTokens: stores.refreshTokens,
+        revocations: stores.revocations,
+        // Without a key encryption key, this process signs with a key of its own.
+        ...(kek && { keys: stores.keys }),
+      },
+      ...(kek && { keyEncryptionKey: kek }),
+    }),
     onError: (error) => console.error('issuer:', error),
   });
   listener = toNodeListener(issuer);
@@ -86,5 +91,5 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const)
   process.once(signal, () => {
     server.close();
     server.closeAllConnections();
-    void stores.close();
+    void stores?.close();
   });
