@@ -307,7 +307,7 @@ describe('examples/multi-instance: two issuers, two APIs, a Redis Cluster, fault
     expect(row('load')['refused closed (fault)']).toBe(0);
   }, 60_000);
 
-  it('races: the same code or refresh token at both issuers at once, exactly one wins', async () => {
+  it('races: a refresh token sent to both issuers at once wins once; a code is consumed once and its replay revokes the grant', async () => {
     const [one, two] = issuerUrls() as [string, string];
     for (let i = 0; i < 20; i++) {
       const { code } = await authorize(pick([one, two]));
