@@ -1,6 +1,7 @@
 // One API instance. Start as many as you like on one Redis: API keys, revoked tokens, DPoP
 // proofs and the per-key rate limit are shared, a JWT needs nothing shared.
-// Env: PORT (0 = any), INSTANCE (a name shown in answers), AUTHCORE_REDIS_URL,
+// Env: PORT (0 = any), INSTANCE (a name shown in answers), AUTHCORE_REDIS_URL (or
+// AUTHCORE_REDIS_CLUSTER_NODES for a Redis Cluster),
 // AUTHCORE_REDIS_PREFIX (default "authcore:"), ISSUER_URL (the issuer, for discovery),
 // ADMIN_TOKEN (enables /admin/keys with `x-admin-token`), RATE_LIMIT (requests per key per
 // minute, default 60), AUTHCORE_PUBLIC_ORIGIN (the origin(s) clients call, comma-separated, that
@@ -14,17 +15,14 @@ import {
   principalToJSON,
 } from '@authcore/core';
 import { authenticate, requireScopes } from '@authcore/express';
-import { createRedisStores, jwtRevocationCheck } from '@authcore/redis';
+import { jwtRevocationCheck } from '@authcore/redis';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { openStores } from './redis.js';
 
 const instance = process.env.INSTANCE ?? `api-${process.pid}`;
 const prefix = process.env.AUTHCORE_REDIS_PREFIX ?? 'authcore:';
-const stores = createRedisStores({
-  redis: process.env.AUTHCORE_REDIS_URL ?? 'redis://127.0.0.1:6379',
-  prefix,
-  onError: (error) => console.error('redis:', error instanceof Error ? error.message : error),
-});
+const stores = openStores();
 
 const authenticator = createAuthenticator({
   schemes: [
