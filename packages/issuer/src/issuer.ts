@@ -11,7 +11,7 @@ import { type AuthorizationServerMetadata, buildMetadata } from './endpoints/met
 import { revokeEndpoint } from './endpoints/revoke.js';
 import { tokenEndpoint } from './endpoints/token.js';
 import type { Context } from './lib/context.js';
-import { json, methodNotAllowed } from './lib/http.js';
+import { errorResponse, json, methodNotAllowed, unexpected } from './lib/http.js';
 import { KeyRing, SIGNING_ALGORITHMS } from './lib/keys.js';
 import { importSealingKey } from './lib/seal.js';
 import type { EndpointName, IssuerOptions } from './options.js';
@@ -261,8 +261,7 @@ export function createIssuer(options: IssuerOptions): Issuer {
       try {
         return await handle(request);
       } catch (error) {
-        ctx.onError(error);
-        return json(500, { error: 'server_error' });
+        return errorResponse(unexpected(error, ctx.onError));
       }
     },
     issuerUrl: issuer,

@@ -126,6 +126,7 @@ describe('every description in the issuer source', () => {
   // Expressions that carry a text already checked here or filtered by `safeDescription`.
   const PASS_THROUGH = new Set([
     'error.description', // an OAuthError's or a Refused's own
+    'refused.description', // an OAuthError's own, from `unexpected`
     'description', // `fail`'s parameter, rendered through `safeDescription`
     'decision.errorDescription', // the host's, rendered through `safeDescription`
     "reviewed.errorDescription ?? 'the registration was refused'", // the review hook's, an OAuthError's

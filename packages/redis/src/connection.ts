@@ -45,12 +45,15 @@ export interface RedisStoreOptions {
 /** A store operation failed because Redis could not be reached in time or answered an error. */
 export class RedisStoreError extends Error {
   override readonly name = 'RedisStoreError';
+  /** Redis could not answer (not a malformed record): the issuer answers 503, not 500. */
+  readonly unavailable: boolean;
   constructor(
     message: string,
     readonly code: 'timeout' | 'unavailable' | 'format',
     options?: { cause?: unknown },
   ) {
     super(message, options);
+    this.unavailable = code !== 'format';
   }
 }
 

@@ -7,6 +7,7 @@ import {
   readFormBody,
   safeDescription,
   toParams,
+  unexpected,
 } from '../lib/http.js';
 import type { AuthorizeContext, ClientInfo } from '../options.js';
 import { redirectUriMatches } from '../registration/redirect-uri.js';
@@ -82,9 +83,7 @@ export async function authorizeEndpoint(ctx: Context, request: Request): Promise
       throw new OAuthError('invalid_request', 'redirect_uri is required');
     }
   } catch (error) {
-    if (error instanceof OAuthError) return errorResponse(error);
-    ctx.onError(error);
-    return errorResponse(new OAuthError('server_error'));
+    return errorResponse(unexpected(error, ctx.onError));
   }
 
   const rawState = params.get('state');
@@ -155,8 +154,7 @@ export async function authorizeEndpoint(ctx: Context, request: Request): Promise
     });
     return redirect(ctx, redirectUri, state, { code });
   } catch (error) {
-    if (error instanceof OAuthError) return fail(error.code, error.description);
-    ctx.onError(error);
-    return fail('server_error');
+    const refused = unexpected(error, ctx.onError);
+    return fail(refused.code, refused.description);
   }
 }

@@ -1,6 +1,6 @@
 import { authenticateClient } from '../lib/client-auth.js';
 import { type Context, parseRefreshToken, verifyOwnAccessToken } from '../lib/context.js';
-import { errorResponse, json, OAuthError, readForm } from '../lib/http.js';
+import { errorResponse, json, OAuthError, readForm, unexpected } from '../lib/http.js';
 
 /** What an active token looks like to `/introspect` (RFC 7662 §2.2). */
 export interface IntrospectionResponse {
@@ -69,8 +69,6 @@ export async function introspectEndpoint(ctx: Context, request: Request): Promis
     const result = await introspect(ctx, token, client.clientId);
     return result ? json(200, result) : inactive();
   } catch (error) {
-    if (error instanceof OAuthError) return errorResponse(error);
-    ctx.onError(error);
-    return errorResponse(new OAuthError('server_error'));
+    return errorResponse(unexpected(error, ctx.onError));
   }
 }

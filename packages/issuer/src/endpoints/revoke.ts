@@ -5,7 +5,7 @@ import {
   revokeFamily,
   verifyOwnAccessToken,
 } from '../lib/context.js';
-import { errorResponse, OAuthError, readForm } from '../lib/http.js';
+import { errorResponse, OAuthError, readForm, unexpected } from '../lib/http.js';
 
 const notYours = () => new OAuthError('invalid_request', 'the token was not issued to this client');
 
@@ -38,8 +38,6 @@ export async function revokeEndpoint(ctx: Context, request: Request): Promise<Re
     }
     return new Response(null, { status: 200, headers: { 'cache-control': 'no-store' } });
   } catch (error) {
-    if (error instanceof OAuthError) return errorResponse(error);
-    ctx.onError(error);
-    return errorResponse(new OAuthError('server_error'));
+    return errorResponse(unexpected(error, ctx.onError));
   }
 }

@@ -9,7 +9,7 @@ import {
   revokeFamily,
 } from '../lib/context.js';
 import { constantTimeEqual, sha256 } from '../lib/crypto.js';
-import { errorResponse, json, OAuthError, type Params, readForm } from '../lib/http.js';
+import { errorResponse, json, OAuthError, type Params, readForm, unexpected } from '../lib/http.js';
 import type { GrantType } from '../stores/types.js';
 
 const VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
@@ -251,8 +251,6 @@ export async function tokenEndpoint(ctx: Context, request: Request): Promise<Res
     // client or with a malformed grant costs no signature verification.
     return await handler(ctx, auth, params, () => dpopKey(ctx, request));
   } catch (error) {
-    if (error instanceof OAuthError) return errorResponse(error);
-    ctx.onError(error);
-    return errorResponse(new OAuthError('server_error'));
+    return errorResponse(unexpected(error, ctx.onError));
   }
 }

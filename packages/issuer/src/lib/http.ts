@@ -59,6 +59,30 @@ export function json(
   });
 }
 
+/**
+ * A store that cannot answer (Redis down, failing over) is the server's problem, not the
+ * client's: stores signal it with `unavailable: true` on what they throw (`RedisStoreError`
+ * does), and the answer is a 503 `temporarily_unavailable` with `Retry-After`, not a 500.
+ */
+const isUnavailable = (error: unknown): boolean =>
+  typeof error === 'object' &&
+  error !== null &&
+  (error as { unavailable?: unknown }).unavailable === true;
+
+/** What an endpoint answers for an error it did not expect; `report` sees it first. */
+export function unexpected(error: unknown, report: (error: unknown) => void): OAuthError {
+  if (error instanceof OAuthError) return error;
+  report(error);
+  return isUnavailable(error)
+    ? new OAuthError(
+        'temporarily_unavailable',
+        'the authorization server is temporarily unavailable',
+        503,
+        { 'retry-after': '1' },
+      )
+    : new OAuthError('server_error');
+}
+
 export function errorResponse(error: OAuthError): Response {
   return json(error.status, error.body(), error.headers);
 }

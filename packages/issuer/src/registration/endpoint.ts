@@ -1,5 +1,5 @@
 import { constantTimeEqual, randomToken, sha256 } from '../lib/crypto.js';
-import { errorResponse, json, methodNotAllowed, OAuthError } from '../lib/http.js';
+import { errorResponse, json, methodNotAllowed, OAuthError, unexpected } from '../lib/http.js';
 import type { ClientRecord, GrantType, RegisteredClientStore } from '../stores/types.js';
 import { type ClientMetadata, checkClientMetadata, type MetadataPolicy } from './metadata.js';
 import type { RegistrationOptions } from './options.js';
@@ -214,9 +214,7 @@ export function registrationEndpoint(config: RegistrationConfig) {
       }
       return method === 'POST' ? await register(config, request) : await manage(config, request);
     } catch (error) {
-      if (error instanceof OAuthError) return errorResponse(error);
-      config.onError(error);
-      return json(500, { error: 'server_error' });
+      return errorResponse(unexpected(error, config.onError));
     }
   };
 }
