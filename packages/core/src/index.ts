@@ -124,3 +124,11 @@ export {
   requireScopes,
   type ScopeRequirement,
 } from './scopes.js';
+export type { Logger } from './observe/logger.js';
+export type {
+  Attributes as TelemetryAttributes,
+  MeterLike,
+  OtelApiLike,
+  TelemetryOptions,
+  TracerLike,
+} from './observe/telemetry.js';
