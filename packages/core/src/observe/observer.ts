@@ -117,6 +117,77 @@ export function createObserver(options: ObserverOptions, always = false) {
     }
   };
 
+  const record = (obs: Observation, scheme: string, outcome: Outcome | undefined) => {
+    const seconds = (clock() - obs.start) / 1000;
+    const attributes: Attributes = { 'authcore.scheme': scheme };
+    if (outcome === undefined) {
+      attributes['authcore.outcome'] = 'error';
+    } else if (outcome.ok) {
+      const principal = outcome.principal as
+        | { kind?: unknown; clientId?: unknown; scheme?: unknown }
+        | undefined;
+      attributes['authcore.outcome'] = principal === undefined ? 'anonymous' : 'success';
+      if (principal) {
+        if (typeof principal.kind === 'string')
+          attributes['authcore.principal.kind'] = principal.kind;
+        if (typeof principal.clientId === 'string')
+          attributes['authcore.client_id'] = principal.clientId;
+      }
+    } else {
+      attributes['authcore.outcome'] = 'refused';
+      attributes['authcore.reason'] = outcome.error.reason;
+      attributes['authcore.error_code'] = outcome.error.code;
+      attributes['http.response.status_code'] = outcome.error.status;
+    }
+    if (obs.span) {
+      try {
+        obs.span.setAttributes(attributes);
+        if (outcome === undefined || (!outcome.ok && outcome.error.status >= 500))
+          obs.span.setStatus({
+            code: SPAN_ERROR,
+            message: outcome ? outcome.error.reason : 'authenticate threw',
+          });
+        obs.span.end();
+      } catch {}
+    }
+    try {
+      const counted: Attributes = {
+        'authcore.scheme': scheme,
+        'authcore.outcome': attributes['authcore.outcome'],
+      };
+      duration?.record(seconds, counted);
+      if (outcome && !outcome.ok) counted['authcore.reason'] = outcome.error.reason;
+      requests?.add(1, counted);
+    } catch {}
+  };
+
+  const log = (logger: Logger, scheme: string, outcome: Outcome | undefined, thrown: unknown) => {
+    eventLogger = logger;
+    if (outcome === undefined) {
+      try {
+        logger.error(
+          { scheme, error: thrown instanceof Error ? thrown.name : typeof thrown },
+          'authcore: authenticate threw (a require.check of yours?)',
+        );
+      } catch {}
+      return;
+    }
+    if (outcome.ok) {
+      if (outcome.principal !== undefined) track(logger, undefined);
+      return;
+    }
+    const { error } = outcome;
+    try {
+      logger.debug(
+        { reason: error.reason, code: error.code, status: error.status, scheme },
+        'authcore: request refused',
+      );
+    } catch {}
+    const down = DOWN[error.reason];
+    if (down) warn(logger, error.reason, { reason: error.reason, scheme }, down);
+    track(logger, error);
+  };
+
   return {
     start(logger: Logger | undefined): Observation {
       return {
@@ -127,74 +198,9 @@ export function createObserver(options: ObserverOptions, always = false) {
       };
     },
     end(obs: Observation, outcome: Outcome | undefined, thrown?: unknown): void {
-      const seconds = (clock() - obs.start) / 1000;
       const scheme = obs.scheme ?? 'none';
-      const attributes: Attributes = { 'authcore.scheme': scheme };
-      if (outcome === undefined) {
-        attributes['authcore.outcome'] = 'error';
-      } else if (outcome.ok) {
-        const principal = outcome.principal as
-          | { kind?: unknown; clientId?: unknown; scheme?: unknown }
-          | undefined;
-        attributes['authcore.outcome'] = principal === undefined ? 'anonymous' : 'success';
-        if (principal) {
-          if (typeof principal.kind === 'string')
-            attributes['authcore.principal.kind'] = principal.kind;
-          if (typeof principal.clientId === 'string')
-            attributes['authcore.client_id'] = principal.clientId;
-        }
-      } else {
-        attributes['authcore.outcome'] = 'refused';
-        attributes['authcore.reason'] = outcome.error.reason;
-        attributes['authcore.error_code'] = outcome.error.code;
-        attributes['http.response.status_code'] = outcome.error.status;
-      }
-      if (obs.span) {
-        try {
-          obs.span.setAttributes(attributes);
-          if (outcome === undefined || (!outcome.ok && outcome.error.status >= 500))
-            obs.span.setStatus({
-              code: SPAN_ERROR,
-              message: outcome ? outcome.error.reason : 'authenticate threw',
-            });
-          obs.span.end();
-        } catch {}
-      }
-      try {
-        const counted: Attributes = {
-          'authcore.scheme': scheme,
-          'authcore.outcome': attributes['authcore.outcome'],
-        };
-        duration?.record(seconds, counted);
-        if (outcome && !outcome.ok) counted['authcore.reason'] = outcome.error.reason;
-        requests?.add(1, counted);
-      } catch {}
-      const logger = obs.logger;
-      if (!logger) return;
-      eventLogger = logger;
-      if (outcome === undefined) {
-        try {
-          logger.error(
-            { scheme, error: thrown instanceof Error ? thrown.name : typeof thrown },
-            'authcore: authenticate threw (a require.check of yours?)',
-          );
-        } catch {}
-        return;
-      }
-      if (outcome.ok) {
-        if (outcome.principal !== undefined) track(logger, undefined);
-        return;
-      }
-      const { error } = outcome;
-      try {
-        logger.debug(
-          { reason: error.reason, code: error.code, status: error.status, scheme },
-          'authcore: request refused',
-        );
-      } catch {}
-      const down = DOWN[error.reason];
-      if (down) warn(logger, error.reason, { reason: error.reason, scheme }, down);
-      track(logger, error);
+      if (telemetry) record(obs, scheme, outcome);
+      if (obs.logger) log(obs.logger, scheme, outcome, thrown);
     },
     /** The sink every scheme reports to. */
     event(event: SchemeEvent): void {
