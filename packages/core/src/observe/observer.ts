@@ -25,11 +25,11 @@ type Outcome = { ok: true; principal: unknown } | { ok: false; error: AuthError 
 /** A run of refusals for one of these reasons, with no success, is almost surely configuration. */
 const CONFIG_HINTS: Partial<Record<AuthFailureReason, string>> = {
   typ_mismatch:
-    'every token was refused for its typ header: set `typ` to what your provider sends (see docs/providers.md)',
+    'every token was refused for its typ header: set `typ` to what your provider sends (see docs/providers/README.md)',
   issuer_mismatch:
     'every token was refused for its iss claim: set `issuer` to exactly what your provider puts in `iss` (trailing slash included)',
   audience_mismatch:
-    'every token was refused for its aud claim: set `audience` to what your provider puts in `aud` (see docs/providers.md)',
+    'every token was refused for its aud claim: set `audience` to what your provider puts in `aud` (see docs/providers/README.md)',
   alg_not_allowed:
     'every token was refused for its alg: add the algorithm your provider signs with to `algorithms`',
   unknown_kid:

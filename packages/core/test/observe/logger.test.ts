@@ -213,7 +213,7 @@ describe('logger', () => {
         level: 'warn',
         fields: { reason: 'typ_mismatch', refusals: 20, kind: 'typ_mismatch' },
         message:
-          'authcore: every token was refused for its typ header: set `typ` to what your provider sends (see docs/providers.md)',
+          'authcore: every token was refused for its typ header: set `typ` to what your provider sends (see docs/providers/README.md)',
       },
     ]);
     // Rate-limited: another run within the minute stays quiet.
