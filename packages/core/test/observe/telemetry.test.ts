@@ -1,4 +1,4 @@
-import { createAuthenticator, jwt } from '@authcore/core';
+import { createAuthenticator, introspection, jwt } from '@authcore/core';
 import * as otel from '@opentelemetry/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -6,6 +6,7 @@ import {
   type JwksServer,
   jwtOptions,
   sign,
+  startJsonServer,
   startJwksServer,
   type TestKey,
   testKeys,
@@ -98,6 +99,52 @@ describe('OpenTelemetry', () => {
     expect(span!.attributes['authcore.reason']).toBe(result.error.reason);
     expect(await o.points('authcore.jwks.fetches')).toEqual([
       { attributes: { 'authcore.outcome': 'failure' }, value: 1 },
+    ]);
+    await o.shutdown();
+  });
+
+  it('introspection calls and the introspection cache are counted', async () => {
+    const o = otelHarness();
+    const server = await startJsonServer();
+    server.json('/introspect', {
+      active: true,
+      sub: 'u1',
+      client_id: 'svc',
+      exp: Math.floor(Date.now() / 1000) + 600,
+    });
+    server.route('/broken', (_req, res) => void res.writeHead(500).end());
+    const scheme = (path: string) =>
+      introspection({
+        endpoint: `${server.origin}${path}`,
+        clientId: 'api',
+        clientSecret: 'secret',
+      });
+    const auth = createAuthenticator({
+      schemes: [scheme('/introspect')],
+      telemetry: { tracer: o.tracer, meter: o.meter },
+    });
+    const broken = createAuthenticator({
+      schemes: [scheme('/broken')],
+      telemetry: { tracer: o.tracer, meter: o.meter },
+    });
+    try {
+      expect((await auth.authenticate(bearer('opaque-1'))).ok).toBe(true);
+      expect((await auth.authenticate(bearer('opaque-1'))).ok).toBe(true);
+      expect((await broken.authenticate(bearer('opaque-2'))).ok).toBe(false);
+    } finally {
+      await server.close();
+    }
+    expect(server.hitsOf('/introspect')).toBe(1);
+    const calls = await o.points('authcore.introspection.calls');
+    expect(pointValue(calls, { 'authcore.outcome': 'success' })).toBe(1);
+    expect(pointValue(calls, { 'authcore.outcome': 'failure' })).toBe(1);
+    const cache = await o.points('authcore.token_cache');
+    expect(pointValue(cache, { 'authcore.scheme': 'opaque', 'authcore.result': 'hit' })).toBe(1);
+    expect(pointValue(cache, { 'authcore.scheme': 'opaque', 'authcore.result': 'miss' })).toBe(2);
+    expect(o.spans().map((s) => s.attributes['authcore.scheme'])).toEqual([
+      'opaque',
+      'opaque',
+      'opaque',
     ]);
     await o.shutdown();
   });
