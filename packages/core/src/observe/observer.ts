@@ -46,6 +46,8 @@ export interface ObserverOptions {
   telemetry?: TelemetryOptions | undefined;
   /** Refusals in a row, all for one configuration reason, before the hint. Default 20. */
   streak?: number;
+  /** The time the streak must fit in. Default 10 minutes. */
+  streakWindowMs?: number;
   /** Least time between two warnings of one kind. Default 1 minute. */
   warnEveryMs?: number;
   now?: () => number;
@@ -98,7 +100,8 @@ export function createObserver(options: ObserverOptions, always = false) {
     } catch {}
   };
 
-  let streak: { reason: AuthFailureReason; count: number } | undefined;
+  const streakWindow = options.streakWindowMs ?? 600_000;
+  let streak: { reason: AuthFailureReason; count: number; since: number } | undefined;
   const track = (logger: Logger | undefined, error: AuthError | undefined) => {
     if (!error) {
       streak = undefined;
@@ -109,8 +112,9 @@ export function createObserver(options: ObserverOptions, always = false) {
       streak = undefined;
       return;
     }
-    if (streak?.reason === error.reason) streak.count++;
-    else streak = { reason: error.reason, count: 1 };
+    const t = now();
+    if (streak?.reason === error.reason && t - streak.since < streakWindow) streak.count++;
+    else streak = { reason: error.reason, count: 1, since: t };
     if (streak.count >= streakSize) {
       warn(logger, error.reason, { reason: error.reason, refusals: streak.count }, hint);
       streak = undefined;
