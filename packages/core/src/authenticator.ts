@@ -1,5 +1,9 @@
 import { AuthError, type AuthResult, type ChallengeScheme, defaultDescription } from './errors.js';
 import { type Credential, type CredentialSources, extractCredential } from './extract.js';
+import { OBSERVE, type SchemeEventSink } from './observe/events.js';
+import type { Logger } from './observe/logger.js';
+import { createObserver, type Observation, type Observer } from './observe/observer.js';
+import type { TelemetryOptions } from './observe/telemetry.js';
 import { type RenderedError, type RenderOptions, renderAuthError } from './render.js';
 import type { RequestView } from './request.js';
 import type { Scheme, SchemePrincipal } from './scheme.js';
@@ -24,6 +28,17 @@ export interface AuthenticatorOptions<S extends readonly AnyScheme[]> {
   render?: Omit<RenderOptions, 'schemes'>;
   /** Called with every failure, for logs and metrics: `error.cause` holds the real reason. */
   onFailure?: (error: AuthError, request: RequestView) => void;
+  /**
+   * pino, Fastify's `request.log`, `console`…: `debug` for each refusal (reason and code), a
+   * rate-limited `warn` for a key source that is down or a refusal pattern that is configuration.
+   * Never a token, key or secret. See docs/observability.md.
+   */
+  logger?: Logger;
+  /**
+   * OpenTelemetry: `{ api: otel }` (`import * as otel` of `@opentelemetry/api`) or your own
+   * `{ tracer, meter }`. A span per authentication and metrics; nothing without it.
+   */
+  telemetry?: TelemetryOptions;
 }
 
 export interface AuthenticateOptions<P> {
@@ -31,6 +46,8 @@ export interface AuthenticateOptions<P> {
   optional?: boolean;
   /** Authorization to apply once authenticated. */
   require?: Requirement<P>;
+  /** The logger of this request (an adapter's `request.log`), instead of the authenticator's. */
+  logger?: Logger;
 }
 
 /** Authenticated, anonymous (optional mode only) or refused. */
@@ -144,6 +161,18 @@ export function createAuthenticator<const S extends readonly AnyScheme[]>(
 
   const NO_OPTIONS: AuthenticateOptions<P> = {};
 
+  // Created only when a logger or telemetry is configured (or a request brings a logger): the
+  // path without either allocates nothing more.
+  let observer: Observer | undefined;
+  const observe = (always: boolean) => {
+    observer = createObserver({ logger: options.logger, telemetry: options.telemetry }, always);
+    if (!observer) return;
+    const sink: SchemeEventSink = observer.event;
+    for (const s of schemes)
+      (s as { [OBSERVE]?: (sink: SchemeEventSink) => void })[OBSERVE]?.(sink);
+  };
+  observe(false);
+
   const finish = (
     result: AuthResult<P>,
     challenge: Challenge,
@@ -174,6 +203,41 @@ export function createAuthenticator<const S extends readonly AnyScheme[]>(
     opts: AuthenticateOptions<P> = NO_OPTIONS,
     carrier?: object,
   ): AuthenticateResult<P> | Promise<AuthenticateResult<P>> {
+    if (!observer) {
+      if (opts.logger === undefined) return check(request, opts, carrier, undefined);
+      observe(true);
+    }
+    const o = observer as Observer;
+    const obs = o.start(opts.logger);
+    let outcome: AuthenticateResult<P> | Promise<AuthenticateResult<P>>;
+    try {
+      outcome = check(request, opts, carrier, obs);
+    } catch (error) {
+      o.end(obs, undefined, error);
+      throw error;
+    }
+    if (!('then' in outcome)) {
+      o.end(obs, outcome);
+      return outcome;
+    }
+    return outcome.then(
+      (result) => {
+        o.end(obs, result);
+        return result;
+      },
+      (error: unknown) => {
+        o.end(obs, undefined, error);
+        throw error;
+      },
+    );
+  }
+
+  function check(
+    request: RequestView,
+    opts: AuthenticateOptions<P>,
+    carrier: object | undefined,
+    obs: Observation | undefined,
+  ): AuthenticateResult<P> | Promise<AuthenticateResult<P>> {
     let extracted: ReturnType<typeof extractCredential>;
     try {
       extracted = extractCredential(request, sources);
@@ -198,6 +262,7 @@ export function createAuthenticator<const S extends readonly AnyScheme[]>(
       return fail(new AuthError('invalid_token', { cause }), request);
     }
     const challenge = challengeOfSlot(credential.slot, scheme);
+    if (obs && scheme) obs.scheme = scheme.name;
     if (!scheme) {
       return fail(
         routeScoped(

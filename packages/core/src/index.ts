@@ -86,6 +86,14 @@ export {
   resourceMetadataPath,
   resourceMetadataUrl,
 } from './metadata.js';
+export type { Logger } from './observe/logger.js';
+export type {
+  Attributes as TelemetryAttributes,
+  MeterLike,
+  OtelApiLike,
+  TelemetryOptions,
+  TracerLike,
+} from './observe/telemetry.js';
 export type { IntrospectionClaims, OpaquePrincipal } from './principal.js';
 export {
   type AnyPrincipal,

@@ -1,5 +1,4 @@
 import {
-  type AdapterOptions,
   type Authenticator,
   adapterSetup,
   authenticateFor,
@@ -9,6 +8,7 @@ import {
 } from '@authcore/core';
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { send } from './lib/send.js';
+import type { FastifyAuthOptions } from './types.js';
 
 /**
  * The hook `authenticate` returns: usable as a route's or an instance's `onRequest` or
@@ -25,11 +25,12 @@ export type AuthHook = (
  * default; `optional: true` lets requests without a credential through with `request.auth`
  * undefined (a bad credential still fails). `scopes`, `acr` and `maxAge` authorize the principal
  * (RFC 9470 step-up for the last two). `errors: 'forward'` throws the `AuthError` to
- * Fastify's error handler instead of answering with the core's rendering.
+ * Fastify's error handler instead of answering with the core's rendering. Refusals are logged on
+ * `request.log` (debug; see docs/observability.md) unless `requestLog: false`.
  */
 export function authenticate<P extends Principal>(
   authenticator: Authenticator<P>,
-  options: AdapterOptions = {},
+  options: FastifyAuthOptions = {},
 ): AuthHook {
   const { forward, authenticateOptions } = adapterSetup(
     authenticator,
@@ -37,12 +38,13 @@ export function authenticate<P extends Principal>(
     '@authcore/fastify',
   );
   const viewOptions = { trustProxy: options.trustProxy === true };
+  const requestLog = options.requestLog !== false;
   return (request, reply, done) => {
     const pending = authenticateFor(
       request,
       authenticator,
       nodeRequestView(request.raw, viewOptions),
-      authenticateOptions,
+      requestLog ? { ...authenticateOptions, logger: request.log } : authenticateOptions,
       (outcome) => {
         if (outcome.ok) {
           request.auth = outcome.principal;

@@ -12,4 +12,9 @@ export { type AuthHook, authenticate } from './authenticate.js';
 export { authcore } from './plugin.js';
 export { requireScopes } from './require-scopes.js';
 export { resourceMetadata } from './resource-metadata.js';
-export type { AuthcorePluginOptions, RequireScopesOptions, RouteAuthOptions } from './types.js';
+export type {
+  AuthcorePluginOptions,
+  FastifyAuthOptions,
+  RequireScopesOptions,
+  RouteAuthOptions,
+} from './types.js';

@@ -1,10 +1,15 @@
 import type { AdapterOptions, Authenticator, Principal } from '@authcore/core';
 
+/** The adapter's options, and whether refusals are logged on `request.log` (default `true`). */
+export interface FastifyAuthOptions extends AdapterOptions {
+  requestLog?: boolean;
+}
+
 /** A route's `config.auth` (all but `trustProxy`): it overrides the plugin's defaults for that route. */
-export type RouteAuthOptions = Omit<AdapterOptions, 'trustProxy'>;
+export type RouteAuthOptions = Omit<FastifyAuthOptions, 'trustProxy'>;
 
 /** `app.register(authcore, options)`: the authenticator and the defaults of every route. */
-export interface AuthcorePluginOptions extends AdapterOptions {
+export interface AuthcorePluginOptions extends FastifyAuthOptions {
   authenticator: Authenticator<Principal>;
 }
 

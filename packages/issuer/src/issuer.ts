@@ -13,6 +13,7 @@ import { tokenEndpoint } from './endpoints/token.js';
 import type { Context } from './lib/context.js';
 import { errorResponse, json, methodNotAllowed, unexpected } from './lib/http.js';
 import { KeyRing, SIGNING_ALGORITHMS } from './lib/keys.js';
+import { observeIssuer } from './lib/observe.js';
 import { importSealingKey } from './lib/seal.js';
 import type { EndpointName, IssuerOptions } from './options.js';
 import { setupDynamicClients } from './registration/setup.js';
@@ -256,14 +257,19 @@ export function createIssuer(options: IssuerOptions): Issuer {
     return json(404, { error: 'not_found' });
   }
 
+  const answer = async (request: Request) => {
+    try {
+      return await handle(request);
+    } catch (error) {
+      return errorResponse(unexpected(error, ctx.onError));
+    }
+  };
   return {
-    fetch: async (request) => {
-      try {
-        return await handle(request);
-      } catch (error) {
-        return errorResponse(unexpected(error, ctx.onError));
-      }
-    },
+    fetch: observeIssuer(
+      options.telemetry,
+      (request) => routes.get(new URL(request.url).pathname) ?? 'unknown',
+      answer,
+    ),
     issuerUrl: issuer,
     paths,
     handles: (pathname) => routes.has(pathname),

@@ -1,4 +1,4 @@
-import type { DpopOptions } from '@authcore/core';
+import type { DpopOptions, TelemetryOptions } from '@authcore/core';
 import type { JWK } from 'jose';
 import type { SigningAlgorithm } from './lib/keys.js';
 import type {
@@ -144,6 +144,11 @@ export interface IssuerOptions {
   dynamicClients?: DynamicClientPolicy;
   /** Called with unexpected errors (those answered `server_error`). */
   onError?: (error: unknown) => void;
+  /**
+   * OpenTelemetry (`{ api: otel }` or `{ tracer, meter }`, as `createAuthenticator`'s): a span
+   * and counters per endpoint and grant. See docs/observability.md.
+   */
+  telemetry?: TelemetryOptions;
   /** Clock in epoch milliseconds (tests). Default `Date.now`. */
   now?: () => number;
 }

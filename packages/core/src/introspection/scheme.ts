@@ -3,6 +3,7 @@ import { AuthError, type AuthResult } from '../errors.js';
 import { type FetchLike, fetchJson } from '../lib/fetch-json.js';
 import { ExpiringLru } from '../lib/lru.js';
 import { sha256 } from '../lib/sha256.js';
+import { EventHub, OBSERVE } from '../observe/events.js';
 import type { IntrospectionClaims, OpaquePrincipal } from '../principal.js';
 import type { Scheme } from '../scheme.js';
 import { parseScopes } from '../scopes.js';
@@ -104,11 +105,14 @@ export function introspection(options: IntrospectionOptions): Scheme<OpaquePrinc
 
   // `definitive`: the endpoint answered, so a refusal may be remembered.
   type Looked = { result: AuthResult<OpaquePrincipal>; definitive: boolean };
+  const hub = new EventHub();
   const introspect = async (token: string): Promise<Looked> => {
     let body: unknown;
     try {
       body = await call(token);
+      if (hub.active) hub.emit({ type: 'introspection', ok: true });
     } catch (cause) {
+      if (hub.active) hub.emit({ type: 'introspection', ok: false, error: cause });
       const headers =
         unavailable === 'temporarily_unavailable'
           ? { 'retry-after': RETRY_AFTER_FAILURE }
@@ -197,7 +201,7 @@ export function introspection(options: IntrospectionOptions): Scheme<OpaquePrinc
     return { ok: true, principal };
   };
 
-  return {
+  const scheme: Scheme<OpaquePrincipal> = {
     name: 'opaque',
     slots: ['bearer'],
     challenge: 'Bearer',
@@ -208,6 +212,8 @@ export function introspection(options: IntrospectionOptions): Scheme<OpaquePrinc
       const t = now();
       const digest = digestOf(token);
       const hit = cache?.get(digest, t);
+      if (cache && hub.active)
+        hub.emit({ type: 'token_cache', scheme: 'opaque', hit: hit !== undefined });
       if (hit) return { ok: true, principal: hit };
       const refused = negative?.get(digest, t);
       if (refused) return { ok: false, error: invalid(refused.cause) };
@@ -240,4 +246,7 @@ export function introspection(options: IntrospectionOptions): Scheme<OpaquePrinc
       return (await pending).result;
     },
   };
+  return Object.assign(scheme, {
+    [OBSERVE]: (sink: Parameters<EventHub['add']>[0]) => hub.add(sink),
+  });
 }

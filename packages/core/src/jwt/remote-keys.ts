@@ -1,5 +1,6 @@
 import { createLocalJWKSet, errors, type JWTVerifyGetKey } from 'jose';
 import { type FetchLike, fetchJson } from '../lib/fetch-json.js';
+import type { EventHub } from '../observe/events.js';
 import { KeyMemo } from './key-memo.js';
 
 export interface RemoteKeysOptions {
@@ -35,7 +36,11 @@ interface Snapshot {
  */
 export function remoteKeyResolver(
   url: string | (() => Promise<string>),
-  options: RemoteKeysOptions & { fetch?: FetchLike | undefined; now?: () => number },
+  options: RemoteKeysOptions & {
+    fetch?: FetchLike | undefined;
+    now?: () => number;
+    hub?: EventHub;
+  },
 ): JWTVerifyGetKey & { refresh(): Promise<void> } {
   const cacheMaxAge = options.cacheMaxAgeMs ?? 600_000;
   const cooldown = options.cooldownMs ?? 30_000;
@@ -44,6 +49,7 @@ export function remoteKeyResolver(
   const staleIfError = options.staleIfErrorMs ?? 3_600_000;
   const retryAfterFailure = options.retryAfterFailureMs ?? 1_000;
   const now = options.now ?? Date.now;
+  const hub = options.hub;
 
   let current: Snapshot | undefined;
   let pending: Promise<Snapshot> | undefined;
@@ -67,9 +73,11 @@ export function remoteKeyResolver(
           memo: new KeyMemo(),
         };
         lastFailure = undefined;
+        if (hub?.active) hub.emit({ type: 'jwks_fetch', ok: true });
         return current;
       } catch (error) {
         lastFailure = { at: now(), error };
+        if (hub?.active) hub.emit({ type: 'jwks_fetch', ok: false, error });
         throw error;
       } finally {
         pending = undefined;

@@ -8,6 +8,7 @@ import type { FetchLike } from '../lib/fetch-json.js';
 import { deepFreeze, readonlyDate, readonlyScopes } from '../lib/frozen.js';
 import { ExpiringLru } from '../lib/lru.js';
 import { isThenable, type MaybePromise } from '../lib/thenable.js';
+import { EventHub, OBSERVE } from '../observe/events.js';
 import type { JwtClaims, JwtPrincipal } from '../principal.js';
 import type { RequestView } from '../request.js';
 import type { Scheme } from '../scheme.js';
@@ -207,7 +208,11 @@ function defaultKind(claims: JWTPayload): 'user' | 'service' {
   return 'user';
 }
 
-function keySource<C>(options: JwtOptions<C>, algorithms: string[]): JWTVerifyGetKey | Uint8Array {
+function keySource<C>(
+  options: JwtOptions<C>,
+  algorithms: string[],
+  hub: EventHub,
+): JWTVerifyGetKey | Uint8Array {
   const given = [
     options.keys,
     options.jwksUri,
@@ -236,6 +241,7 @@ function keySource<C>(options: JwtOptions<C>, algorithms: string[]): JWTVerifyGe
       ...tuning,
       fetch: options.fetch,
       now: options.now,
+      hub,
     });
   }
   let discovered: Promise<string> | undefined;
@@ -250,7 +256,7 @@ function keySource<C>(options: JwtOptions<C>, algorithms: string[]): JWTVerifyGe
     });
     return discovered;
   };
-  return remoteKeyResolver(uri, { ...tuning, fetch: options.fetch, now: options.now });
+  return remoteKeyResolver(uri, { ...tuning, fetch: options.fetch, now: options.now, hub });
 }
 
 /**
@@ -267,7 +273,8 @@ export function jwt<Claims = JwtClaims>(options: JwtOptions<Claims>): Scheme<Jwt
   const rolesOf = options.roles ?? defaultRoles;
   const clientIdOf = options.clientId ?? defaultClientId;
   const algorithms = checkAlgorithms(options.algorithms, options.secret !== undefined);
-  const key = keySource(options, algorithms);
+  const hub = new EventHub();
+  const key = keySource(options, algorithms, hub);
   const clockTolerance = options.clockTolerance ?? 5;
   const maxTokenLength = options.maxTokenLength ?? 8192;
   const now = options.now ?? Date.now;
@@ -454,7 +461,7 @@ export function jwt<Claims = JwtClaims>(options: JwtOptions<Claims>): Scheme<Jwt
     }
   };
 
-  return {
+  const scheme: Scheme<JwtPrincipal<Claims>> = {
     name: 'jwt',
     slots: dpop ? ['bearer', 'dpop'] : ['bearer'],
     challenge: dpop ? (dpopOptions?.required ? 'DPoP' : ['Bearer', 'DPoP']) : 'Bearer',
@@ -470,6 +477,8 @@ export function jwt<Claims = JwtClaims>(options: JwtOptions<Claims>): Scheme<Jwt
       // The common case (a cached Bearer token, no revocation hook) answers without a promise.
       const entry = cache?.get(signatureOf(token), t);
       const hit = entry !== undefined && entry.token === token ? entry : undefined;
+      if (cache && hub.active)
+        hub.emit({ type: 'token_cache', scheme: 'jwt', hit: hit !== undefined });
       if (hit) {
         if (!options.isRevoked && (credential.slot !== 'dpop' || !dpop)) return checkBearer(hit);
         return settle(
@@ -492,4 +501,7 @@ export function jwt<Claims = JwtClaims>(options: JwtOptions<Claims>): Scheme<Jwt
       );
     },
   };
+  return Object.assign(scheme, {
+    [OBSERVE]: (sink: Parameters<EventHub['add']>[0]) => hub.add(sink),
+  });
 }

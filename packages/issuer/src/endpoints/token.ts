@@ -10,6 +10,7 @@ import {
 } from '../lib/context.js';
 import { constantTimeEqual, sha256 } from '../lib/crypto.js';
 import { errorResponse, json, OAuthError, type Params, readForm, unexpected } from '../lib/http.js';
+import { noteGrant } from '../lib/observe.js';
 import type { GrantType } from '../stores/types.js';
 
 const VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
@@ -233,6 +234,7 @@ export async function tokenEndpoint(ctx: Context, request: Request): Promise<Res
   try {
     const params = await readForm(request);
     const grantType = params.get('grant_type');
+    noteGrant(request, grantType);
     if (grantType === undefined) throw new OAuthError('invalid_request', 'grant_type is required');
     const handler =
       grantType === 'client_credentials'
