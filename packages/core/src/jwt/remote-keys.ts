@@ -1,5 +1,6 @@
 import { createLocalJWKSet, errors, type JWTVerifyGetKey } from 'jose';
 import { type FetchLike, fetchJson } from '../lib/fetch-json.js';
+import { KeySourceUnavailable } from './failure.js';
 import { KeyMemo } from './key-memo.js';
 
 export interface RemoteKeysOptions {
@@ -61,6 +62,9 @@ export function remoteKeyResolver(
           maxBytes,
           headers: options.headers,
         });
+        // A JWKS without keys is a broken endpoint, not a rotation to every token being unknown.
+        const keys = (body as { keys?: unknown } | null)?.keys;
+        if (!Array.isArray(keys) || keys.length === 0) throw new Error('JWKS has no keys');
         current = {
           resolve: createLocalJWKSet(body as never),
           fetchedAt: now(),
@@ -70,7 +74,12 @@ export function remoteKeyResolver(
         return current;
       } catch (error) {
         lastFailure = { at: now(), error };
-        throw error;
+        // The next fetch: after the cooldown with keys in hand, else after `retryAfterFailure`.
+        throw new KeySourceUnavailable(
+          'JWKS fetch failed',
+          current ? cooldown : retryAfterFailure,
+          error,
+        );
       } finally {
         pending = undefined;
       }
@@ -82,7 +91,11 @@ export function remoteKeyResolver(
     const t = now();
     if (current && t - current.fetchedAt < cacheMaxAge) return current;
     if (!current && !pending && lastFailure && t - lastFailure.at < retryAfterFailure) {
-      throw new Error('JWKS unavailable (last fetch failed)', { cause: lastFailure.error });
+      throw new KeySourceUnavailable(
+        'JWKS unavailable (last fetch failed)',
+        lastFailure.at + retryAfterFailure - t,
+        lastFailure.error,
+      );
     }
     // Stale or missing: refresh, but serve the last good keys while the endpoint fails.
     const withinStale = current !== undefined && t - current.fetchedAt < cacheMaxAge + staleIfError;
@@ -91,7 +104,12 @@ export function remoteKeyResolver(
       // `staleIfErrorMs`: past it they are refused too, not served for as long as the endpoint
       // keeps failing (each failed attempt restarted the cooldown).
       if (withinStale) return current;
-      if (!pending) throw new Error('JWKS expired and its last refresh failed');
+      if (!pending)
+        throw new KeySourceUnavailable(
+          'JWKS expired and its last refresh failed',
+          lastAttempt + cooldown - t,
+          lastFailure?.error,
+        );
     }
     try {
       return await load();

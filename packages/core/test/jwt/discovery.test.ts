@@ -11,6 +11,7 @@ import {
   rendered,
   sign,
   startJsonServer,
+  TEMPORARILY_UNAVAILABLE,
   type TestKey,
   userClaims,
 } from '../fixtures.js';
@@ -94,7 +95,7 @@ describe('discovery', () => {
     server.json('/keys', { keys: [key.jwk] });
     const auth = discovering(issuer);
     const result = await auth.authenticate(bearer(await sign(key, userClaims({ iss: issuer }))));
-    expect(rendered(auth, result)).toEqual(INVALID);
+    expect(rendered(auth, result, 'key_source_unavailable')).toEqual(TEMPORARILY_UNAVAILABLE);
     expect(server.hitsOf('/keys')).toBe(0);
   });
 
@@ -115,7 +116,9 @@ describe('discovery', () => {
       ],
     });
     const token = await sign(key, userClaims({ iss: issuer }));
-    expect(rendered(auth, await auth.authenticate(bearer(token)))).toEqual(INVALID);
+    const failed = await auth.authenticate(bearer(token));
+    expect(rendered(auth, failed, 'key_source_unavailable')).toEqual(TEMPORARILY_UNAVAILABLE);
+    expect(failed.ok || auth.render(failed.error).headers['retry-after']).toBe('1');
     server.json(OIDC, { issuer, jwks_uri: `${server.origin}/keys` });
     server.json('/keys', { keys: [key.jwk] });
     expect((await auth.authenticate(bearer(token))).ok).toBe(false);
@@ -136,7 +139,9 @@ describe('discovery', () => {
     server.json('/keys', { keys: [key.jwk] });
     const token = await sign(key, userClaims({ iss: issuer }));
     const auth = discovering(issuer, local);
-    expect(rendered(auth, await auth.authenticate(bearer(token)))).toEqual(INVALID);
+    expect(
+      rendered(auth, await auth.authenticate(bearer(token)), 'key_source_unavailable'),
+    ).toEqual(TEMPORARILY_UNAVAILABLE);
     expect(server.hitsOf('/keys')).toBe(0);
     server.json('/.well-known/oauth-authorization-server', {
       issuer,
