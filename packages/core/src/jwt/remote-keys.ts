@@ -37,7 +37,7 @@ interface Snapshot {
 export function remoteKeyResolver(
   url: string | (() => Promise<string>),
   options: RemoteKeysOptions & { fetch?: FetchLike | undefined; now?: () => number },
-): JWTVerifyGetKey & { refresh(): Promise<void> } {
+): JWTVerifyGetKey & { refresh(): Promise<void>; warmup(): Promise<void> } {
   const cacheMaxAge = options.cacheMaxAgeMs ?? 600_000;
   const cooldown = options.cooldownMs ?? 30_000;
   const timeoutMs = options.timeoutMs ?? 5_000;
@@ -144,7 +144,11 @@ export function remoteKeyResolver(
   };
   return Object.assign(resolver, {
     refresh: async () => void (await load()),
+    // Keys in hand, fetched if need be: fresh keys are not refetched, nor a down endpoint
+    // hit again within `retryAfterFailureMs` (a readiness probe may call this often).
+    warmup: async () => void (await usable()),
   }) as JWTVerifyGetKey & {
     refresh(): Promise<void>;
+    warmup(): Promise<void>;
   };
 }

@@ -220,7 +220,7 @@ function defaultKind(claims: JWTPayload): 'user' | 'service' {
 function keySource<C>(
   options: JwtOptions<C>,
   algorithms: string[],
-): JWTVerifyGetKey | (JWTVerifyGetKey & { refresh(): Promise<void> }) | Uint8Array {
+): JWTVerifyGetKey | (JWTVerifyGetKey & { warmup(): Promise<void> }) | Uint8Array {
   const given = [
     options.keys,
     options.jwksUri,
@@ -484,12 +484,12 @@ export function jwt<Claims = JwtClaims>(options: JwtOptions<Claims>): Scheme<Jwt
     }
   };
 
-  const refresh = typeof key === 'function' && 'refresh' in key ? key.refresh : undefined;
+  const warmup = typeof key === 'function' && 'warmup' in key ? key.warmup : undefined;
 
   return {
     name: 'jwt',
     // Remote keys (and discovery) fetched once ahead: `authenticator.ready()`.
-    ...(refresh && { warmup: () => refresh() }),
+    ...(warmup && { warmup: () => warmup() }),
     slots: dpop ? ['bearer', 'dpop'] : ['bearer'],
     challenge: dpop ? (dpopOptions?.required ? 'DPoP' : ['Bearer', 'DPoP']) : 'Bearer',
     ...(dpop && { challengeParams: { DPoP: { algs: dpop.algorithms.join(' ') } } }),
