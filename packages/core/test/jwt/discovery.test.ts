@@ -4,7 +4,6 @@ import {
   AUDIENCE,
   bearer,
   clock,
-  INVALID_TOKEN,
   type JsonServer,
   makeKey,
   NOW,
@@ -24,7 +23,6 @@ beforeAll(async () => {
 let server: JsonServer;
 afterEach(() => server?.close());
 
-const INVALID = { ...INVALID_TOKEN, code: 'invalid_token' };
 const RFC8414 = '/.well-known/oauth-authorization-server/tenant';
 const OIDC = '/tenant/.well-known/openid-configuration';
 
