@@ -208,8 +208,11 @@ export async function checkProof(
     };
   const proof = headers[0]!;
   const problem = proofKeyProblem(proof, ctx.algorithms);
-  if (problem !== undefined)
-    return { ok: false, error: proofError(ctx, new Error(problem), 'dpop_key_rejected') };
+  if (problem !== undefined) {
+    // The form of the proof, or its embedded key (every key problem names the jwk or RSA).
+    const reason = /jwk|RSA/.test(problem) ? 'dpop_key_rejected' : 'dpop_proof_invalid';
+    return { ok: false, error: proofError(ctx, new Error(problem), reason) };
+  }
   let payload: Record<string, unknown>;
   let jwk: JWK;
   try {
