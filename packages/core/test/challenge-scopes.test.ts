@@ -182,8 +182,8 @@ describe('authenticator: challengeScopes', () => {
     const bad = await a.authenticate(nodeView(['Host', 'api.example', 'X-API-Key', unknown]), {
       require: { scopes: 'orders:read' },
     });
-    expect(rendered(a, bad).wwwAuthenticate).toBe(
-      'ApiKey realm="api", error="invalid_token", error_description="The access token is invalid", scope="orders:read"',
+    expect(rendered(a, bad, 'api_key_unknown').wwwAuthenticate).toBe(
+      'ApiKey realm="api", error="invalid_token", error_description="The API key is invalid", scope="orders:read"',
     );
   });
 });

@@ -25,12 +25,16 @@ beforeAll(async () => {
   key = (await testKeys()).ES256;
 });
 
-const forbidden = (scheme: 'Bearer' | 'ApiKey', scope: string) => ({
-  status: 403,
-  code: 'insufficient_scope',
-  wwwAuthenticate: `${scheme} realm="api", error="insufficient_scope", error_description="The access token does not have the required scope", scope="${scope}"`,
-  body: '{"error":"insufficient_scope","error_description":"The access token does not have the required scope"}',
-});
+// An API key refusal says it is about an API key (errors.ts, API_KEY_DESCRIPTION).
+const forbidden = (scheme: 'Bearer' | 'ApiKey', scope: string) => {
+  const what = scheme === 'ApiKey' ? 'API key' : 'access token';
+  return {
+    status: 403,
+    code: 'insufficient_scope',
+    wwwAuthenticate: `${scheme} realm="api", error="insufficient_scope", error_description="The ${what} does not have the required scope", scope="${scope}"`,
+    body: `{"error":"insufficient_scope","error_description":"The ${what} does not have the required scope"}`,
+  };
+};
 
 async function principalOf<P>(auth: Authenticator<P>, view: RequestView): Promise<P> {
   const result = await auth.authenticate(view);
