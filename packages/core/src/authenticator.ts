@@ -97,6 +97,21 @@ export interface Authenticator<P> {
   render(error: AuthError): RenderedError;
   /** Names of the configured schemes, in order. */
   readonly schemes: readonly string[];
+  /**
+   * Fetches what the schemes need ahead of the first request (remote JWKS, discovery) and says
+   * whether each is ready: for a start-up check or a readiness probe. Never rejects.
+   */
+  ready(): Promise<Readiness>;
+}
+
+/** What `ready()` found: `ok` when every scheme is ready; `error` is for logs only. */
+export interface Readiness {
+  readonly ok: boolean;
+  readonly schemes: readonly {
+    readonly name: string;
+    readonly ok: boolean;
+    readonly error?: unknown;
+  }[];
 }
 
 /** The principal type of an authenticator, for `Register` and your own signatures. */
@@ -242,7 +257,7 @@ export function createAuthenticator<const S extends readonly AnyScheme[]>(
     try {
       extracted = extractCredential(request, sources);
     } catch (cause) {
-      return fail(new AuthError('invalid_request', { cause }), request);
+      return fail(new AuthError('invalid_request', { cause, reason: 'scheme_error' }), request);
     }
     if (!extracted.ok) return fail(extracted.error, request);
     const credential = extracted.credential;
@@ -259,7 +274,7 @@ export function createAuthenticator<const S extends readonly AnyScheme[]>(
         }
       }
     } catch (cause) {
-      return fail(new AuthError('invalid_token', { cause }), request);
+      return fail(new AuthError('invalid_token', { cause, reason: 'scheme_error' }), request);
     }
     const challenge = challengeOfSlot(credential.slot, scheme);
     if (obs && scheme) obs.scheme = scheme.name;
@@ -269,6 +284,7 @@ export function createAuthenticator<const S extends readonly AnyScheme[]>(
           new AuthError('invalid_token', {
             scheme: challenge.scheme,
             cause: new Error('no scheme accepts this credential'),
+            reason: 'no_scheme',
           }),
           opts,
         ),
@@ -279,14 +295,17 @@ export function createAuthenticator<const S extends readonly AnyScheme[]>(
     try {
       verified = scheme.verify(credential, request);
     } catch (cause) {
-      verified = { ok: false, error: new AuthError('invalid_token', { cause }) };
+      verified = {
+        ok: false,
+        error: new AuthError('invalid_token', { cause, reason: 'scheme_error' }),
+      };
     }
     if (!('then' in verified)) return finish(verified, challenge, request, opts, carrier);
     return verified.then(
       (result) => finish(result, challenge, request, opts, carrier),
       (cause: unknown) =>
         finish(
-          { ok: false, error: new AuthError('invalid_token', { cause }) },
+          { ok: false, error: new AuthError('invalid_token', { cause, reason: 'scheme_error' }) },
           challenge,
           request,
           opts,
@@ -321,6 +340,19 @@ export function createAuthenticator<const S extends readonly AnyScheme[]>(
     },
     render: (error) => renderAuthError(error, renderOptions),
     schemes: schemes.map((s) => s.name),
+    async ready() {
+      const states = await Promise.all(
+        schemes.map(async (s) => {
+          try {
+            await s.warmup?.();
+            return { name: s.name, ok: true };
+          } catch (error) {
+            return { name: s.name, ok: false, error };
+          }
+        }),
+      );
+      return { ok: states.every((s) => s.ok), schemes: states };
+    },
   };
   Object.defineProperty(authenticator, RUN, { value: run });
   return authenticator;

@@ -1,4 +1,5 @@
 import { AuthError } from './errors.js';
+import type { AuthFailureReason } from './reasons.js';
 import { type RequestView, targetOf } from './request.js';
 
 /** Where a credential came from, and so which schemes may verify it. */
@@ -35,7 +36,8 @@ const BEARER =
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 const API_KEY = /^[\x21-\x7e]+$/;
 
-const malformed = (cause: string) => new AuthError('invalid_request', { cause: new Error(cause) });
+const malformed = (cause: string, reason: AuthFailureReason = 'malformed_credentials') =>
+  new AuthError('invalid_request', { cause: new Error(cause), reason });
 
 export type ExtractResult =
   | { ok: true; credential: Credential | undefined }
@@ -52,7 +54,7 @@ export function extractCredential(request: RequestView, sources: CredentialSourc
 
   const authorization = request.headers('authorization');
   if (authorization.length > 1)
-    return { ok: false, error: malformed('several Authorization headers') };
+    return { ok: false, error: malformed('several Authorization headers', 'multiple_credentials') };
   const header = authorization[0];
   if (header !== undefined && header !== '') {
     // The common case in one pass: `Bearer <b64token>`, any casing of the scheme.
@@ -85,7 +87,8 @@ export function extractCredential(request: RequestView, sources: CredentialSourc
 
   if (sources.apiKeyHeader) {
     const values = request.headers(sources.apiKeyHeader);
-    if (values.length > 1) return { ok: false, error: malformed('several API key headers') };
+    if (values.length > 1)
+      return { ok: false, error: malformed('several API key headers', 'multiple_credentials') };
     const value = values[0];
     if (value !== undefined) {
       if (!API_KEY.test(value)) return { ok: false, error: malformed('malformed API key header') };
@@ -96,7 +99,8 @@ export function extractCredential(request: RequestView, sources: CredentialSourc
 
   if (sources.query) {
     const values = queryValues(targetOf(request), sources.query);
-    if (values.length > 1) return { ok: false, error: malformed('several query tokens') };
+    if (values.length > 1)
+      return { ok: false, error: malformed('several query tokens', 'multiple_credentials') };
     const value = values[0];
     if (value !== undefined) {
       if (!B64TOKEN.test(value)) return { ok: false, error: malformed('malformed query token') };
@@ -107,7 +111,8 @@ export function extractCredential(request: RequestView, sources: CredentialSourc
 
   if (sources.cookie) {
     const values = cookieValues(request.headers('cookie'), sources.cookie);
-    if (values.length > 1) return { ok: false, error: malformed('several token cookies') };
+    if (values.length > 1)
+      return { ok: false, error: malformed('several token cookies', 'multiple_credentials') };
     const value = values[0];
     if (value !== undefined && value !== '') {
       if (!B64TOKEN.test(value)) return { ok: false, error: malformed('malformed token cookie') };
@@ -116,12 +121,16 @@ export function extractCredential(request: RequestView, sources: CredentialSourc
     }
   }
 
-  if (count > 1) return { ok: false, error: malformed('more than one credential') };
+  if (count > 1)
+    return { ok: false, error: malformed('more than one credential', 'multiple_credentials') };
   // RFC 6750 §2: a client uses one method. A query `access_token` beside another credential is
   // two, even with the query source off (it is never read then, but the client is confused or
   // probing). Looked for only once a credential was found, and only parsed when the name is there.
   if (count === 1 && sources.query !== 'access_token' && hasQueryToken(targetOf(request))) {
-    return { ok: false, error: malformed('a query access_token beside another credential') };
+    return {
+      ok: false,
+      error: malformed('a query access_token beside another credential', 'multiple_credentials'),
+    };
   }
   return { ok: true, credential: found };
 }

@@ -29,6 +29,7 @@ export {
   type AuthenticatorOptions,
   createAuthenticator,
   type InferPrincipal,
+  type Readiness,
 } from './authenticator.js';
 export {
   type CheckedProof,

@@ -29,6 +29,11 @@ export interface Scheme<P extends AuthorizablePrincipal> {
    * synchronously (a cache hit) to spare the hot path a promise.
    */
   verify(credential: Credential, request: RequestView): AuthResult<P> | Promise<AuthResult<P>>;
+  /**
+   * Fetches what the scheme needs before the first request (remote keys, discovery); rejects
+   * when it cannot. Optional: a scheme with nothing to fetch has none.
+   */
+  warmup?(): Promise<void>;
 }
 
 /** The principal type a scheme resolves to. */

@@ -71,6 +71,7 @@ function checkStepUp(
   return new AuthError('insufficient_user_authentication', {
     params,
     cause: new Error('step-up required'),
+    reason: params.acr_values !== undefined ? 'acr_mismatch' : 'auth_too_old',
   });
 }
 
@@ -92,6 +93,7 @@ export function authorize<P extends AuthorizablePrincipal>(
     if (!principal.audience?.some((a) => wanted.includes(a))) {
       return new AuthError('invalid_token', {
         cause: new Error('token issued for another resource'),
+        reason: 'audience_mismatch',
       });
     }
   }
@@ -106,16 +108,17 @@ export function authorize<P extends AuthorizablePrincipal>(
       return new AuthError('insufficient_scope', {
         scopes: needed,
         cause: new Error('principal has no scope set'),
+        reason: 'scope_missing',
       });
     }
     if (typeof scopes === 'object' && 'anyOf' in scopes) {
       const any = scopes.anyOf;
       if (!any.some((s) => principal.scopes.has(s)))
-        return new AuthError('insufficient_scope', { scopes: any });
+        return new AuthError('insufficient_scope', { scopes: any, reason: 'scope_missing' });
     } else {
       const all = toList(scopes);
       if (!all.every((s) => principal.scopes.has(s)))
-        return new AuthError('insufficient_scope', { scopes: all });
+        return new AuthError('insufficient_scope', { scopes: all, reason: 'scope_missing' });
     }
   }
   if (check) {
@@ -123,10 +126,13 @@ export function authorize<P extends AuthorizablePrincipal>(
     try {
       passed = check(principal) === true;
     } catch (cause) {
-      return new AuthError('insufficient_scope', { cause });
+      return new AuthError('insufficient_scope', { cause, reason: 'check_failed' });
     }
     if (!passed)
-      return new AuthError('insufficient_scope', { cause: new Error('claim predicate refused') });
+      return new AuthError('insufficient_scope', {
+        cause: new Error('claim predicate refused'),
+        reason: 'check_failed',
+      });
   }
   return undefined;
 }

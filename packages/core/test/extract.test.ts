@@ -105,7 +105,7 @@ describe('Authorization: Bearer', () => {
   ])('malformed header %j is invalid_request 400', async (value) => {
     const auth = jwtAuthenticator({ keys: key.jwk });
     const result = await auth.authenticate(nodeView(['Authorization', value]));
-    expect(rendered(auth, result)).toEqual(BAD_REQUEST);
+    expect(rendered(auth, result, 'malformed_credentials')).toEqual(BAD_REQUEST);
   });
 });
 
@@ -114,7 +114,9 @@ describe('more than one credential is invalid_request', () => {
     const auth = jwtAuthenticator({ keys: key.jwk });
     const view = nodeView(['Authorization', `Bearer ${token}`, 'authorization', `Bearer ${token}`]);
     expect(view.headers('authorization')).toHaveLength(2);
-    expect(rendered(auth, await auth.authenticate(view))).toEqual(BAD_REQUEST);
+    expect(rendered(auth, await auth.authenticate(view), 'multiple_credentials')).toEqual(
+      BAD_REQUEST,
+    );
   });
 
   it('two Authorization headers, fetch Request view (merged with ", ")', async () => {
@@ -139,9 +141,13 @@ describe('more than one credential is invalid_request', () => {
       sources: { query: 'access_token' },
     });
     const view = nodeView(['Authorization', `Bearer ${token}`], `/resource?access_token=${token}`);
-    expect(rendered(withQuery, await withQuery.authenticate(view))).toEqual(BAD_REQUEST);
+    expect(rendered(withQuery, await withQuery.authenticate(view), 'multiple_credentials')).toEqual(
+      BAD_REQUEST,
+    );
     // RFC 6750 §2: two methods even with the query source off (the parameter is never read then).
-    expect(rendered(auth, await auth.authenticate(view))).toEqual(BAD_REQUEST);
+    expect(rendered(auth, await auth.authenticate(view), 'multiple_credentials')).toEqual(
+      BAD_REQUEST,
+    );
   });
 
   it('a header and a query access_token with the query source off, in every view', async () => {
@@ -184,7 +190,9 @@ describe('more than one credential is invalid_request', () => {
       ['Cookie', `access_token=${token}`, 'Cookie', `access_token=${token}`],
       ['Cookie', `access_token=; access_token=${token}`],
     ]) {
-      expect(rendered(auth, await auth.authenticate(nodeView(raw)))).toEqual(BAD_REQUEST);
+      expect(
+        rendered(auth, await auth.authenticate(nodeView(raw)), 'multiple_credentials'),
+      ).toEqual(BAD_REQUEST);
     }
     const one = nodeView(['Cookie', `my_access_token=1; access_token=${token}; access_token_x=2`]);
     expect((await auth.authenticate(one)).ok).toBe(true);
@@ -201,7 +209,9 @@ describe('more than one credential is invalid_request', () => {
       'Cookie',
       `theme=dark; access_token=${token}`,
     ]);
-    expect(rendered(auth, await auth.authenticate(view))).toEqual(BAD_REQUEST);
+    expect(rendered(auth, await auth.authenticate(view), 'multiple_credentials')).toEqual(
+      BAD_REQUEST,
+    );
   });
 
   it('two query tokens', async () => {
@@ -210,7 +220,9 @@ describe('more than one credential is invalid_request', () => {
       sources: { query: 'access_token' },
     });
     const view = nodeView([], `/r?access_token=${token}&access_token=${token}`);
-    expect(rendered(auth, await auth.authenticate(view))).toEqual(BAD_REQUEST);
+    expect(rendered(auth, await auth.authenticate(view), 'multiple_credentials')).toEqual(
+      BAD_REQUEST,
+    );
   });
 });
 
@@ -233,7 +245,9 @@ describe('cookie and query sources', () => {
     expect(result.ok && result.principal.id).toBe('user-1');
     const fetched = await auth.authenticate(fetchView([['cookie', `access_token=${token}`]]));
     expect(fetched.ok).toBe(true);
-    expect(rendered(auth, await auth.authenticate(cookieView('a b')))).toEqual(BAD_REQUEST);
+    expect(
+      rendered(auth, await auth.authenticate(cookieView('a b')), 'malformed_credentials'),
+    ).toEqual(BAD_REQUEST);
   });
 
   it('a query parameter is read when named', async () => {
@@ -243,7 +257,9 @@ describe('cookie and query sources', () => {
     });
     const result = await auth.authenticate(queryView(token));
     expect(result.ok && result.principal.id).toBe('user-1');
-    expect(rendered(auth, await auth.authenticate(queryView('a%20b')))).toEqual(BAD_REQUEST);
+    expect(
+      rendered(auth, await auth.authenticate(queryView('a%20b')), 'malformed_credentials'),
+    ).toEqual(BAD_REQUEST);
   });
 });
 

@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import {
   type Authenticator,
+  type AuthFailureReason,
   type AuthResult,
   createAuthenticator,
   type JwtOptions,
@@ -157,9 +158,28 @@ export const INVALID_REQUEST = {
   body: '{"error":"invalid_request","error_description":"The request is malformed"}',
 };
 
-/** Status, code, WWW-Authenticate and body of a failed result, rendered by its authenticator. */
-export function rendered<P>(auth: Authenticator<P>, result: AuthResult<P>) {
+export const TEMPORARILY_UNAVAILABLE = {
+  status: 503,
+  code: 'temporarily_unavailable',
+  wwwAuthenticate:
+    'Bearer realm="api", error="temporarily_unavailable", error_description="Authentication is temporarily unavailable"',
+  body: '{"error":"temporarily_unavailable","error_description":"Authentication is temporarily unavailable"}',
+};
+
+/**
+ * Status, code, WWW-Authenticate and body of a failed result, rendered by its authenticator.
+ * Every refusal the core makes names its reason: never `unspecified`, and `reason` when given.
+ */
+export function rendered<P>(
+  auth: Authenticator<P>,
+  result: AuthResult<P>,
+  reason?: AuthFailureReason,
+) {
   if (result.ok) throw new Error('expected a failure, got a principal');
+  if (result.error.reason === 'unspecified')
+    throw new Error(`a refusal without a reason: ${String(result.error.cause)}`);
+  if (reason !== undefined && result.error.reason !== reason)
+    throw new Error(`expected reason ${reason}, got ${result.error.reason}`);
   const r = auth.render(result.error);
   return {
     status: r.status,

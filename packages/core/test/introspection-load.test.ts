@@ -94,6 +94,8 @@ describe('introspection under load', () => {
           wwwAuthenticate: r.headers['www-authenticate'],
           body: r.body,
         }).toEqual(INVALID_TOKEN);
+        // The remembered refusal keeps its reason.
+        expect(result.error.reason).toBe('token_inactive');
       }
     }
     expect(server.hitsOf('/b')).toBe(1);
@@ -111,6 +113,7 @@ describe('introspection under load', () => {
       const result = await a.authenticate(bearer('any-token'));
       if (result.ok) throw new Error('expected a refusal');
       expect(a.render(result.error)).toEqual(unavailable('5'));
+      expect(result.error.reason).toBe('introspection_unavailable');
     }
     expect(server.hitsOf('/broken')).toBe(3);
   });
@@ -125,6 +128,7 @@ describe('introspection under load', () => {
     const over = await a.authenticate(bearer('t3'));
     if (over.ok) throw new Error('expected a refusal');
     expect(a.render(over.error)).toEqual(unavailable('1'));
+    expect(over.error.reason).toBe('introspection_overloaded');
     await new Promise((r) => setTimeout(r, 100));
     holding = false;
     release();

@@ -98,7 +98,7 @@ describe('opaque tokens by RFC 7662 introspection', () => {
 
   it('refuses inactive, expired, wrong audience and wrong issuer alike', async () => {
     active.expired = { active: true, sub: 'u', exp: Math.floor(Date.now() / 1000) - 5 };
-    active.aud = { active: true, sub: 'u', exp: future(), aud: 'https://other' };
+    active.aud = { active: true, sub: 'u', exp: future(), aud: 'https://other', iss: 'https://as' };
     active.iss = { active: true, sub: 'u', exp: future(), iss: 'https://evil' };
     active.odd = { active: 'true', sub: 'u' };
     active.refresh = {
@@ -114,8 +114,16 @@ describe('opaque tokens by RFC 7662 introspection', () => {
         scheme('/introspect', { audience: 'https://api', issuer: 'https://as', cache: false }),
       ],
     });
-    for (const token of ['unknown', 'expired', 'aud', 'iss', 'odd', 'refresh']) {
-      const r = rendered(auth, await auth.authenticate(bearer(token)));
+    const reasons = {
+      unknown: 'token_inactive',
+      expired: 'token_expired',
+      aud: 'audience_mismatch',
+      iss: 'issuer_mismatch',
+      odd: 'token_inactive',
+      refresh: 'typ_mismatch',
+    } as const;
+    for (const [token, reason] of Object.entries(reasons)) {
+      const r = rendered(auth, await auth.authenticate(bearer(token)), reason);
       expect({ status: r.status, wwwAuthenticate: r.wwwAuthenticate, body: r.body }).toEqual(
         INVALID_TOKEN,
       );
@@ -139,7 +147,7 @@ describe('opaque tokens by RFC 7662 introspection', () => {
     };
     const auth = createAuthenticator({ schemes: [scheme()] });
     for (const token of ['bound-dpop', 'bound-mtls']) {
-      const r = rendered(auth, await auth.authenticate(bearer(token)));
+      const r = rendered(auth, await auth.authenticate(bearer(token)), 'token_sender_constrained');
       expect({ token, status: r.status, wwwAuthenticate: r.wwwAuthenticate, body: r.body }).toEqual(
         { token, ...INVALID_TOKEN },
       );
@@ -148,11 +156,13 @@ describe('opaque tokens by RFC 7662 introspection', () => {
 
   it('a hanging or failing endpoint is invalid_token, or 503 when chosen', async () => {
     const hang = createAuthenticator({ schemes: [scheme('/hang', { timeoutMs: 150 })] });
-    expect(rendered(hang, await hang.authenticate(bearer('t'))).status).toBe(401);
+    expect(
+      rendered(hang, await hang.authenticate(bearer('t')), 'introspection_unavailable').status,
+    ).toBe(401);
     const down = createAuthenticator({
       schemes: [scheme('/broken', { onUnavailable: 'temporarily_unavailable' })],
     });
-    const r = rendered(down, await down.authenticate(bearer('t')));
+    const r = rendered(down, await down.authenticate(bearer('t')), 'introspection_unavailable');
     expect(r.status).toBe(503);
     expect(r.wwwAuthenticate).toBe(
       'Bearer realm="api", error="temporarily_unavailable", error_description="Authentication is temporarily unavailable"',

@@ -40,6 +40,7 @@ describe('authorize', () => {
     expect(denied?.code).toBe('insufficient_scope');
     expect(denied?.status).toBe(403);
     expect(denied?.scopes).toEqual(['a', 'b']);
+    expect(denied?.reason).toBe('scope_missing');
   });
 
   it('all-of (space-delimited string form)', () => {
@@ -68,6 +69,8 @@ describe('authorize', () => {
     });
     expect(thrown?.code).toBe('insufficient_scope');
     expect(thrown?.cause).toEqual(new Error('boom'));
+    expect(thrown?.reason).toBe('check_failed');
+    expect(authorize(p, { check: () => false })?.reason).toBe('check_failed');
     // Only `true` passes: a truthy non-boolean is a refusal.
     expect(authorize(p, { check: () => 1 as unknown as boolean })?.code).toBe('insufficient_scope');
   });

@@ -30,6 +30,7 @@ describe('step-up authentication (RFC 9470)', () => {
       expect(error?.code).toBe('insufficient_user_authentication');
       expect(error?.status).toBe(401);
       expect(error?.params).toEqual({ acr_values: 'mfa hwk' });
+      expect(error?.reason).toBe('acr_mismatch');
     }
   });
 
@@ -50,6 +51,7 @@ describe('step-up authentication (RFC 9470)', () => {
       const error = authorize(p, { maxAge: 300 }, NOW);
       expect(error?.code).toBe('insufficient_user_authentication');
       expect(error?.params).toEqual({ max_age: '300' });
+      expect(error?.reason).toBe('auth_too_old');
     }
     expect(authorize(principal('mfa', NOW + 5_000), { maxAge: 300 }, NOW)).toBeUndefined();
     // Without maxAge, auth_time is not looked at.

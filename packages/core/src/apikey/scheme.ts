@@ -13,6 +13,7 @@ import { readonlyDate, readonlyScopes } from '../lib/frozen.js';
 import { isThenable } from '../lib/thenable.js';
 import { timingSafeEqual } from '../lib/timing-safe-equal.js';
 import type { ApiKeyPrincipal } from '../principal.js';
+import type { AuthFailureReason } from '../reasons.js';
 import type { Scheme } from '../scheme.js';
 import type { ApiKeyRecord, ApiKeyStore } from './types.js';
 
@@ -37,22 +38,29 @@ export interface ApiKeyOptions {
 // RFC 9110 §5.1 field-name token.
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const noop = () => {};
-const invalid = (cause: Error) =>
-  ({ ok: false, error: new AuthError('invalid_token', { scheme: 'ApiKey', cause }) }) as const;
+const invalid = (cause: Error, reason: AuthFailureReason) =>
+  ({
+    ok: false,
+    error: new AuthError('invalid_token', { scheme: 'ApiKey', cause, reason }),
+  }) as const;
 
 // The reasons, made once: a refusal is the hot path under attack, so it builds no extra stack trace.
+// Only `reason` tells an unknown id from a wrong secret: the answer and its cost are the same.
 const REASONS = {
-  malformed: new Error('malformed API key'),
-  checksum: new Error('API key checksum mismatch'),
-  prefixNotAllowed: new Error('API key prefix not allowed'),
-  unknownId: new Error('unknown API key id'),
-  unreadableHash: new Error('stored API key hash is unreadable'),
-  secretMismatch: new Error('API key secret mismatch'),
-  prefixMismatch: new Error('API key prefix does not match its record'),
-  revoked: new Error('API key revoked'),
-  expired: new Error('API key expired'),
+  malformed: [new Error('malformed API key'), 'api_key_malformed'],
+  checksum: [new Error('API key checksum mismatch'), 'api_key_checksum'],
+  prefixNotAllowed: [new Error('API key prefix not allowed'), 'api_key_malformed'],
+  unknownId: [new Error('unknown API key id'), 'api_key_unknown'],
+  unreadableHash: [new Error('stored API key hash is unreadable'), 'store_unavailable'],
+  secretMismatch: [new Error('API key secret mismatch'), 'api_key_mismatch'],
+  prefixMismatch: [new Error('API key prefix does not match its record'), 'api_key_mismatch'],
+  revoked: [new Error('API key revoked'), 'api_key_revoked'],
+  expired: [new Error('API key expired'), 'api_key_expired'],
+} as const satisfies Record<string, readonly [Error, AuthFailureReason]>;
+const reject = (reason: keyof typeof REASONS) => {
+  const [cause, why] = REASONS[reason];
+  return invalid(cause, why);
 };
-const reject = (reason: keyof typeof REASONS) => invalid(REASONS[reason]);
 
 // Compared by value, not by reference: a store that edits a record in place must not leave an
 // old principal (old scopes) in use.
@@ -173,13 +181,14 @@ export function apiKey(options: ApiKeyOptions): Scheme<ApiKeyPrincipal> {
     try {
       found = store.find(parts.id);
     } catch (cause) {
-      return invalid(new Error('API key store failed', { cause }));
+      return invalid(new Error('API key store failed', { cause }), 'store_unavailable');
     }
     if (isThenable(found)) {
       const own = known ? presented : presented.slice();
       return found.then(
         (record) => checkRecord(memoKey, parts, own, record, known === undefined),
-        (cause: unknown) => invalid(new Error('API key store failed', { cause })),
+        (cause: unknown) =>
+          invalid(new Error('API key store failed', { cause }), 'store_unavailable'),
       );
     }
     return checkRecord(memoKey, parts, presented, found, known === undefined);
@@ -240,6 +249,7 @@ export function apiKey(options: ApiKeyOptions): Scheme<ApiKeyPrincipal> {
       } catch (cause) {
         return invalid(
           cause instanceof Error ? cause : new Error('API key check failed', { cause }),
+          'scheme_error',
         );
       }
     },

@@ -1,5 +1,6 @@
-import { base64url, calculateJwkThumbprint, EmbeddedJWK, type JWK, jwtVerify } from 'jose';
+import { base64url, calculateJwkThumbprint, EmbeddedJWK, errors, type JWK, jwtVerify } from 'jose';
 import { AuthError } from '../errors.js';
+import type { AuthFailureReason } from '../reasons.js';
 import type { RequestView } from '../request.js';
 import { proofKeyProblem } from './proof-key.js';
 import { MemoryReplayStore, type ReplayStore } from './replay.js';
@@ -118,12 +119,25 @@ export function proofContext(
 }
 
 /** The error of a bad proof, with the `DPoP` challenge and its `algs`. */
-export const proofError = (ctx: ProofContext, cause: unknown) =>
+export const proofError = (
+  ctx: ProofContext,
+  cause: unknown,
+  reason: AuthFailureReason = 'dpop_proof_invalid',
+) =>
   new AuthError('invalid_dpop_proof', {
     scheme: 'DPoP',
     params: { algs: ctx.algorithms.join(' ') },
     cause,
+    reason,
   });
+
+// jose's refusal of a proof: its `iat` (too old, or ahead of the clock) has a reason of its own.
+const proofJoseReason = (error: unknown): AuthFailureReason =>
+  (error instanceof errors.JWTExpired || error instanceof errors.JWTClaimValidationFailed) &&
+  error.claim === 'iat' &&
+  error.reason !== 'missing'
+    ? 'dpop_iat_invalid'
+    : 'dpop_proof_invalid';
 
 // RFC 9449 §4.3 step 9: htu is compared without query and fragment, after URL normalisation. With
 // pinned origins, the request contributes only its path: its origin comes from client headers.
@@ -184,10 +198,21 @@ export async function checkProof(
 ): Promise<CheckedProof> {
   const headers = request.headers('dpop');
   if (headers.length !== 1)
-    return { ok: false, error: proofError(ctx, new Error(`${headers.length} DPoP headers`)) };
+    return {
+      ok: false,
+      error: proofError(
+        ctx,
+        new Error(`${headers.length} DPoP headers`),
+        headers.length === 0 ? 'dpop_proof_missing' : 'dpop_proof_invalid',
+      ),
+    };
   const proof = headers[0]!;
   const problem = proofKeyProblem(proof, ctx.algorithms);
-  if (problem !== undefined) return { ok: false, error: proofError(ctx, new Error(problem)) };
+  if (problem !== undefined) {
+    // The form of the proof, or its embedded key (every key problem names the jwk or RSA).
+    const reason = /jwk|RSA/.test(problem) ? 'dpop_key_rejected' : 'dpop_proof_invalid';
+    return { ok: false, error: proofError(ctx, new Error(problem), reason) };
+  }
   let payload: Record<string, unknown>;
   let jwk: JWK;
   try {
@@ -202,18 +227,18 @@ export async function checkProof(
     payload = result.payload;
     jwk = result.protectedHeader.jwk as JWK;
   } catch (cause) {
-    return { ok: false, error: proofError(ctx, cause) };
+    return { ok: false, error: proofError(ctx, cause, proofJoseReason(cause)) };
   }
   const { jti, htm, htu, ath, nonce } = payload;
   if (typeof jti !== 'string' || jti.length === 0 || jti.length > 256) {
     return { ok: false, error: proofError(ctx, new Error('bad jti')) };
   }
   if (htm !== request.method)
-    return { ok: false, error: proofError(ctx, new Error('htm mismatch')) };
+    return { ok: false, error: proofError(ctx, new Error('htm mismatch'), 'dpop_htm_mismatch') };
   if (!sameTarget(ctx, htu, request.url))
-    return { ok: false, error: proofError(ctx, new Error('htu mismatch')) };
+    return { ok: false, error: proofError(ctx, new Error('htu mismatch'), 'dpop_htu_mismatch') };
   if (binding !== undefined && ath !== (await sha256Url(binding.accessToken))) {
-    return { ok: false, error: proofError(ctx, new Error('ath mismatch')) };
+    return { ok: false, error: proofError(ctx, new Error('ath mismatch'), 'dpop_ath_mismatch') };
   }
   const jkt = await calculateJwkThumbprint(jwk, 'sha256');
   if (binding !== undefined && binding.jkt !== jkt) {
@@ -223,6 +248,7 @@ export async function checkProof(
         scheme: 'DPoP',
         params: { algs: ctx.algorithms.join(' ') },
         cause: new Error('cnf.jkt does not match the proof key'),
+        reason: 'dpop_jkt_mismatch',
       }),
     };
   }
@@ -236,6 +262,7 @@ export async function checkProof(
           params: { algs: ctx.algorithms.join(' ') },
           headers: { 'dpop-nonce': await ctx.nonce.issue() },
           cause: new Error('nonce missing or stale'),
+          reason: 'dpop_nonce_required',
         }),
       };
     }
@@ -252,7 +279,7 @@ export async function checkProof(
   const claim = async (): Promise<ProofResult> =>
     (await ctx.replay.claim(`${jkt}:${jti}`, expiresAt))
       ? { ok: true, jkt }
-      : { ok: false, error: proofError(ctx, new Error('replayed jti')) };
+      : { ok: false, error: proofError(ctx, new Error('replayed jti'), 'dpop_replay') };
   // Claimed at most once, however often `claim()` is called.
   return { ok: true, jkt, claim: () => (claimed ??= claim()) };
 }

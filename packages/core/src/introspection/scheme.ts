@@ -5,6 +5,7 @@ import { ExpiringLru } from '../lib/lru.js';
 import { sha256 } from '../lib/sha256.js';
 import { EventHub, OBSERVE } from '../observe/events.js';
 import type { IntrospectionClaims, OpaquePrincipal } from '../principal.js';
+import type { AuthFailureReason } from '../reasons.js';
 import type { Scheme } from '../scheme.js';
 import { parseScopes } from '../scopes.js';
 
@@ -51,7 +52,8 @@ export interface IntrospectionOptions {
   now?: () => number;
 }
 
-const invalid = (cause: unknown) => new AuthError('invalid_token', { cause });
+const invalid = (cause: unknown, reason: AuthFailureReason) =>
+  new AuthError('invalid_token', { cause, reason });
 // Seconds a client is asked to wait: an overloaded lookup clears fast, a failing endpoint less so.
 const RETRY_AFTER_BUSY = '1';
 const RETRY_AFTER_FAILURE = '5';
@@ -64,6 +66,7 @@ const digestOf = (token: string) => base64url.encode(sha256(new TextEncoder().en
 /** A refusal remembered by the negative cache: it never reaches the endpoint again. */
 interface Refusal {
   readonly cause: unknown;
+  readonly reason: AuthFailureReason;
 }
 const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
 const finite = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
@@ -118,7 +121,14 @@ export function introspection(options: IntrospectionOptions): Scheme<OpaquePrinc
           ? { 'retry-after': RETRY_AFTER_FAILURE }
           : undefined;
       return {
-        result: { ok: false, error: new AuthError(unavailable, { cause, headers }) },
+        result: {
+          ok: false,
+          error: new AuthError(unavailable, {
+            cause,
+            headers,
+            reason: 'introspection_unavailable',
+          }),
+        },
         definitive: false,
       };
     }
@@ -142,35 +152,47 @@ export function introspection(options: IntrospectionOptions): Scheme<OpaquePrinc
 
   const judge = (body: unknown): AuthResult<OpaquePrincipal> => {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      return { ok: false, error: invalid(new Error('introspection response is not an object')) };
+      return {
+        ok: false,
+        error: invalid(
+          new Error('introspection response is not an object'),
+          'introspection_unavailable',
+        ),
+      };
     }
     const claims = body as Record<string, unknown>;
     if (claims.active !== true)
-      return { ok: false, error: invalid(new Error('token is not active')) };
+      return { ok: false, error: invalid(new Error('token is not active'), 'token_inactive') };
     // Only access tokens authorize requests: an authorization server that describes a refresh
     // token to this client must not turn it into one.
     if (claims.token_type === 'refresh_token')
-      return { ok: false, error: invalid(new Error('a refresh token is not an access token')) };
+      return {
+        ok: false,
+        error: invalid(new Error('a refresh token is not an access token'), 'typ_mismatch'),
+      };
     // RFC 9449 §7.1 / RFC 8705 §3: a sender-constrained token (`cnf`) is never accepted as a bearer
     // token, and this scheme only takes bearer tokens: a stolen bound token would work without its key.
     if (claims.cnf !== undefined && claims.cnf !== null)
       return {
         ok: false,
-        error: invalid(new Error('sender-constrained (cnf) token sent as Bearer')),
+        error: invalid(
+          new Error('sender-constrained (cnf) token sent as Bearer'),
+          'token_sender_constrained',
+        ),
       };
     const t = now() / 1000;
     const exp = finite(claims.exp);
     if (claims.exp !== undefined && exp === undefined)
-      return { ok: false, error: invalid(new Error('exp is not a number')) };
+      return { ok: false, error: invalid(new Error('exp is not a number'), 'claim_invalid') };
     if (exp !== undefined && exp <= t)
-      return { ok: false, error: invalid(new Error('token expired')) };
+      return { ok: false, error: invalid(new Error('token expired'), 'token_expired') };
     const nbf = finite(claims.nbf);
     if (claims.nbf !== undefined && nbf === undefined)
-      return { ok: false, error: invalid(new Error('nbf is not a number')) };
+      return { ok: false, error: invalid(new Error('nbf is not a number'), 'claim_invalid') };
     if (nbf !== undefined && nbf > t)
-      return { ok: false, error: invalid(new Error('token not yet valid')) };
+      return { ok: false, error: invalid(new Error('token not yet valid'), 'token_not_yet_valid') };
     if (options.issuer !== undefined && claims.iss !== options.issuer) {
-      return { ok: false, error: invalid(new Error('unexpected iss')) };
+      return { ok: false, error: invalid(new Error('unexpected iss'), 'issuer_mismatch') };
     }
     const aud =
       typeof claims.aud === 'string'
@@ -179,11 +201,12 @@ export function introspection(options: IntrospectionOptions): Scheme<OpaquePrinc
           ? claims.aud.filter((a): a is string => typeof a === 'string')
           : [];
     if (audience && !aud.some((a) => audience.includes(a)))
-      return { ok: false, error: invalid(new Error('unexpected aud')) };
+      return { ok: false, error: invalid(new Error('unexpected aud'), 'audience_mismatch') };
     const clientId = str(claims.client_id);
     const sub = str(claims.sub);
     const id = sub ?? clientId;
-    if (id === undefined) return { ok: false, error: invalid(new Error('no sub nor client_id')) };
+    if (id === undefined)
+      return { ok: false, error: invalid(new Error('no sub nor client_id'), 'claim_missing') };
     const authTime = finite(claims.auth_time);
     const principal: OpaquePrincipal = {
       scheme: 'opaque',
@@ -208,7 +231,8 @@ export function introspection(options: IntrospectionOptions): Scheme<OpaquePrinc
     accepts: (credential) => credential.slot === 'bearer',
     async verify(credential) {
       const token = credential.token;
-      if (token.length > 4096) return { ok: false, error: invalid(new Error('token too long')) };
+      if (token.length > 4096)
+        return { ok: false, error: invalid(new Error('token too long'), 'token_too_long') };
       const t = now();
       const digest = digestOf(token);
       const hit = cache?.get(digest, t);
@@ -216,7 +240,7 @@ export function introspection(options: IntrospectionOptions): Scheme<OpaquePrinc
         hub.emit({ type: 'token_cache', scheme: 'opaque', hit: hit !== undefined });
       if (hit) return { ok: true, principal: hit };
       const refused = negative?.get(digest, t);
-      if (refused) return { ok: false, error: invalid(refused.cause) };
+      if (refused) return { ok: false, error: invalid(refused.cause, refused.reason) };
       let pending = inflight.get(digest);
       if (!pending) {
         if (calls >= maxConcurrent) {
@@ -224,6 +248,7 @@ export function introspection(options: IntrospectionOptions): Scheme<OpaquePrinc
             ok: false,
             error: new AuthError('temporarily_unavailable', {
               cause: new Error(`${maxConcurrent} introspection calls already in flight`),
+              reason: 'introspection_overloaded',
               headers: { 'retry-after': RETRY_AFTER_BUSY },
             }),
           };
@@ -239,7 +264,11 @@ export function introspection(options: IntrospectionOptions): Scheme<OpaquePrinc
           const exp = result.principal.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY;
           cache.set(digest, result.principal, Math.min(exp, t + maxAgeMs));
         } else if (!result.ok && definitive && negative && negativeMaxAgeMs > 0) {
-          negative.set(digest, { cause: result.error.cause }, t + negativeMaxAgeMs);
+          negative.set(
+            digest,
+            { cause: result.error.cause, reason: result.error.reason },
+            t + negativeMaxAgeMs,
+          );
         }
         return result;
       }

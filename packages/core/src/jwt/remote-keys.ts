@@ -1,6 +1,7 @@
 import { createLocalJWKSet, errors, type JWTVerifyGetKey } from 'jose';
 import { type FetchLike, fetchJson } from '../lib/fetch-json.js';
 import type { EventHub } from '../observe/events.js';
+import { KeySourceUnavailable } from './failure.js';
 import { KeyMemo } from './key-memo.js';
 
 export interface RemoteKeysOptions {
@@ -41,7 +42,7 @@ export function remoteKeyResolver(
     now?: () => number;
     hub?: EventHub;
   },
-): JWTVerifyGetKey & { refresh(): Promise<void> } {
+): JWTVerifyGetKey & { refresh(): Promise<void>; warmup(): Promise<void> } {
   const cacheMaxAge = options.cacheMaxAgeMs ?? 600_000;
   const cooldown = options.cooldownMs ?? 30_000;
   const timeoutMs = options.timeoutMs ?? 5_000;
@@ -67,6 +68,9 @@ export function remoteKeyResolver(
           maxBytes,
           headers: options.headers,
         });
+        // A JWKS without keys is a broken endpoint, not a rotation to every token being unknown.
+        const keys = (body as { keys?: unknown } | null)?.keys;
+        if (!Array.isArray(keys) || keys.length === 0) throw new Error('JWKS has no keys');
         current = {
           resolve: createLocalJWKSet(body as never),
           fetchedAt: now(),
@@ -78,7 +82,12 @@ export function remoteKeyResolver(
       } catch (error) {
         lastFailure = { at: now(), error };
         if (hub?.active) hub.emit({ type: 'jwks_fetch', ok: false, error });
-        throw error;
+        // The next fetch: after the cooldown with keys in hand, else after `retryAfterFailure`.
+        throw new KeySourceUnavailable(
+          'JWKS fetch failed',
+          current ? cooldown : retryAfterFailure,
+          error,
+        );
       } finally {
         pending = undefined;
       }
@@ -90,7 +99,11 @@ export function remoteKeyResolver(
     const t = now();
     if (current && t - current.fetchedAt < cacheMaxAge) return current;
     if (!current && !pending && lastFailure && t - lastFailure.at < retryAfterFailure) {
-      throw new Error('JWKS unavailable (last fetch failed)', { cause: lastFailure.error });
+      throw new KeySourceUnavailable(
+        'JWKS unavailable (last fetch failed)',
+        lastFailure.at + retryAfterFailure - t,
+        lastFailure.error,
+      );
     }
     // Stale or missing: refresh, but serve the last good keys while the endpoint fails.
     const withinStale = current !== undefined && t - current.fetchedAt < cacheMaxAge + staleIfError;
@@ -99,7 +112,12 @@ export function remoteKeyResolver(
       // `staleIfErrorMs`: past it they are refused too, not served for as long as the endpoint
       // keeps failing (each failed attempt restarted the cooldown).
       if (withinStale) return current;
-      if (!pending) throw new Error('JWKS expired and its last refresh failed');
+      if (!pending)
+        throw new KeySourceUnavailable(
+          'JWKS expired and its last refresh failed',
+          lastAttempt + cooldown - t,
+          lastFailure?.error,
+        );
     }
     try {
       return await load();
@@ -134,7 +152,11 @@ export function remoteKeyResolver(
   };
   return Object.assign(resolver, {
     refresh: async () => void (await load()),
+    // Keys in hand, fetched if need be: fresh keys are not refetched, nor a down endpoint
+    // hit again within `retryAfterFailureMs` (a readiness probe may call this often).
+    warmup: async () => void (await usable()),
   }) as JWTVerifyGetKey & {
     refresh(): Promise<void>;
+    warmup(): Promise<void>;
   };
 }

@@ -10,12 +10,14 @@ import { ExpiringLru } from '../lib/lru.js';
 import { isThenable, type MaybePromise } from '../lib/thenable.js';
 import { EventHub, OBSERVE } from '../observe/events.js';
 import type { JwtClaims, JwtPrincipal } from '../principal.js';
+import type { AuthFailureReason } from '../reasons.js';
 import type { RequestView } from '../request.js';
 import type { Scheme } from '../scheme.js';
 import { parseScopes } from '../scopes.js';
 import { checkAlgorithms, type JwtAlgorithm } from './algorithms.js';
 import { isCanonicalJws } from './compact.js';
 import { discoverJwksUri } from './discovery.js';
+import { joseReason, KeySourceUnavailable } from './failure.js';
 import { type LocalKeys, localKeyResolver } from './local-keys.js';
 import { type RemoteKeysOptions, remoteKeyResolver } from './remote-keys.js';
 
@@ -156,7 +158,15 @@ const isAudience = (aud: unknown) =>
   typeof aud === 'string' ||
   (Array.isArray(aud) && aud.every((a) => typeof a === 'string'));
 const signatureOf = (token: string) => token.slice(token.lastIndexOf('.') + 1);
-const invalid = (cause: unknown) => new AuthError('invalid_token', { cause });
+// An outage of the key source is no fault of the client's: 503 with `Retry-After`, not 401.
+const invalid = (cause: unknown, reason: AuthFailureReason = joseReason(cause)) =>
+  cause instanceof KeySourceUnavailable
+    ? new AuthError('temporarily_unavailable', {
+        cause,
+        reason,
+        headers: { 'retry-after': String(cause.retryAfter) },
+      })
+    : new AuthError('invalid_token', { cause, reason });
 const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
 const defaultScopes = (claims: JWTPayload) => parseScopes(claims.scope, claims.scp);
 const defaultRoles = (claims: JWTPayload) => (Array.isArray(claims.roles) ? claims.roles : []);
@@ -212,7 +222,7 @@ function keySource<C>(
   options: JwtOptions<C>,
   algorithms: string[],
   hub: EventHub,
-): JWTVerifyGetKey | Uint8Array {
+): JWTVerifyGetKey | (JWTVerifyGetKey & { warmup(): Promise<void> }) | Uint8Array {
   const given = [
     options.keys,
     options.jwksUri,
@@ -324,36 +334,49 @@ export function jwt<Claims = JwtClaims>(options: JwtOptions<Claims>): Scheme<Jwt
     readonly cnf: unknown;
   }
   type Checked = { ok: true; verified: Verified } | { ok: false; error: AuthError };
-  const rejected = (cause: unknown): { ok: false; error: AuthError } => ({
+  const rejected = (
+    cause: unknown,
+    reason?: AuthFailureReason,
+  ): { ok: false; error: AuthError } => ({
     ok: false,
-    error: invalid(cause),
+    error: invalid(cause, reason),
   });
+  // A hook (schema, `isRevoked`, mapping) that threw.
+  const hookFailed = (cause: unknown) => rejected(cause, 'scheme_error');
 
   // After jose: the checks it does not make, the claims schema, the principal, revocation, the
   // cache. Synchronous unless the schema or `isRevoked` answers with a promise.
   const accept = (token: string, t: number, payload: JWTPayload): MaybePromise<Checked> => {
     for (const claim of NUMERIC_DATES) {
       if (payload[claim] !== undefined && !isNumericDate(payload[claim]))
-        return rejected(new Error(`${claim} is not a NumericDate between 1970 and 9999`));
+        return rejected(
+          new Error(`${claim} is not a NumericDate between 1970 and 9999`),
+          'claim_invalid',
+        );
     }
     for (const claim of STRING_CLAIMS) {
       if (payload[claim] !== undefined && typeof payload[claim] !== 'string')
-        return rejected(new Error(`${claim} is not a string`));
+        return rejected(new Error(`${claim} is not a string`), 'claim_invalid');
     }
-    if (!isAudience(payload.aud)) return rejected(new Error('aud is not a string or strings'));
+    if (!isAudience(payload.aud))
+      return rejected(new Error('aud is not a string or strings'), 'claim_invalid');
     if (clientIds && !clientIds.includes(payload.client_id as string))
-      return rejected(new Error('client_id is not an allowed client'));
+      return rejected(new Error('client_id is not an allowed client'), 'audience_mismatch');
     for (const [name, value] of claimValues) {
-      if (payload[name] !== value) return rejected(new Error(`${name} is not ${value}`));
+      if (payload[name] !== value)
+        return rejected(new Error(`${name} is not ${value}`), 'claim_invalid');
     }
     if (payload.iat !== undefined && payload.iat > t / 1000 + clockTolerance) {
-      return rejected(new Error('iat is in the future'));
+      return rejected(new Error('iat is in the future'), 'token_not_yet_valid');
     }
     if (!schema) return admit(token, payload, payload as Claims);
     const checked = schema['~standard'].validate(payload);
     const withClaims = (result: StandardSchemaV1.Result<Claims>) =>
       result.issues
-        ? rejected(new Error('claims schema refused the token', { cause: result.issues }))
+        ? rejected(
+            new Error('claims schema refused the token', { cause: result.issues }),
+            'claims_schema_invalid',
+          )
         : admit(token, payload, result.value);
     return isThenable(checked) ? checked.then(withClaims) : withClaims(checked);
   };
@@ -361,7 +384,7 @@ export function jwt<Claims = JwtClaims>(options: JwtOptions<Claims>): Scheme<Jwt
   const admit = (token: string, payload: JWTPayload, claims: Claims): MaybePromise<Checked> => {
     const clientId = str(clientIdOf(payload));
     const id = str(payload.sub) ?? clientId;
-    if (id === undefined) return rejected(new Error('no sub nor client_id'));
+    if (id === undefined) return rejected(new Error('no sub nor client_id'), 'claim_missing');
     const exp = payload.exp as number;
     // Frozen all the way down: a cache hands this very object to every later request.
     const principal: JwtPrincipal<Claims> = Object.freeze({
@@ -384,7 +407,7 @@ export function jwt<Claims = JwtClaims>(options: JwtOptions<Claims>): Scheme<Jwt
     const verified: Verified = { token, principal, cnf: payload.cnf };
     if (!options.isRevoked) return remember(payload, verified);
     return revoked(principal).then((r) =>
-      r ? rejected(new Error('revoked')) : remember(payload, verified),
+      r ? rejected(new Error('revoked'), 'token_revoked') : remember(payload, verified),
     );
   };
 
@@ -413,17 +436,21 @@ export function jwt<Claims = JwtClaims>(options: JwtOptions<Claims>): Scheme<Jwt
     ).then(({ payload }) => {
       try {
         const outcome = accept(token, t, payload);
-        return isThenable(outcome) ? outcome.then(then, rejected) : then(outcome);
+        return isThenable(outcome) ? outcome.then(then, hookFailed) : then(outcome);
       } catch (cause) {
-        return rejected(cause);
+        return hookFailed(cause);
       }
     }, rejected);
 
   // RFC 9449 §7.1: a sender-constrained token presented as a bearer token is refused.
   const checkBearer = ({ principal, cnf }: Verified): Outcome => {
     if (cnf !== undefined)
-      return { ok: false, error: invalid(new Error('bound token sent as Bearer')) };
-    if (dpopOptions?.required) return { ok: false, error: invalid(new Error('DPoP is required')) };
+      return {
+        ok: false,
+        error: invalid(new Error('bound token sent as Bearer'), 'token_sender_constrained'),
+      };
+    if (dpopOptions?.required)
+      return { ok: false, error: invalid(new Error('DPoP is required'), 'dpop_proof_missing') };
     return { ok: true, principal };
   };
 
@@ -457,12 +484,16 @@ export function jwt<Claims = JwtClaims>(options: JwtOptions<Claims>): Scheme<Jwt
         : result;
       return checked.ok ? checked : withAlgs(checked.error, dpop.algorithms);
     } catch (cause) {
-      return { ok: false, error: invalid(cause) };
+      return { ok: false, error: invalid(cause, 'scheme_error') };
     }
   };
 
+  const warmup = typeof key === 'function' && 'warmup' in key ? key.warmup : undefined;
+
   const scheme: Scheme<JwtPrincipal<Claims>> = {
     name: 'jwt',
+    // Remote keys (and discovery) fetched once ahead: `authenticator.ready()`.
+    ...(warmup && { warmup: () => warmup() }),
     slots: dpop ? ['bearer', 'dpop'] : ['bearer'],
     challenge: dpop ? (dpopOptions?.required ? 'DPoP' : ['Bearer', 'DPoP']) : 'Bearer',
     ...(dpop && { challengeParams: { DPoP: { algs: dpop.algorithms.join(' ') } } }),
@@ -485,14 +516,19 @@ export function jwt<Claims = JwtClaims>(options: JwtOptions<Claims>): Scheme<Jwt
           credential,
           request,
           revoked(hit.principal).then(
-            (r): Checked => (r ? rejected(new Error('revoked')) : { ok: true, verified: hit }),
+            (r): Checked =>
+              r ? rejected(new Error('revoked'), 'token_revoked') : { ok: true, verified: hit },
           ),
         );
       }
-      if (token.length > maxTokenLength) return rejected(new Error('token too long'));
+      if (token.length > maxTokenLength)
+        return rejected(new Error('token too long'), 'token_too_long');
       // Before any signature work: one token, one string.
       if (!isCanonicalJws(token, credential.compact === true))
-        return rejected(new Error('not a compact JWS in canonical base64url'));
+        return rejected(
+          new Error('not a compact JWS in canonical base64url'),
+          'token_not_canonical',
+        );
       if (credential.slot !== 'dpop' || !dpop) return verifyToken(token, t, bearerOutcome);
       return settle(
         credential,

@@ -86,6 +86,7 @@ describe('apiKey scheme', () => {
       badChecksum: typo(key),
     };
     const causes: string[] = [];
+    const reasons: string[] = [];
     const rendered = [];
     for (const [name, candidate] of Object.entries(cases)) {
       const result = await auth.authenticate(withHeaders({ 'x-api-key': candidate }));
@@ -94,6 +95,7 @@ describe('apiKey scheme', () => {
       expect(result.error.code).toBe('invalid_token');
       expect(result.error.scheme).toBe('ApiKey');
       causes.push((result.error.cause as Error).message);
+      reasons.push(result.error.reason);
       rendered.push(auth.render(result.error));
     }
     for (const r of rendered) expect(r).toEqual(rendered[0]);
@@ -113,6 +115,15 @@ describe('apiKey scheme', () => {
       'API key revoked',
       'malformed API key',
       'API key checksum mismatch',
+    ]);
+    // Only `reason` tells them apart, and it is never rendered.
+    expect(reasons).toEqual([
+      'api_key_unknown',
+      'api_key_mismatch',
+      'api_key_expired',
+      'api_key_revoked',
+      'api_key_malformed',
+      'api_key_checksum',
     ]);
     expect(rendered[0]!.body).not.toContain(record.id);
   });
@@ -138,6 +149,7 @@ describe('apiKey scheme', () => {
     expect(!result.ok && (result.error.cause as Error).message).toBe(
       'API key prefix does not match its record',
     );
+    expect(!result.ok && result.error.reason).toBe('api_key_mismatch');
   });
 
   it('treats an expiry as exclusive, by the injected clock', async () => {
@@ -169,6 +181,7 @@ describe('apiKey scheme', () => {
     if (result.ok) return;
     expect(auth.render(result.error).headers['www-authenticate']).toBe(HEADER);
     expect((result.error.cause as Error).cause).toBe(boom);
+    expect(result.error.reason).toBe('store_unavailable');
   });
 
   it('takes a record found at once (memory) or through a promise (a database) alike', async () => {

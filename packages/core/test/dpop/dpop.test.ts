@@ -1,4 +1,5 @@
 import {
+  type AuthFailureReason,
   createAuthenticator,
   type DpopOptions,
   jwt,
@@ -116,23 +117,39 @@ describe('DPoP (RFC 9449) on the resource server', () => {
     const auth = make();
     const token = await bound();
     const priv = await exportJWK(client.privateKey);
-    const cases: [string, Promise<string[]>, string?][] = [
-      ['wrong htm', proof(token, { htm: 'POST' }).then((p) => [p])],
-      ['wrong htu', proof(token, { htu: 'https://api.example/v1/other' }).then((p) => [p])],
-      ['other host', proof(token, { htu: 'https://evil.example/v1/orders' }).then((p) => [p])],
-      ['stale iat', proof(token, { iat: NOW_S - 3600 }).then((p) => [p])],
-      ['iat in the future', proof(token, { iat: NOW_S + 3600 }).then((p) => [p])],
-      ['missing ath', proof(token, { ath: null }).then((p) => [p])],
-      ['wrong ath', proof(token, { ath: await ath('other') }).then((p) => [p])],
-      ['wrong typ', proof(token, { typ: 'jwt' }).then((p) => [p])],
-      ['private key in jwk', proof(token, { jwk: priv }).then((p) => [p])],
-      ['no proof', Promise.resolve([])],
-      ['two proofs', Promise.all([proof(token), proof(token)])],
-      ['garbage proof', Promise.resolve(['not.a.jwt'])],
+    const cases: [string, Promise<string[]>, AuthFailureReason][] = [
+      ['wrong htm', proof(token, { htm: 'POST' }).then((p) => [p]), 'dpop_htm_mismatch'],
+      [
+        'wrong htu',
+        proof(token, { htu: 'https://api.example/v1/other' }).then((p) => [p]),
+        'dpop_htu_mismatch',
+      ],
+      [
+        'other host',
+        proof(token, { htu: 'https://evil.example/v1/orders' }).then((p) => [p]),
+        'dpop_htu_mismatch',
+      ],
+      ['stale iat', proof(token, { iat: NOW_S - 3600 }).then((p) => [p]), 'dpop_iat_invalid'],
+      [
+        'iat in the future',
+        proof(token, { iat: NOW_S + 3600 }).then((p) => [p]),
+        'dpop_iat_invalid',
+      ],
+      ['missing ath', proof(token, { ath: null }).then((p) => [p]), 'dpop_ath_mismatch'],
+      [
+        'wrong ath',
+        proof(token, { ath: await ath('other') }).then((p) => [p]),
+        'dpop_ath_mismatch',
+      ],
+      ['wrong typ', proof(token, { typ: 'jwt' }).then((p) => [p]), 'dpop_proof_invalid'],
+      ['private key in jwk', proof(token, { jwk: priv }).then((p) => [p]), 'dpop_key_rejected'],
+      ['no proof', Promise.resolve([]), 'dpop_proof_missing'],
+      ['two proofs', Promise.all([proof(token), proof(token)]), 'dpop_proof_invalid'],
+      ['garbage proof', Promise.resolve(['not.a.jwt']), 'dpop_proof_invalid'],
     ];
-    for (const [name, proofs] of cases) {
+    for (const [name, proofs, reason] of cases) {
       const result = await auth.authenticate(request(`DPoP ${token}`, await proofs));
-      expect({ name, ...rendered(auth, result) }).toEqual({ name, ...proofFailure() });
+      expect({ name, ...rendered(auth, result, reason) }).toEqual({ name, ...proofFailure() });
     }
   });
 

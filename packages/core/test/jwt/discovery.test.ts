@@ -4,13 +4,13 @@ import {
   AUDIENCE,
   bearer,
   clock,
-  INVALID_TOKEN,
   type JsonServer,
   makeKey,
   NOW,
   rendered,
   sign,
   startJsonServer,
+  TEMPORARILY_UNAVAILABLE,
   type TestKey,
   userClaims,
 } from '../fixtures.js';
@@ -23,7 +23,6 @@ beforeAll(async () => {
 let server: JsonServer;
 afterEach(() => server?.close());
 
-const INVALID = { ...INVALID_TOKEN, code: 'invalid_token' };
 const RFC8414 = '/.well-known/oauth-authorization-server/tenant';
 const OIDC = '/tenant/.well-known/openid-configuration';
 
@@ -94,7 +93,7 @@ describe('discovery', () => {
     server.json('/keys', { keys: [key.jwk] });
     const auth = discovering(issuer);
     const result = await auth.authenticate(bearer(await sign(key, userClaims({ iss: issuer }))));
-    expect(rendered(auth, result)).toEqual(INVALID);
+    expect(rendered(auth, result, 'key_source_unavailable')).toEqual(TEMPORARILY_UNAVAILABLE);
     expect(server.hitsOf('/keys')).toBe(0);
   });
 
@@ -115,7 +114,9 @@ describe('discovery', () => {
       ],
     });
     const token = await sign(key, userClaims({ iss: issuer }));
-    expect(rendered(auth, await auth.authenticate(bearer(token)))).toEqual(INVALID);
+    const failed = await auth.authenticate(bearer(token));
+    expect(rendered(auth, failed, 'key_source_unavailable')).toEqual(TEMPORARILY_UNAVAILABLE);
+    expect(failed.ok || auth.render(failed.error).headers['retry-after']).toBe('1');
     server.json(OIDC, { issuer, jwks_uri: `${server.origin}/keys` });
     server.json('/keys', { keys: [key.jwk] });
     expect((await auth.authenticate(bearer(token))).ok).toBe(false);
@@ -136,7 +137,9 @@ describe('discovery', () => {
     server.json('/keys', { keys: [key.jwk] });
     const token = await sign(key, userClaims({ iss: issuer }));
     const auth = discovering(issuer, local);
-    expect(rendered(auth, await auth.authenticate(bearer(token)))).toEqual(INVALID);
+    expect(
+      rendered(auth, await auth.authenticate(bearer(token)), 'key_source_unavailable'),
+    ).toEqual(TEMPORARILY_UNAVAILABLE);
     expect(server.hitsOf('/keys')).toBe(0);
     server.json('/.well-known/oauth-authorization-server', {
       issuer,

@@ -1,4 +1,4 @@
-import type { JwtOptions } from '@authcore/core';
+import type { Authenticator, AuthResult, JwtOptions } from '@authcore/core';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   bearer,
@@ -12,6 +12,7 @@ import {
   sign,
   startJsonServer,
   startJwksServer,
+  TEMPORARILY_UNAVAILABLE,
   type TestKey,
   userClaims,
 } from '../fixtures.js';
@@ -34,6 +35,9 @@ async function jwks(keys = [a.jwk]): Promise<JwksServer> {
 }
 
 const INVALID = { ...INVALID_TOKEN, code: 'invalid_token' };
+const UNAVAILABLE = TEMPORARILY_UNAVAILABLE;
+const retryAfter = <P>(auth: Authenticator<P>, result: AuthResult<P>) =>
+  result.ok ? undefined : auth.render(result.error).headers['retry-after'];
 
 function remote(server: JwksServer, overrides: Partial<JwtOptions> = {}) {
   return jwtAuthenticator({ jwksUri: server.url, cache: false, ...overrides });
@@ -62,9 +66,9 @@ describe('remote JWKS', () => {
     // The refresh comes from a key-a token; key-b was last chosen from the old keys.
     expect((await auth.authenticate(bearer(await sign(a, claims())))).ok).toBe(true);
     expect(server.hits).toBe(2);
-    expect(rendered(auth, await auth.authenticate(bearer(await sign(b, claims()))))).toEqual(
-      INVALID,
-    );
+    expect(
+      rendered(auth, await auth.authenticate(bearer(await sign(b, claims()))), 'signature_invalid'),
+    ).toEqual(INVALID);
     expect((await auth.authenticate(bearer(await sign(successor, claims())))).ok).toBe(true);
   });
 
@@ -89,7 +93,7 @@ describe('remote JWKS', () => {
     const tokenB = await sign(b);
     // Within the cooldown of the first fetch an unknown kid does not refetch.
     c.t = NOW + 10_000;
-    expect(rendered(auth, await auth.authenticate(bearer(tokenB)))).toEqual(INVALID);
+    expect(rendered(auth, await auth.authenticate(bearer(tokenB)), 'unknown_kid')).toEqual(INVALID);
     expect(server.hits).toBe(1);
     c.t = NOW + 31_000;
     expect((await auth.authenticate(bearer(tokenB))).ok).toBe(true);
@@ -159,10 +163,14 @@ describe('remote JWKS', () => {
     c.t = NOW + 100_000; // stale but within staleIfError: served
     expect((await auth.authenticate(bearer(token))).ok).toBe(true);
     expect(server.hits).toBe(2);
-    c.t = NOW + 121_000; // past cacheMaxAge + staleIfError: refused
-    expect(rendered(auth, await auth.authenticate(bearer(token)))).toEqual(INVALID);
+    c.t = NOW + 121_000; // past cacheMaxAge + staleIfError: no keys, the key source is down
+    const past = await auth.authenticate(bearer(token));
+    expect(rendered(auth, past, 'key_source_unavailable')).toEqual(UNAVAILABLE);
+    expect(retryAfter(auth, past)).toBe('9'); // the cooldown of the refresh at +100 s
     c.t = NOW + 122_000; // still past it, inside the cooldown of that failed refresh
-    expect(rendered(auth, await auth.authenticate(bearer(token)))).toEqual(INVALID);
+    const cooling = await auth.authenticate(bearer(token));
+    expect(rendered(auth, cooling, 'key_source_unavailable')).toEqual(UNAVAILABLE);
+    expect(retryAfter(auth, cooling)).toBe('8');
     server.status = 200;
     c.t = NOW + 160_000; // the endpoint is back: fresh keys
     expect((await auth.authenticate(bearer(token))).ok).toBe(true);
@@ -173,7 +181,9 @@ describe('remote JWKS', () => {
     server.delayMs = 1_000;
     const auth = remote(server, { jwks: { timeoutMs: 100 } });
     const started = performance.now();
-    expect(rendered(auth, await auth.authenticate(bearer(await sign(a))))).toEqual(INVALID);
+    const slow = await auth.authenticate(bearer(await sign(a)));
+    expect(rendered(auth, slow, 'key_source_unavailable')).toEqual(UNAVAILABLE);
+    expect(retryAfter(auth, slow)).toBe('1');
     expect(performance.now() - started).toBeLessThan(800);
   });
 
@@ -181,7 +191,9 @@ describe('remote JWKS', () => {
     const server = await jwks();
     server.padTo = 70_000;
     const auth = remote(server);
-    expect(rendered(auth, await auth.authenticate(bearer(await sign(a))))).toEqual(INVALID);
+    expect(
+      rendered(auth, await auth.authenticate(bearer(await sign(a))), 'key_source_unavailable'),
+    ).toEqual(UNAVAILABLE);
     const small = remote(server, { jwks: { maxResponseBytes: 100_000 } });
     expect((await small.authenticate(bearer(await sign(a)))).ok).toBe(true);
   });
@@ -191,7 +203,9 @@ describe('remote JWKS', () => {
     server.padTo = 70_000;
     server.chunked = true;
     const auth = remote(server);
-    expect(rendered(auth, await auth.authenticate(bearer(await sign(a))))).toEqual(INVALID);
+    expect(
+      rendered(auth, await auth.authenticate(bearer(await sign(a))), 'key_source_unavailable'),
+    ).toEqual(UNAVAILABLE);
     const small = remote(server, { jwks: { maxResponseBytes: 100_000 } });
     expect((await small.authenticate(bearer(await sign(a)))).ok).toBe(true);
   });
@@ -199,9 +213,10 @@ describe('remote JWKS', () => {
   it('an error status, a body that is no JWKS, and a redirect are refused', async () => {
     const server = await jwks();
     server.status = 503;
+    const down = remote(server);
     expect(
-      rendered(remote(server), await remote(server).authenticate(bearer(await sign(a)))),
-    ).toEqual(INVALID);
+      rendered(down, await down.authenticate(bearer(await sign(a))), 'key_source_unavailable'),
+    ).toEqual(UNAVAILABLE);
     const other = await startJsonServer();
     servers.push(other);
     other.json('/not-jwks', { hello: 'world' });
@@ -213,17 +228,21 @@ describe('remote JWKS', () => {
     server.status = 200;
     for (const path of ['/not-jwks', '/text', '/redirect']) {
       const auth = jwtAuthenticator({ jwksUri: `${other.origin}${path}` });
-      expect(rendered(auth, await auth.authenticate(bearer(await sign(a))))).toEqual(INVALID);
+      expect(
+        rendered(auth, await auth.authenticate(bearer(await sign(a))), 'key_source_unavailable'),
+      ).toEqual(UNAVAILABLE);
     }
   });
 
-  it('an unreachable endpoint at start is invalid_token, is not refetched per request, then recovers', async () => {
+  it('an unreachable endpoint at start is temporarily_unavailable, is not refetched per request, then recovers', async () => {
     const server = await jwks();
     server.status = 500;
     const c = clock();
     const auth = remote(server, { now: c.now, jwks: { retryAfterFailureMs: 1_000 } });
     const token = await sign(a);
-    expect(rendered(auth, await auth.authenticate(bearer(token)))).toEqual(INVALID);
+    const first = await auth.authenticate(bearer(token));
+    expect(rendered(auth, first, 'key_source_unavailable')).toEqual(UNAVAILABLE);
+    expect(retryAfter(auth, first)).toBe('1');
     expect(server.hits).toBe(1);
     // A burst right after the failure is refused without hitting the endpoint again.
     server.status = 200;

@@ -1,4 +1,4 @@
-import { createAuthenticator, type JwtOptions, jwt } from '@authcore/core';
+import { type AuthFailureReason, createAuthenticator, type JwtOptions, jwt } from '@authcore/core';
 import * as v from 'valibot';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -33,11 +33,15 @@ beforeAll(async () => {
 const INVALID = { ...INVALID_TOKEN, code: 'invalid_token' };
 
 /** Authenticates a token and asserts the one invalid_token response, whatever failed. */
-async function expectInvalid(token: string, overrides: Partial<JwtOptions> = {}) {
+async function expectInvalid(
+  token: string,
+  overrides: Partial<JwtOptions> = {},
+  reason?: AuthFailureReason,
+) {
   const auth = jwtAuthenticator({ keys: key.jwk, ...overrides });
   const pending = auth.authenticate(bearer(token));
   await expect(pending).resolves.toBeDefined();
-  expect(rendered(auth, await pending)).toEqual(INVALID);
+  expect(rendered(auth, await pending, reason)).toEqual(INVALID);
 }
 
 async function expectValid(token: string, overrides: Partial<JwtOptions> = {}) {
@@ -144,7 +148,11 @@ describe('principal', () => {
   });
 
   it('neither sub nor client_id is invalid', async () => {
-    await expectInvalid(await signed({ sub: undefined, client_id: undefined }));
+    await expectInvalid(
+      await signed({ sub: undefined, client_id: undefined }),
+      {},
+      'claim_missing',
+    );
   });
 
   it('kind can be decided by the user', async () => {
@@ -156,25 +164,29 @@ describe('principal', () => {
 describe('every invalid_token looks the same from outside', () => {
   it('bad signature (same kid, other key)', async () => {
     const other = await makeKey('ES256', key.kid);
-    await expectInvalid(await sign(other));
+    await expectInvalid(await sign(other), {}, 'signature_invalid');
   });
 
   it('unknown kid', async () => {
-    await expectInvalid(await signed({}, { header: { kid: 'nope' } }));
+    await expectInvalid(await signed({}, { header: { kid: 'nope' } }), {}, 'unknown_kid');
   });
 
   it('expired, nbf in the future, iat in the future', async () => {
-    await expectInvalid(await signed({ exp: NOW_S - 60 }));
-    await expectInvalid(await signed({ nbf: NOW_S + 60 }));
-    await expectInvalid(await signed({ iat: NOW_S + 60 }));
+    await expectInvalid(await signed({ exp: NOW_S - 60 }), {}, 'token_expired');
+    await expectInvalid(await signed({ nbf: NOW_S + 60 }), {}, 'token_not_yet_valid');
+    await expectInvalid(await signed({ iat: NOW_S + 60 }), {}, 'token_not_yet_valid');
   });
 
   it('wrong iss, wrong aud, aud array without ours', async () => {
-    await expectInvalid(await signed({ iss: 'https://evil.example' }));
-    await expectInvalid(await signed({ iss: `${ISSUER}/` }));
-    await expectInvalid(await signed({ aud: 'https://other.example' }));
-    await expectInvalid(await signed({ aud: ['https://a.example', 'https://b.example'] }));
-    await expectInvalid(await signed({ aud: undefined }));
+    await expectInvalid(await signed({ iss: 'https://evil.example' }), {}, 'issuer_mismatch');
+    await expectInvalid(await signed({ iss: `${ISSUER}/` }), {}, 'issuer_mismatch');
+    await expectInvalid(await signed({ aud: 'https://other.example' }), {}, 'audience_mismatch');
+    await expectInvalid(
+      await signed({ aud: ['https://a.example', 'https://b.example'] }),
+      {},
+      'audience_mismatch',
+    );
+    await expectInvalid(await signed({ aud: undefined }), {}, 'claim_missing');
   });
 
   it('aud array containing ours is accepted; one of several configured audiences too', async () => {
@@ -185,20 +197,24 @@ describe('every invalid_token looks the same from outside', () => {
   });
 
   it('missing exp, exp as a string, exp 1e400', async () => {
-    await expectInvalid(await signed({ exp: undefined }));
-    await expectInvalid(await signed({ exp: String(NOW_S + 600) as unknown as number }));
+    await expectInvalid(await signed({ exp: undefined }), {}, 'claim_missing');
+    await expectInvalid(
+      await signed({ exp: String(NOW_S + 600) as unknown as number }),
+      {},
+      'claim_invalid',
+    );
     const payload = `{"iss":"${ISSUER}","aud":"${AUDIENCE}","sub":"u","iat":${NOW_S},"exp":1e400}`;
     expect(JSON.parse(payload).exp).toBe(Number.POSITIVE_INFINITY);
-    await expectInvalid(await signRaw(key, payload));
+    await expectInvalid(await signRaw(key, payload), {}, 'claim_invalid');
     const nbf = `{"iss":"${ISSUER}","aud":"${AUDIENCE}","sub":"u","nbf":-1e400,"exp":${NOW_S + 60}}`;
-    await expectInvalid(await signRaw(key, nbf));
+    await expectInvalid(await signRaw(key, nbf), {}, 'claim_invalid');
     const iat = `{"iss":"${ISSUER}","aud":"${AUDIENCE}","sub":"u","iat":-1e400,"exp":${NOW_S + 60}}`;
-    await expectInvalid(await signRaw(key, iat));
+    await expectInvalid(await signRaw(key, iat), {}, 'claim_invalid');
   });
 
   it('typ: required at+jwt by default, missing or other refused, false turns it off', async () => {
-    await expectInvalid(await signed({}, { header: { typ: undefined } }));
-    await expectInvalid(await signed({}, { header: { typ: 'JWT' } }));
+    await expectInvalid(await signed({}, { header: { typ: undefined } }), {}, 'typ_mismatch');
+    await expectInvalid(await signed({}, { header: { typ: 'JWT' } }), {}, 'typ_mismatch');
     await expectValid(await signed({}, { header: { typ: 'application/at+jwt' } }));
     await expectValid(await signed({}, { header: { typ: undefined } }), { typ: false });
     await expectValid(await signed({}, { header: { typ: 'JWT' } }), { typ: false });
@@ -206,16 +222,20 @@ describe('every invalid_token looks the same from outside', () => {
   });
 
   it('maxTokenAge refuses old tokens and makes iat required', async () => {
-    await expectInvalid(await signed({ iat: NOW_S - 3600 }), { maxTokenAge: 300 });
-    await expectInvalid(await signed({ iat: undefined }), { maxTokenAge: 300 });
+    await expectInvalid(await signed({ iat: NOW_S - 3600 }), { maxTokenAge: 300 }, 'token_too_old');
+    await expectInvalid(await signed({ iat: undefined }), { maxTokenAge: 300 }, 'claim_missing');
     await expectValid(await signed({ iat: NOW_S - 60 }), { maxTokenAge: 300 });
   });
 
   it('clock tolerance: 5 s by default, configurable', async () => {
     await expectValid(await signed({ exp: NOW_S - 3 }));
-    await expectInvalid(await signed({ exp: NOW_S - 3 }), { clockTolerance: 0 });
+    await expectInvalid(await signed({ exp: NOW_S - 3 }), { clockTolerance: 0 }, 'token_expired');
     await expectValid(await signed({ nbf: NOW_S + 3, iat: NOW_S + 3 }));
-    await expectInvalid(await signed({ iat: NOW_S + 3 }), { clockTolerance: 0 });
+    await expectInvalid(
+      await signed({ iat: NOW_S + 3 }),
+      { clockTolerance: 0 },
+      'token_not_yet_valid',
+    );
     await expectValid(await signed({ exp: NOW_S - 60 }), { clockTolerance: 120 });
   });
 
@@ -224,18 +244,22 @@ describe('every invalid_token looks the same from outside', () => {
       {},
       { header: { crit: ['urn:x'], 'urn:x': 1 }, crit: { 'urn:x': true } },
     );
-    await expectInvalid(token);
+    await expectInvalid(token, {}, 'crit_unsupported');
     await expectValid(token, { crit: { 'urn:x': true } });
   });
 
   it('requiredClaims', async () => {
-    await expectInvalid(await signed({}), { requiredClaims: ['jti'] });
+    await expectInvalid(await signed({}), { requiredClaims: ['jti'] }, 'claim_missing');
     await expectValid(await signed({ jti: 'j1' }), { requiredClaims: ['jti'] });
   });
 
   it('a zod claims schema refusing', async () => {
     const claims = z.object({ sub: z.string(), tenant: z.string() });
-    await expectInvalid(await signed({}), { claims } as Partial<JwtOptions>);
+    await expectInvalid(
+      await signed({}),
+      { claims } as Partial<JwtOptions>,
+      'claims_schema_invalid',
+    );
     const p = await expectValid(await signed({ tenant: 'acme' }), {
       claims,
     } as Partial<JwtOptions>);
@@ -245,7 +269,11 @@ describe('every invalid_token looks the same from outside', () => {
 
   it('a valibot claims schema refusing', async () => {
     const claims = v.object({ tenant: v.picklist(['acme']) });
-    await expectInvalid(await signed({ tenant: 'evil' }), { claims } as Partial<JwtOptions>);
+    await expectInvalid(
+      await signed({ tenant: 'evil' }),
+      { claims } as Partial<JwtOptions>,
+      'claims_schema_invalid',
+    );
     const p = await expectValid(await signed({ tenant: 'acme' }), {
       claims,
     } as Partial<JwtOptions>);
@@ -253,7 +281,7 @@ describe('every invalid_token looks the same from outside', () => {
   });
 
   it('a revoked token', async () => {
-    await expectInvalid(await signed({}), { isRevoked: () => true });
+    await expectInvalid(await signed({}), { isRevoked: () => true }, 'token_revoked');
     await expectInvalid(await signed({}), {
       isRevoked: () => {
         throw new Error('store down');
