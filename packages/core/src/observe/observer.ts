@@ -40,6 +40,10 @@ const DOWN: Partial<Record<AuthFailureReason, string>> = {
   introspection_unavailable: 'the introspection endpoint is unavailable: tokens are refused',
   store_unavailable: 'the API key store is unavailable: keys are refused with 503',
 };
+const SAME_OUTAGE: Partial<Record<string, string>> = {
+  key_source_unavailable: 'jwks_fetch',
+  introspection_unavailable: 'introspection_call',
+};
 
 export interface ObserverOptions {
   logger?: Logger | undefined;
@@ -188,7 +192,15 @@ export function createObserver(options: ObserverOptions, always = false) {
       );
     } catch {}
     const down = DOWN[error.reason];
-    if (down) warn(logger, error.reason, { reason: error.reason, scheme }, down);
+    // One outage, one line: a refusal for a source that is down shares the rate limit of the
+    // failed fetch or call that caused it.
+    if (down)
+      warn(
+        logger,
+        SAME_OUTAGE[error.reason] ?? error.reason,
+        { reason: error.reason, scheme },
+        down,
+      );
     track(logger, error);
   };
 
