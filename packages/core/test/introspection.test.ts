@@ -80,6 +80,31 @@ describe('opaque tokens by RFC 7662 introspection', () => {
     expect(new URLSearchParams(last.body).get('token_type_hint')).toBe('access_token');
   });
 
+  it('hands out a frozen principal: a handler that edits it changes nothing for the next request', async () => {
+    active['opaque-frozen'] = { active: true, sub: 'u9', scope: 'read', exp: future() };
+    const auth = createAuthenticator({ schemes: [scheme()] });
+    const first = await auth.authenticate(bearer('opaque-frozen'));
+    if (!first.ok) throw first.error;
+    const scopes = first.principal.scopes as Set<string>;
+    expect(() => scopes.add('admin')).toThrow(TypeError);
+    expect(() => {
+      (first.principal as { id: string }).id = 'root';
+    }).toThrow(TypeError);
+    expect(() => {
+      (first.principal.claims as { sub?: string }).sub = 'root';
+    }).toThrow(TypeError);
+    expect(() => first.principal.expiresAt?.setTime(0)).toThrow(TypeError);
+    // The cached principal of the next request is untouched, and admin is still refused.
+    const again = await auth.authenticate(bearer('opaque-frozen'), {
+      require: { scopes: 'admin' },
+    });
+    expect(again.ok).toBe(false);
+    const next = await auth.authenticate(bearer('opaque-frozen'));
+    if (!next.ok) throw next.error;
+    expect(next.principal.id).toBe('u9');
+    expect([...next.principal.scopes]).toEqual(['read']);
+  });
+
   it('caches active results, and sends client_secret_post when asked', async () => {
     active['opaque-2'] = { active: true, client_id: 'svc', exp: future() };
     const auth = createAuthenticator({

@@ -1,6 +1,7 @@
 import { base64url } from 'jose';
 import { AuthError, type AuthResult } from '../errors.js';
 import { type FetchLike, fetchJson } from '../lib/fetch-json.js';
+import { deepFreeze, readonlyDate, readonlyScopes } from '../lib/frozen.js';
 import { ExpiringLru } from '../lib/lru.js';
 import { sha256 } from '../lib/sha256.js';
 import { EventHub, OBSERVE } from '../observe/events.js';
@@ -208,19 +209,20 @@ export function introspection(options: IntrospectionOptions): Scheme<OpaquePrinc
     if (id === undefined)
       return { ok: false, error: invalid(new Error('no sub nor client_id'), 'claim_missing') };
     const authTime = finite(claims.auth_time);
-    const principal: OpaquePrincipal = {
-      scheme: 'opaque',
-      kind: sub === undefined || sub === clientId ? 'service' : 'user',
+    // Frozen: the cache hands this one object to every request with the same token.
+    const principal: OpaquePrincipal = Object.freeze({
+      scheme: 'opaque' as const,
+      kind: sub === undefined || sub === clientId ? ('service' as const) : ('user' as const),
       id,
-      scopes: parseScopes(claims.scope),
+      scopes: readonlyScopes(parseScopes(claims.scope)),
       clientId,
       issuer: str(claims.iss),
-      audience: aud,
-      expiresAt: exp === undefined ? undefined : new Date(exp * 1000),
+      audience: Object.freeze([...aud]),
+      expiresAt: exp === undefined ? undefined : readonlyDate(exp * 1000),
       acr: str(claims.acr),
-      authTime: authTime === undefined ? undefined : new Date(authTime * 1000),
-      claims: claims as IntrospectionClaims,
-    };
+      authTime: authTime === undefined ? undefined : readonlyDate(authTime * 1000),
+      claims: deepFreeze(claims) as IntrospectionClaims,
+    });
     return { ok: true, principal };
   };
 
