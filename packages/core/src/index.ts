@@ -78,6 +78,9 @@ export {
   jwt,
 } from './jwt/scheme.js';
 export type { FetchLike } from './lib/fetch-json.js';
+// For @authcore/issuer: the one bounded body reader and constant-time compare it shares with the core.
+export { type BoundedSource, readBounded } from './lib/read-bounded.js';
+export { timingSafeEqual } from './lib/timing-safe-equal.js';
 export {
   type MetadataResponse,
   protectedResourceMetadata,

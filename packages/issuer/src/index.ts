@@ -37,7 +37,12 @@ export type {
   RegistrationRefusal,
   RegistrationReview,
 } from './registration/options.js';
-export { type ClientConfig, hashSecret, memoryClientStore } from './stores/clients.js';
+export {
+  type ClientConfig,
+  clientSecretHash,
+  hashSecret,
+  memoryClientStore,
+} from './stores/clients.js';
 export {
   type KeyStore,
   memoryKeyStore,

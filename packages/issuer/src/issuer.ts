@@ -7,11 +7,17 @@ import {
 import type { JSONWebKeySet } from 'jose';
 import { authorizeEndpoint } from './endpoints/authorize.js';
 import { introspectEndpoint } from './endpoints/introspect.js';
-import { type AuthorizationServerMetadata, buildMetadata } from './endpoints/metadata.js';
+import { jwksEndpoint } from './endpoints/jwks.js';
+import {
+  type AuthorizationServerMetadata,
+  buildMetadata,
+  metadataEndpoint,
+} from './endpoints/metadata.js';
 import { revokeEndpoint } from './endpoints/revoke.js';
 import { tokenEndpoint } from './endpoints/token.js';
 import type { Context } from './lib/context.js';
-import { errorResponse, json, methodNotAllowed, unexpected } from './lib/http.js';
+import { endpoint, endpointErrors, type Handler } from './lib/endpoint.js';
+import { json, methodNotAllowed } from './lib/http.js';
 import { KeyRing, SIGNING_ALGORITHMS } from './lib/keys.js';
 import { observeIssuer } from './lib/observe.js';
 import { importSealingKey } from './lib/seal.js';
@@ -214,61 +220,44 @@ export function createIssuer(options: IssuerOptions): Issuer {
     codeTtl,
     now,
     authorize: options.authorize,
-    onError: options.onError ?? (() => {}),
+    errors: endpointErrors({ onError: options.onError, logger: options.logger, now }),
     ...dpopChecker(options.dpop, urls.token, now),
   };
   const metadata = buildMetadata(ctx, scopesSupported, {
     registration: dynamic.register !== undefined,
     metadataDocuments: dynamic.metadataDocuments,
   });
-  const publicHeaders = { 'access-control-allow-origin': '*' };
-
-  async function handle(request: Request): Promise<Response> {
-    const endpoint = routes.get(new URL(request.url).pathname);
-    const { method } = request;
-    switch (endpoint) {
-      case 'token':
-        return method === 'POST' ? tokenEndpoint(ctx, request) : methodNotAllowed('POST');
-      case 'revoke':
-        return method === 'POST' ? revokeEndpoint(ctx, request) : methodNotAllowed('POST');
-      case 'introspect':
-        return method === 'POST' ? introspectEndpoint(ctx, request) : methodNotAllowed('POST');
-      case 'authorize':
-        if (!ctx.authorize) break;
-        return method === 'GET' || method === 'POST'
-          ? authorizeEndpoint(ctx, request)
-          : methodNotAllowed('GET, POST');
-      case 'registration':
-        if (!dynamic.register) break;
-        return dynamic.register(request);
-      case 'jwks':
-        return method === 'GET'
-          ? json(200, await ctx.keys.jwks(), {
-              ...publicHeaders,
-              'content-type': 'application/jwk-set+json',
-              'cache-control': 'public, max-age=60',
-            })
-          : methodNotAllowed('GET');
-      case 'metadata':
-        return method === 'GET'
-          ? json(200, metadata, { ...publicHeaders, 'cache-control': 'public, max-age=300' })
-          : methodNotAllowed('GET');
-    }
-    return json(404, { error: 'not_found' });
-  }
-
-  const answer = async (request: Request) => {
-    try {
-      return await handle(request);
-    } catch (error) {
-      return errorResponse(unexpected(error, ctx.onError));
-    }
+  const post =
+    (handler: (ctx: Context, request: Request) => Promise<Response>): Handler =>
+    (request) => {
+      if (request.method !== 'POST') throw methodNotAllowed('POST');
+      return handler(ctx, request);
+    };
+  const handlers: Partial<Record<EndpointName, Handler>> = {
+    token: post(tokenEndpoint),
+    revoke: post(revokeEndpoint),
+    introspect: post(introspectEndpoint),
+    jwks: (request) => jwksEndpoint(ctx, request),
+    metadata: metadataEndpoint(metadata),
   };
+  if (ctx.authorize)
+    handlers.authorize = async (request) => {
+      if (request.method !== 'GET' && request.method !== 'POST')
+        throw methodNotAllowed('GET, POST');
+      return authorizeEndpoint(ctx, request);
+    };
+  if (dynamic.register) handlers.registration = dynamic.register;
+  // Every endpoint answers through the one wrapper that turns what it throws into an answer.
+  const endpoints = new Map<string, Handler>();
+  for (const [name, handler] of Object.entries(handlers) as [EndpointName, Handler][])
+    endpoints.set(paths[name], endpoint(ctx.errors, name, handler));
+  const notFound = async () => json(404, { error: 'not_found' });
+
   return {
     fetch: observeIssuer(
       options.telemetry,
       (request) => routes.get(new URL(request.url).pathname) ?? 'unknown',
-      answer,
+      (request) => (endpoints.get(new URL(request.url).pathname) ?? notFound)(request),
     ),
     issuerUrl: issuer,
     paths,

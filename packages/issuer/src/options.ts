@@ -1,4 +1,4 @@
-import type { DpopOptions, TelemetryOptions } from '@authcore/core';
+import type { DpopOptions, Logger, TelemetryOptions } from '@authcore/core';
 import type { JWK } from 'jose';
 import type { SigningAlgorithm } from './lib/keys.js';
 import type {
@@ -142,8 +142,14 @@ export interface IssuerOptions {
   clientMetadataDocuments?: ClientMetadataDocumentOptions;
   /** Audience and scopes of registered and metadata-document clients; required with either. */
   dynamicClients?: DynamicClientPolicy;
-  /** Called with unexpected errors (those answered `server_error`). */
+  /** Called with unexpected errors (those answered `server_error` or, for a store outage, 503). */
   onError?: (error: unknown) => void;
+  /**
+   * Where the issuer logs (pino, Fastify's `request.log`, `console`): a rate-limited `warn` per
+   * endpoint for store outages and unexpected errors, a `debug` line per refused request with its
+   * OAuth error code. Never a token, code or secret. See docs/observability.md.
+   */
+  logger?: Logger;
   /**
    * OpenTelemetry (`{ api: otel }` or `{ tracer, meter }`, as `createAuthenticator`'s): a span
    * and counters per endpoint and grant. See docs/observability.md.

@@ -1,3 +1,4 @@
+import { clientSecretHash, createIssuer, hashSecret } from '@authcore/issuer';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AUDIENCE, basic, post, SERVICE, type Served, serve, verify } from './helpers.js';
@@ -264,5 +265,36 @@ describe('token endpoint errors (RFC 6749 §5.2)', () => {
     const res = await fetch(token);
     expect(res.status).toBe(405);
     expect(res.headers.get('allow')).toBe('POST');
+  });
+});
+
+describe('clientSecretHash', () => {
+  it('is the string a configured client may give instead of its secret', async () => {
+    const secret = 'hashed-secret-0123456789abcdefghij';
+    const hash = clientSecretHash(secret);
+    expect(hash).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(await hashSecret(secret)).toBe(hash);
+    const issuer = createIssuer({
+      issuer: 'https://as.test',
+      clients: [{ clientId: 'h', clientSecretHash: hash, audience: 'https://api.test' }],
+    });
+    const ask = (password: string) =>
+      issuer.fetch(
+        new Request('https://as.test/token', {
+          method: 'POST',
+          headers: {
+            authorization: `Basic ${btoa(`h:${password}`)}`,
+            'content-type': 'application/x-www-form-urlencoded',
+          },
+          body: 'grant_type=client_credentials',
+        }),
+      );
+    expect((await ask(secret)).status).toBe(200);
+    const refused = await ask(hash);
+    expect(refused.status).toBe(401);
+    expect(await refused.json()).toEqual({
+      error: 'invalid_client',
+      error_description: 'client authentication failed',
+    });
   });
 });

@@ -1,3 +1,5 @@
+import { readBounded } from './read-bounded.js';
+
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
 
 export interface BoundedFetchOptions {
@@ -32,35 +34,7 @@ export async function fetchJson(url: string, options: BoundedFetchOptions): Prom
     await response.body?.cancel().catch(() => undefined);
     throw new Error(`${url} answered HTTP ${response.status}`);
   }
-  const declared = Number(response.headers.get('content-length'));
-  if (declared > options.maxBytes) {
-    await response.body?.cancel().catch(() => undefined);
-    throw new Error(`${url} body exceeds ${options.maxBytes} bytes`);
-  }
-  const text = await readBounded(response, options.maxBytes, url);
-  return JSON.parse(text) as unknown;
-}
-
-async function readBounded(response: Response, maxBytes: number, url: string): Promise<string> {
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      throw new Error(`${url} body exceeds ${maxBytes} bytes`);
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  const bytes = await readBounded(response, options.maxBytes);
+  if (bytes === undefined) throw new Error(`${url} body exceeds ${options.maxBytes} bytes`);
+  return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes)) as unknown;
 }

@@ -1,14 +1,7 @@
-import { type Context, resolveAudience, resolveScopes } from '../lib/context.js';
+import type { Context } from '../lib/context.js';
 import { randomToken, sha256 } from '../lib/crypto.js';
-import {
-  errorResponse,
-  OAuthError,
-  type Params,
-  readFormBody,
-  safeDescription,
-  toParams,
-  unexpected,
-} from '../lib/http.js';
+import { OAuthError, readFormBody, safeDescription, toParams } from '../lib/http.js';
+import { resolveAudience, resolveScopes } from '../lib/policy.js';
 import type { AuthorizeContext, ClientInfo } from '../options.js';
 import { redirectUriMatches } from '../registration/redirect-uri.js';
 import type { ClientRecord } from '../stores/types.js';
@@ -54,42 +47,40 @@ const clientInfo = ({
 
 /** `GET|POST /authorize` (RFC 6749 §4.1.1, RFC 7636, RFC 9207). */
 export async function authorizeEndpoint(ctx: Context, request: Request): Promise<Response> {
-  // Errors before the redirect URI is trusted are shown, never redirected (RFC 6749 §4.1.2.1).
-  let raw: URLSearchParams;
-  let params: Params;
-  let client: ClientRecord | undefined;
+  // Errors before the redirect URI is trusted are thrown, so shown, never redirected
+  // (RFC 6749 §4.1.2.1).
+  // A clone, so that the host's hook can still read the body; bounded like every body.
+  const raw =
+    request.method === 'POST'
+      ? await readFormBody(request.clone())
+      : new URL(request.url).searchParams;
+  const params = toParams(raw);
+  const clientId = params.get('client_id');
+  if (clientId === undefined) throw new OAuthError('invalid_request', 'client_id is required');
+  const client = await ctx.clients.get(clientId);
+  if (!client) throw new OAuthError('invalid_request', 'unknown client_id');
+  const given = params.get('redirect_uri');
+  const redirectUriInRequest = given !== undefined;
   let redirectUri: string;
-  let redirectUriInRequest: boolean;
-  try {
-    // A clone, so that the host's hook can still read the body; bounded like every body.
-    raw =
-      request.method === 'POST'
-        ? await readFormBody(request.clone())
-        : new URL(request.url).searchParams;
-    params = toParams(raw);
-    const clientId = params.get('client_id');
-    if (clientId === undefined) throw new OAuthError('invalid_request', 'client_id is required');
-    client = await ctx.clients.get(clientId);
-    if (!client) throw new OAuthError('invalid_request', 'unknown client_id');
-    const given = params.get('redirect_uri');
-    redirectUriInRequest = given !== undefined;
-    if (given !== undefined) {
-      if (!redirectUriMatches(client, given))
-        throw new OAuthError('invalid_request', 'redirect_uri is not registered for this client');
-      redirectUri = given;
-    } else if (client.redirectUris.length === 1) {
-      redirectUri = client.redirectUris[0]!;
-    } else {
-      throw new OAuthError('invalid_request', 'redirect_uri is required');
-    }
-  } catch (error) {
-    return errorResponse(unexpected(error, ctx.onError));
+  if (given !== undefined) {
+    if (!redirectUriMatches(client, given))
+      throw new OAuthError('invalid_request', 'redirect_uri is not registered for this client');
+    redirectUri = given;
+  } else if (client.redirectUris.length === 1) {
+    redirectUri = client.redirectUris[0]!;
+  } else {
+    throw new OAuthError('invalid_request', 'redirect_uri is required');
   }
 
   const rawState = params.get('state');
   const state = rawState !== undefined && STATE.test(rawState) ? rawState : undefined;
-  const fail = (error: string, description?: string) =>
-    redirect(ctx, redirectUri, state, { error, error_description: safeDescription(description) });
+  const fail = (error: string, description?: string) => {
+    ctx.errors.refused('authorize', error, 302);
+    return redirect(ctx, redirectUri, state, {
+      error,
+      error_description: safeDescription(description),
+    });
+  };
   try {
     if (rawState !== undefined && state === undefined)
       return fail('invalid_request', 'state must be printable ASCII, at most 2048 characters');
@@ -154,7 +145,7 @@ export async function authorizeEndpoint(ctx: Context, request: Request): Promise
     });
     return redirect(ctx, redirectUri, state, { code });
   } catch (error) {
-    const refused = unexpected(error, ctx.onError);
+    const refused = ctx.errors.refuse('authorize', error);
     return fail(refused.code, refused.description);
   }
 }

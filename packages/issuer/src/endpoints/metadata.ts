@@ -1,4 +1,6 @@
 import type { Context } from '../lib/context.js';
+import { json, methodNotAllowed } from '../lib/http.js';
+import { PUBLIC_HEADERS } from './jwks.js';
 
 /** RFC 8414 authorization server metadata, as this issuer publishes it. */
 export interface AuthorizationServerMetadata {
@@ -60,4 +62,12 @@ export function buildMetadata(
   if (dynamic.registration) metadata.registration_endpoint = ctx.urls.registration;
   if (dynamic.metadataDocuments) metadata.client_id_metadata_document_supported = true;
   return metadata;
+}
+
+/** `GET /.well-known/oauth-authorization-server…` (RFC 8414 §3). */
+export function metadataEndpoint(metadata: AuthorizationServerMetadata) {
+  return async (request: Request): Promise<Response> => {
+    if (request.method !== 'GET') throw methodNotAllowed('GET');
+    return json(200, metadata, { ...PUBLIC_HEADERS, 'cache-control': 'public, max-age=300' });
+  };
 }

@@ -1,11 +1,7 @@
 import { authenticateClient } from '../lib/client-auth.js';
-import {
-  type Context,
-  parseRefreshToken,
-  revokeFamily,
-  verifyOwnAccessToken,
-} from '../lib/context.js';
-import { errorResponse, OAuthError, readForm, unexpected } from '../lib/http.js';
+import type { Context } from '../lib/context.js';
+import { OAuthError, readForm } from '../lib/http.js';
+import { parseRefreshToken, revokeFamily, verifyOwnAccessToken } from '../lib/tokens.js';
 
 const notYours = () => new OAuthError('invalid_request', 'the token was not issued to this client');
 
@@ -14,30 +10,26 @@ const notYours = () => new OAuthError('invalid_request', 'the token was not issu
  * an access token is revoked by `jti`. Unknown and invalid tokens are answered 200 as well.
  */
 export async function revokeEndpoint(ctx: Context, request: Request): Promise<Response> {
-  try {
-    const params = await readForm(request);
-    const { client } = await authenticateClient(request, params, ctx.clients, {
-      realm: ctx.issuer,
-      allowPublic: true,
-    });
-    const token = params.get('token');
-    if (token === undefined) throw new OAuthError('invalid_request', 'token is required');
-    // `token_type_hint` is optional and only an optimisation (§2.1): the token's shape decides.
-    const payload = await verifyOwnAccessToken(ctx, token);
-    if (payload) {
-      if (payload.client_id !== client.clientId) throw notYours();
-      await ctx.revocations.revoke(payload.jti!, payload.exp! * 1000);
-    } else {
-      const parsed = await parseRefreshToken(token);
-      const found = parsed && (await ctx.refreshTokens.find(parsed.familyId, parsed.tokenHash));
-      if (found) {
-        if (found.record.clientId !== client.clientId) throw notYours();
-        const until = Math.max(found.record.expiresAt, ctx.now() + ctx.accessTokenTtl * 1000);
-        await revokeFamily(ctx, found.record.familyId, until);
-      }
+  const params = await readForm(request);
+  const { client } = await authenticateClient(request, params, ctx.clients, {
+    realm: ctx.issuer,
+    allowPublic: true,
+  });
+  const token = params.get('token');
+  if (token === undefined) throw new OAuthError('invalid_request', 'token is required');
+  // `token_type_hint` is optional and only an optimisation (§2.1): the token's shape decides.
+  const payload = await verifyOwnAccessToken(ctx, token);
+  if (payload) {
+    if (payload.client_id !== client.clientId) throw notYours();
+    await ctx.revocations.revoke(payload.jti!, payload.exp! * 1000);
+  } else {
+    const parsed = await parseRefreshToken(token);
+    const found = parsed && (await ctx.refreshTokens.find(parsed.familyId, parsed.tokenHash));
+    if (found) {
+      if (found.record.clientId !== client.clientId) throw notYours();
+      const until = Math.max(found.record.expiresAt, ctx.now() + ctx.accessTokenTtl * 1000);
+      await revokeFamily(ctx, found.record.familyId, until);
     }
-    return new Response(null, { status: 200, headers: { 'cache-control': 'no-store' } });
-  } catch (error) {
-    return errorResponse(unexpected(error, ctx.onError));
   }
+  return new Response(null, { status: 200, headers: { 'cache-control': 'no-store' } });
 }

@@ -1,16 +1,15 @@
 import { type AuthenticatedClient, authenticateClient } from '../lib/client-auth.js';
+import type { Context } from '../lib/context.js';
+import { digestsEqual, sha256 } from '../lib/crypto.js';
+import { json, OAuthError, type Params, readForm } from '../lib/http.js';
+import { noteGrant } from '../lib/observe.js';
+import { resolveAudience, resolveScopes } from '../lib/policy.js';
 import {
-  type Context,
   issueAccessToken,
   issueRefreshToken,
   parseRefreshToken,
-  resolveAudience,
-  resolveScopes,
   revokeFamily,
-} from '../lib/context.js';
-import { constantTimeEqual, sha256 } from '../lib/crypto.js';
-import { errorResponse, json, OAuthError, type Params, readForm, unexpected } from '../lib/http.js';
-import { noteGrant } from '../lib/observe.js';
+} from '../lib/tokens.js';
 import type { GrantType } from '../stores/types.js';
 
 const VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
@@ -101,7 +100,7 @@ async function authorizationCode(
   const redirectUri = params.get('redirect_uri');
   if (redirectUri === undefined ? record.redirectUriInRequest : redirectUri !== record.redirectUri)
     throw new OAuthError('invalid_grant', 'redirect_uri does not match the authorization request');
-  if (!VERIFIER.test(verifier) || !constantTimeEqual(await sha256(verifier), record.codeChallenge))
+  if (!VERIFIER.test(verifier) || !digestsEqual(await sha256(verifier), record.codeChallenge))
     throw new OAuthError('invalid_grant', 'PKCE verification failed');
 
   // The client's scopes may have shrunk since the user consented.
@@ -231,28 +230,24 @@ async function dpopKey(ctx: Context, request: Request): Promise<string | undefin
 
 /** `POST /token` (RFC 6749 §3.2). */
 export async function tokenEndpoint(ctx: Context, request: Request): Promise<Response> {
-  try {
-    const params = await readForm(request);
-    const grantType = params.get('grant_type');
-    noteGrant(request, grantType);
-    if (grantType === undefined) throw new OAuthError('invalid_request', 'grant_type is required');
-    const handler =
-      grantType === 'client_credentials'
-        ? clientCredentials
-        : grantType === 'authorization_code'
-          ? authorizationCode
-          : grantType === 'refresh_token'
-            ? refreshToken
-            : undefined;
-    const auth = await authenticateClient(request, params, ctx.clients, {
-      realm: ctx.issuer,
-      allowPublic: true,
-    });
-    if (!handler) throw new OAuthError('unsupported_grant_type', 'the grant_type is not supported');
-    // The proof is checked last (RFC 9449 §5 leaves the order open): a request from an unknown
-    // client or with a malformed grant costs no signature verification.
-    return await handler(ctx, auth, params, () => dpopKey(ctx, request));
-  } catch (error) {
-    return errorResponse(unexpected(error, ctx.onError));
-  }
+  const params = await readForm(request);
+  const grantType = params.get('grant_type');
+  noteGrant(request, grantType);
+  if (grantType === undefined) throw new OAuthError('invalid_request', 'grant_type is required');
+  const handler =
+    grantType === 'client_credentials'
+      ? clientCredentials
+      : grantType === 'authorization_code'
+        ? authorizationCode
+        : grantType === 'refresh_token'
+          ? refreshToken
+          : undefined;
+  const auth = await authenticateClient(request, params, ctx.clients, {
+    realm: ctx.issuer,
+    allowPublic: true,
+  });
+  if (!handler) throw new OAuthError('unsupported_grant_type', 'the grant_type is not supported');
+  // The proof is checked last (RFC 9449 §5 leaves the order open): a request from an unknown
+  // client or with a malformed grant costs no signature verification.
+  return await handler(ctx, auth, params, () => dpopKey(ctx, request));
 }

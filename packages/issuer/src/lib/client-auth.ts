@@ -1,6 +1,6 @@
 import { fetchRequestView } from '@authcore/core';
 import type { ClientRecord, ClientStore } from '../stores/types.js';
-import { constantTimeEqual, sha256 } from './crypto.js';
+import { digestsEqual, sha256 } from './crypto.js';
 import { OAuthError, type Params } from './http.js';
 
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
@@ -81,7 +81,7 @@ export async function authenticateClient(
     return { client, method };
   }
   const presented = await sha256(secret ?? '');
-  const matches = constantTimeEqual(presented, client?.clientSecretHash ?? DUMMY_HASH);
+  const matches = digestsEqual(presented, client?.clientSecretHash ?? DUMMY_HASH);
   // A client that registered itself (RFC 7591) authenticates only the way it registered.
   const registered = client?.registration?.tokenEndpointAuthMethod;
   if (

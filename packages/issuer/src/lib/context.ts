@@ -1,15 +1,12 @@
 import type { AuthError } from '@authcore/core';
-import { type JWTPayload, jwtVerify, SignJWT } from 'jose';
 import type { AuthorizeHook, EndpointName } from '../options.js';
 import type {
-  ClientRecord,
   ClientStore,
   CodeStore,
   RefreshTokenStore,
   RevocationStore,
 } from '../stores/types.js';
-import { randomToken, sha256 } from './crypto.js';
-import { OAuthError } from './http.js';
+import type { EndpointErrors } from './endpoint.js';
 import type { KeyRing } from './keys.js';
 
 /** Everything an endpoint needs, resolved once by `createIssuer`. */
@@ -27,7 +24,8 @@ export interface Context {
   codeTtl: number;
   now: () => number;
   authorize: AuthorizeHook | undefined;
-  onError: (error: unknown) => void;
+  /** What an error becomes, reported and logged: for an endpoint that answers it itself. */
+  errors: EndpointErrors;
   /** Checks a DPoP proof sent to `/token` (RFC 9449 §5); `undefined` when DPoP is off. */
   dpop: ((request: Request) => Promise<DpopCheck>) | undefined;
   /** Proof algorithms accepted, for the metadata document. */
@@ -35,168 +33,3 @@ export interface Context {
 }
 
 export type DpopCheck = { ok: true; jkt: string } | { ok: false; error: AuthError };
-
-const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
-const RESERVED = new Set([
-  'iss',
-  'sub',
-  'aud',
-  'exp',
-  'iat',
-  'nbf',
-  'jti',
-  'client_id',
-  'scope',
-  'cnf',
-]);
-
-/** RFC 6749 §3.3: the requested scopes, each allowed; all allowed ones when none are asked for. */
-export function resolveScopes(requested: string | undefined, allowed: readonly string[]): string[] {
-  if (requested === undefined) return [...allowed];
-  const scopes = [...new Set(requested.split(' ').filter((s) => s !== ''))];
-  for (const scope of scopes) {
-    if (!SCOPE_TOKEN.test(scope)) throw new OAuthError('invalid_scope', 'malformed scope');
-    if (!allowed.includes(scope))
-      throw new OAuthError('invalid_scope', 'a requested scope is not allowed for this client');
-  }
-  return scopes;
-}
-
-/** RFC 8707: each `resource` must be an allowed audience; none means the default (the first). */
-export function resolveAudience(
-  resources: readonly string[],
-  allowed: readonly string[],
-): string[] {
-  if (resources.length === 0) {
-    if (allowed[0] === undefined)
-      throw new OAuthError('invalid_target', 'no audience is configured for this client');
-    return [allowed[0]];
-  }
-  const audience = [...new Set(resources)];
-  for (const resource of audience) {
-    if (!allowed.includes(resource))
-      throw new OAuthError('invalid_target', 'a requested resource is not allowed for this client');
-  }
-  return audience;
-}
-
-export interface AccessTokenInput {
-  sub: string;
-  client: ClientRecord;
-  scopes: readonly string[];
-  audience: readonly string[];
-  claims?: Record<string, unknown> | undefined;
-  /** Tracks the token in a refresh-token family so that revoking the family revokes it. */
-  family?: { id: string; expiresAt: number } | undefined;
-  /** Binds the token to this DPoP key thumbprint (`cnf.jkt`, RFC 9449 §6). */
-  jkt?: string | undefined;
-}
-
-/** Signs an RFC 9068 access token. */
-export async function issueAccessToken(
-  ctx: Context,
-  input: AccessTokenInput,
-): Promise<{ token: string; jti: string; expiresIn: number }> {
-  const key = await ctx.keys.current();
-  const iat = Math.floor(ctx.now() / 1000);
-  const exp = iat + ctx.accessTokenTtl;
-  const jti = crypto.randomUUID();
-  const extra: JWTPayload = {};
-  for (const [name, value] of Object.entries(input.claims ?? {}))
-    if (!RESERVED.has(name)) extra[name] = value;
-  const payload: JWTPayload = { ...extra, client_id: input.client.clientId };
-  if (input.scopes.length > 0) payload.scope = input.scopes.join(' ');
-  if (input.jkt !== undefined) payload.cnf = { jkt: input.jkt };
-  const token = await new SignJWT(payload)
-    .setProtectedHeader({ alg: ctx.keys.alg, kid: key.kid, typ: 'at+jwt' })
-    .setIssuer(ctx.issuer)
-    .setSubject(input.sub)
-    .setAudience(input.audience.length === 1 ? input.audience[0]! : [...input.audience])
-    .setIssuedAt(iat)
-    .setExpirationTime(exp)
-    .setJti(jti)
-    .sign(key.privateKey);
-  if (input.family) {
-    const tracked = await ctx.refreshTokens.trackAccessToken(
-      input.family.id,
-      { jti, expiresAt: exp * 1000 },
-      input.family.expiresAt,
-    );
-    if (!tracked) {
-      await ctx.revocations.revoke(jti, exp * 1000);
-      throw new OAuthError('invalid_grant', 'the grant has been revoked');
-    }
-    // A family tracks a bounded number of live access tokens: older ones are revoked now.
-    await Promise.all(tracked.map((t) => ctx.revocations.revoke(t.jti, t.expiresAt)));
-  }
-  return { token, jti, expiresIn: ctx.accessTokenTtl };
-}
-
-// `<family id>.<256 random bits>`: a token names its family, so that any earlier token of a known
-// family is recognised as reuse without the store keeping past tokens (RFC 9700 §4.14.2).
-const REFRESH_TOKEN = /^([A-Za-z0-9-]{1,64})\.[A-Za-z0-9_-]{43}$/;
-
-/** The family a refresh token names, with the hash the store knows it by; `undefined` if malformed. */
-export async function parseRefreshToken(
-  token: string,
-): Promise<{ familyId: string; tokenHash: string } | undefined> {
-  const familyId = REFRESH_TOKEN.exec(token)?.[1];
-  return familyId === undefined ? undefined : { familyId, tokenHash: await sha256(token) };
-}
-
-/** Creates a refresh token and makes it its family's current one; returns the token itself. */
-export async function issueRefreshToken(
-  ctx: Context,
-  input: {
-    familyId: string;
-    client: ClientRecord;
-    userId: string;
-    scopes: string[];
-    audience: string[];
-    claims?: Record<string, unknown> | undefined;
-    expiresAt: number;
-  },
-): Promise<string> {
-  const token = `${input.familyId}.${randomToken()}`;
-  await ctx.refreshTokens.save({
-    tokenHash: await sha256(token),
-    familyId: input.familyId,
-    clientId: input.client.clientId,
-    userId: input.userId,
-    scopes: input.scopes,
-    audience: input.audience,
-    claims: input.claims,
-    issuedAt: ctx.now(),
-    expiresAt: input.expiresAt,
-  });
-  return token;
-}
-
-/** Revokes a family and every access token issued in it. */
-export async function revokeFamily(ctx: Context, familyId: string, until: number): Promise<void> {
-  const tracked = await ctx.refreshTokens.revokeFamily(familyId, until);
-  await Promise.all(tracked.map((t) => ctx.revocations.revoke(t.jti, t.expiresAt)));
-}
-
-const JWS_SHAPE = /^[^.]+\.[^.]+\.[^.]*$/;
-
-/** An access token this issuer signed, still unexpired; `undefined` for anything else. */
-export async function verifyOwnAccessToken(
-  ctx: Context,
-  token: string,
-): Promise<JWTPayload | undefined> {
-  if (!JWS_SHAPE.test(token) || token.length > 8192) return undefined;
-  try {
-    const { payload } = await jwtVerify(token, await ctx.keys.verifier(), {
-      issuer: ctx.issuer,
-      typ: 'at+jwt',
-      algorithms: [ctx.keys.alg],
-      currentDate: new Date(ctx.now()),
-      clockTolerance: 0,
-      requiredClaims: ['exp', 'iat', 'jti', 'client_id', 'sub', 'aud'],
-    });
-    return payload;
-  } catch {
-    return undefined;
-  }
-}

@@ -1,3 +1,4 @@
+import { timingSafeEqual } from '@authcore/core';
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 import { base64url } from 'jose';
 
@@ -17,14 +18,9 @@ export function randomToken(bytes = 32): string {
 }
 
 /**
- * Compares two strings in time that depends only on their length, never on where they differ.
- * Callers compare fixed-length digests, so the length itself reveals nothing.
+ * Whether a presented digest (base64url, as `sha256` gives) is the expected one, by the core's
+ * constant-time compare: the time depends only on the presented digest's (fixed) length.
  */
-export function constantTimeEqual(a: string, b: string): boolean {
-  const x = encoder.encode(a);
-  const y = encoder.encode(b);
-  let diff = x.length ^ y.length;
-  const n = Math.max(x.length, y.length);
-  for (let i = 0; i < n; i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
-  return diff === 0;
+export function digestsEqual(presented: string, expected: string): boolean {
+  return timingSafeEqual(encoder.encode(presented), encoder.encode(expected));
 }

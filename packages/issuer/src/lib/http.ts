@@ -1,3 +1,5 @@
+import { readBounded } from '@authcore/core';
+
 /** RFC 6749 §5.2 error codes, plus those of RFC 8707, RFC 7009, RFC 6749 §4.1.2.1 and RFC 7591. */
 export type OAuthErrorCode =
   | 'invalid_request'
@@ -59,30 +61,6 @@ export function json(
   });
 }
 
-/**
- * A store that cannot answer (Redis down, failing over) is the server's problem, not the
- * client's: stores signal it with `unavailable: true` on what they throw (`RedisStoreError`
- * does), and the answer is a 503 `temporarily_unavailable` with `Retry-After`, not a 500.
- */
-const isUnavailable = (error: unknown): boolean =>
-  typeof error === 'object' &&
-  error !== null &&
-  (error as { unavailable?: unknown }).unavailable === true;
-
-/** What an endpoint answers for an error it did not expect; `report` sees it first. */
-export function unexpected(error: unknown, report: (error: unknown) => void): OAuthError {
-  if (error instanceof OAuthError) return error;
-  report(error);
-  return isUnavailable(error)
-    ? new OAuthError(
-        'temporarily_unavailable',
-        'the authorization server is temporarily unavailable',
-        503,
-        { 'retry-after': '1' },
-      )
-    : new OAuthError('server_error');
-}
-
 export function errorResponse(error: OAuthError): Response {
   return json(error.status, error.body(), error.headers);
 }
@@ -114,47 +92,39 @@ export async function readForm(request: Request): Promise<Params> {
 }
 
 /**
- * The raw form body of a POST, read through the one bounded reader every endpoint uses: past
+ * The raw form body of a POST, read through the core's bounded reader like every body: past
  * `MAX_BODY_BYTES` it stops pulling the stream and answers 413, whatever mounts the handler.
  */
 export async function readFormBody(request: Request): Promise<URLSearchParams> {
-  const type = request.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase();
-  if (type !== 'application/x-www-form-urlencoded')
+  if (mediaType(request) !== 'application/x-www-form-urlencoded')
     throw new OAuthError('invalid_request', 'the body must be application/x-www-form-urlencoded');
-  return new URLSearchParams(await boundedText(request, MAX_BODY_BYTES));
+  return new URLSearchParams(new TextDecoder().decode(await readBody(request, MAX_BODY_BYTES)));
 }
 
-/** Largest body read, whatever mounts the handler (the node bridge has its own cap). */
+/** An `application/json` body of at most `max` bytes, parsed; `invalid_client_metadata` else. */
+export async function readJsonBody(request: Request, max: number): Promise<unknown> {
+  if (mediaType(request) !== 'application/json')
+    throw new OAuthError('invalid_client_metadata', 'the body must be application/json');
+  const bytes = await readBody(request, max);
+  try {
+    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch {
+    throw new OAuthError('invalid_client_metadata', 'the body must be a JSON object');
+  }
+}
+
+/** Largest form body read, whatever mounts the handler (the node bridge has its own cap). */
 export const MAX_BODY_BYTES = 65_536;
 
-async function boundedText(request: Request, max: number): Promise<string> {
-  if (Number(request.headers.get('content-length')) > max) throw tooLarge();
-  if (!request.body) return '';
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      // Not awaited: cancelling one branch of a cloned (teed) body settles only once the
-      // other branch is cancelled too.
-      reader.cancel().catch(() => undefined);
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return new TextDecoder().decode(bytes);
-}
+const mediaType = (request: Request) =>
+  request.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase();
 
-const tooLarge = () => new OAuthError('invalid_request', 'the request body is too large', 413);
+async function readBody(request: Request, max: number): Promise<Uint8Array> {
+  const bytes = await readBounded(request, max);
+  if (bytes === undefined)
+    throw new OAuthError('invalid_request', 'the request body is too large', 413);
+  return bytes;
+}
 
 const METHOD_NOT_ALLOWED = {
   GET: 'method not allowed; use GET',
@@ -163,10 +133,6 @@ const METHOD_NOT_ALLOWED = {
   'POST, GET, DELETE': 'method not allowed; use POST, GET, DELETE',
 } as const;
 
-export function methodNotAllowed(allow: keyof typeof METHOD_NOT_ALLOWED): Response {
-  return json(
-    405,
-    { error: 'invalid_request', error_description: METHOD_NOT_ALLOWED[allow] },
-    { allow },
-  );
-}
+/** A 405 with `Allow`, to throw. */
+export const methodNotAllowed = (allow: keyof typeof METHOD_NOT_ALLOWED): OAuthError =>
+  new OAuthError('invalid_request', METHOD_NOT_ALLOWED[allow], 405, { allow });

@@ -1,5 +1,5 @@
-import { constantTimeEqual, randomToken, sha256 } from '../lib/crypto.js';
-import { errorResponse, json, methodNotAllowed, OAuthError, unexpected } from '../lib/http.js';
+import { digestsEqual, randomToken, sha256 } from '../lib/crypto.js';
+import { json, methodNotAllowed, OAuthError, readJsonBody } from '../lib/http.js';
 import type { ClientRecord, GrantType, RegisteredClientStore } from '../stores/types.js';
 import { type ClientMetadata, checkClientMetadata, type MetadataPolicy } from './metadata.js';
 import type { RegistrationOptions } from './options.js';
@@ -16,7 +16,6 @@ export interface RegistrationConfig {
   review: RegistrationOptions['review'];
   rateLimit: RegistrationOptions['rateLimit'];
   now: () => number;
-  onError: (error: unknown) => void;
 }
 
 /** Largest registration request read (RFC 7591 requests are small JSON objects). */
@@ -37,41 +36,6 @@ function bearerToken(request: Request): string | undefined {
   if (header === null) return undefined;
   const match = /^bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(header);
   return match ? match[1] : '';
-}
-
-class TooLarge extends Error {}
-
-async function readJson(request: Request, max: number): Promise<unknown> {
-  const type = request.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase();
-  if (type !== 'application/json')
-    throw new OAuthError('invalid_client_metadata', 'the body must be application/json');
-  if (Number(request.headers.get('content-length')) > max) throw new TooLarge();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  if (request.body) {
-    const reader = request.body.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > max) {
-        await reader.cancel().catch(() => undefined);
-        throw new TooLarge();
-      }
-      chunks.push(value);
-    }
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  try {
-    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
-  } catch {
-    throw new OAuthError('invalid_client_metadata', 'the body must be a JSON object');
-  }
 }
 
 const seconds = (ms: number) => Math.floor(ms / 1000);
@@ -105,17 +69,7 @@ async function register(config: RegistrationConfig, request: Request): Promise<R
     if (token === '' || !(await config.initialAccessToken!(token, request)))
       throw bearerError(config.realm, false, 'the initial access token is not valid');
   }
-  let body: unknown;
-  try {
-    body = await readJson(request, MAX_REGISTRATION_BYTES);
-  } catch (error) {
-    if (error instanceof TooLarge)
-      return json(413, {
-        error: 'invalid_request',
-        error_description: 'the request body is too large',
-      });
-    throw error;
-  }
+  const body = await readJsonBody(request, MAX_REGISTRATION_BYTES);
   let metadata: ClientMetadata = checkClientMetadata(body, config.metadata);
   if (config.review) {
     const reviewed = await config.review(structuredClone(metadata), request);
@@ -157,10 +111,7 @@ async function register(config: RegistrationConfig, request: Request): Promise<R
   for (const key of Object.keys(record) as (keyof ClientRecord)[])
     if (record[key] === undefined) delete record[key];
   if (!(await config.store.register(record)))
-    return json(503, {
-      error: 'temporarily_unavailable',
-      error_description: 'no more clients can be registered',
-    });
+    throw new OAuthError('temporarily_unavailable', 'no more clients can be registered', 503);
   const answer: Record<string, unknown> = { ...describe(config, record) };
   // Shown once: the store keeps only hashes.
   if (secret !== undefined) answer.client_secret = secret;
@@ -181,7 +132,7 @@ async function manage(config: RegistrationConfig, request: Request): Promise<Res
   const valid =
     record !== undefined &&
     (record.expiresAt === undefined || record.expiresAt > config.now()) &&
-    constantTimeEqual(presented, expected);
+    digestsEqual(presented, expected);
   if (!valid || token === '')
     throw bearerError(config.realm, false, 'the registration access token is not valid');
   if (request.method === 'DELETE') {
@@ -196,25 +147,19 @@ export function registrationEndpoint(config: RegistrationConfig) {
   return async (request: Request): Promise<Response> => {
     const { method } = request;
     if (method !== 'POST' && method !== 'GET' && method !== 'DELETE')
-      return methodNotAllowed('POST, GET, DELETE');
-    try {
-      if (method === 'POST' && config.rateLimit) {
-        const decision = await config.rateLimit(request);
-        if (decision !== true) {
-          const retryAfter = Math.max(1, Math.ceil(Number(decision?.retryAfter) || 1));
-          return json(
-            429,
-            {
-              error: 'temporarily_unavailable',
-              error_description: 'too many registrations; try again later',
-            },
-            { 'retry-after': String(retryAfter) },
-          );
-        }
+      throw methodNotAllowed('POST, GET, DELETE');
+    if (method === 'POST' && config.rateLimit) {
+      const decision = await config.rateLimit(request);
+      if (decision !== true) {
+        const retryAfter = Math.max(1, Math.ceil(Number(decision?.retryAfter) || 1));
+        throw new OAuthError(
+          'temporarily_unavailable',
+          'too many registrations; try again later',
+          429,
+          { 'retry-after': String(retryAfter) },
+        );
       }
-      return method === 'POST' ? await register(config, request) : await manage(config, request);
-    } catch (error) {
-      return errorResponse(unexpected(error, config.onError));
     }
+    return method === 'POST' ? register(config, request) : manage(config, request);
   };
 }

@@ -1,6 +1,6 @@
 import { looksLikeDocumentUrl, metadataDocumentClients } from '../cimd/documents.js';
 import { nodeDocumentFetcher } from '../cimd/node-fetcher.js';
-import { constantTimeEqual, sha256 } from '../lib/crypto.js';
+import { digestsEqual, sha256 } from '../lib/crypto.js';
 import type { IssuerOptions } from '../options.js';
 import { memoryRegisteredClientStore } from '../stores/registered.js';
 import type { ClientStore, GrantType } from '../stores/types.js';
@@ -70,7 +70,7 @@ export function setupDynamicClients(
         if (iat.length < 16)
           fail('`registration.initialAccessToken` must be at least 16 characters');
         const expected = sha256(iat);
-        check = async (token) => constantTimeEqual(await sha256(token), await expected);
+        check = async (token) => digestsEqual(await sha256(token), await expected);
       } else if (typeof iat === 'function') {
         check = async (token, request) => (await iat(token, request)) === true;
       } else fail('`registration.initialAccessToken` is required with policy initial_access_token');
@@ -104,7 +104,6 @@ export function setupDynamicClients(
       review: registration.review,
       rateLimit: registration.rateLimit,
       now,
-      onError: options.onError ?? (() => {}),
     });
   }
 

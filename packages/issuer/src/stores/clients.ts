@@ -6,7 +6,7 @@ export interface ClientConfig {
   clientId: string;
   /** The secret in clear (hashed at load). A client with no secret is public (`none`). */
   clientSecret?: string;
-  /** Or its `hashSecret()` digest, to keep clear secrets out of configuration. */
+  /** Or its `clientSecretHash()`, to keep clear secrets out of configuration. */
   clientSecretHash?: string;
   /** Exact redirect URIs, required for the authorization code flow. */
   redirectUris?: readonly string[];
@@ -27,9 +27,17 @@ const GRANT_TYPES: readonly GrantType[] = [
   'refresh_token',
 ];
 
-/** The hash a store keeps for a client secret: base64url SHA-256. Use high-entropy secrets. */
+/**
+ * The `clientSecretHash` a store keeps for a client secret: its base64url SHA-256, as a string
+ * (the core's API-key `hashSecret` gives bytes; this is not it). Use high-entropy secrets.
+ */
+export function clientSecretHash(secret: string): string {
+  return sha256(secret);
+}
+
+/** @deprecated Use `clientSecretHash` (synchronous, same string). */
 export function hashSecret(secret: string): Promise<string> {
-  return Promise.resolve(sha256(secret));
+  return Promise.resolve(clientSecretHash(secret));
 }
 
 function checkRedirectUri(clientId: string, uri: string): void {
@@ -106,9 +114,9 @@ export function memoryClientStore(clients: readonly ClientConfig[]): ClientStore
   const load = async () => {
     const out = new Map<string, ClientRecord>();
     for (const [id, { clientSecret, ...record }] of pending) {
-      const clientSecretHash =
-        clientSecret !== undefined ? await hashSecret(clientSecret) : record.clientSecretHash;
-      out.set(id, { ...record, clientSecretHash });
+      const hash =
+        clientSecret !== undefined ? clientSecretHash(clientSecret) : record.clientSecretHash;
+      out.set(id, { ...record, clientSecretHash: hash });
     }
     return out;
   };

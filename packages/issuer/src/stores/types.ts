@@ -9,7 +9,7 @@ export type GrantType = 'authorization_code' | 'client_credentials' | 'refresh_t
 /** A registered client as the issuer reads it. */
 export interface ClientRecord {
   clientId: string;
-  /** base64url SHA-256 of the secret (see `hashSecret`); absent for a public client. */
+  /** base64url SHA-256 of the secret (see `clientSecretHash`); absent for a public client. */
   clientSecretHash?: string | undefined;
   /** Exact redirect URIs for the authorization code flow. */
   redirectUris: string[];
