@@ -1,9 +1,11 @@
-import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { createAuthenticator, fetchRequestView, jwt } from '@authcore/core';
+import { type RunningExample as Running, startExample } from '@authcore/example-shared';
+import { type HttpsTestServer, startHttpsServer } from '@authcore/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { start } from './process.js';
-import { makeCertificates, type TestCertificates } from './tls.js';
+
+const start = (env: Record<string, string>): Promise<Running> =>
+  startExample(fileURLToPath(new URL('..', import.meta.url)), env, { name: 'issuer' });
 
 const AUDIENCE = 'https://mcp.api.test';
 const CLIENTS = [
@@ -119,12 +121,10 @@ describe('AUTHCORE_REGISTRATION=open', () => {
 describe('AUTHCORE_CLIENT_METADATA_DOCUMENTS=1', () => {
   // The document is served over https on 127.0.0.1 with a certificate from the test's own CA,
   // which the example trusts through NODE_EXTRA_CA_CERTS.
-  let certs: TestCertificates;
-  let docs: Server;
+  let docs: HttpsTestServer;
   let clientId: string;
   beforeAll(async () => {
-    certs = makeCertificates();
-    docs = createServer({ cert: certs.cert, key: certs.key }, (req, res) => {
+    docs = await startHttpsServer((req, res) => {
       if (req.url !== '/client.json') {
         res.writeHead(404).end();
         return;
@@ -140,13 +140,10 @@ describe('AUTHCORE_CLIENT_METADATA_DOCUMENTS=1', () => {
         }),
       );
     });
-    await new Promise<void>((resolve) => docs.listen(0, '127.0.0.1', resolve));
-    clientId = `https://127.0.0.1:${(docs.address() as AddressInfo).port}/client.json`;
+    clientId = `${docs.origin}/client.json`;
   });
   afterAll(async () => {
-    docs.closeAllConnections();
-    await new Promise((resolve) => docs.close(resolve));
-    certs.remove();
+    await docs.close();
   });
 
   it('with AUTHCORE_CLIENT_METADATA_ALLOW_LOOPBACK=1, a document client runs the code flow', async () => {
@@ -155,7 +152,7 @@ describe('AUTHCORE_CLIENT_METADATA_DOCUMENTS=1', () => {
       AUTHCORE_DEMO_USER: 'demo-user',
       AUTHCORE_CLIENT_METADATA_DOCUMENTS: '1',
       AUTHCORE_CLIENT_METADATA_ALLOW_LOOPBACK: '1',
-      NODE_EXTRA_CA_CERTS: certs.caFile,
+      NODE_EXTRA_CA_CERTS: docs.certificates.caFile,
     });
     try {
       const meta = (await (
@@ -174,7 +171,7 @@ describe('AUTHCORE_CLIENT_METADATA_DOCUMENTS=1', () => {
       AUTHCORE_CLIENTS: JSON.stringify(CLIENTS),
       AUTHCORE_DEMO_USER: 'demo-user',
       AUTHCORE_CLIENT_METADATA_DOCUMENTS: '1',
-      NODE_EXTRA_CA_CERTS: certs.caFile,
+      NODE_EXTRA_CA_CERTS: docs.certificates.caFile,
     });
     try {
       const authorize = new URL(`${example.url}/authorize`);

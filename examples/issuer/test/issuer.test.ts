@@ -1,6 +1,10 @@
+import { fileURLToPath } from 'node:url';
 import { createAuthenticator, fetchRequestView, jwt } from '@authcore/core';
+import { type RunningExample as Running, startExample } from '@authcore/example-shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Running, start } from './process.js';
+
+const start = (env: Record<string, string>): Promise<Running> =>
+  startExample(fileURLToPath(new URL('..', import.meta.url)), env, { name: 'issuer' });
 
 const AUDIENCE = 'https://orders.api.test';
 const REDIRECT = 'http://127.0.0.1:9/callback';

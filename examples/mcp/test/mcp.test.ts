@@ -1,5 +1,10 @@
-import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import {
+  freePort,
+  type RunningExample as Running,
+  startExample as startIn,
+} from '@authcore/example-shared';
+import { type HttpsTestServer, startHttpsServer } from '@authcore/testing';
 import {
   type OAuthClientProvider,
   UnauthorizedError,
@@ -12,8 +17,10 @@ import type {
   OAuthTokens,
 } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, type Running, startExample } from './processes.js';
-import { makeCertificates, type TestCertificates } from './tls.js';
+
+/** `examples/<name>` as a real process, ready on its one ready line. */
+const startExample = (name: 'issuer' | 'mcp', env: Record<string, string>) =>
+  startIn(fileURLToPath(new URL(`../../${name}`, import.meta.url)), env, { name });
 
 // The MCP SDK's own client against the two example processes, with nothing pre-arranged but the
 // issuer's policy: it discovers (401 -> RFC 9728 -> RFC 8414), registers (RFC 7591, or a client
@@ -27,8 +34,7 @@ const INSUFFICIENT =
 let issuer: Running;
 let mcp: Running;
 let mcpUrl: string;
-let certs: TestCertificates;
-let documents: Server;
+let documents: HttpsTestServer | undefined;
 let documentUrl: string;
 
 /** An `OAuthClientProvider` kept in memory; the "browser" is fetch with manual redirects. */
@@ -121,9 +127,8 @@ function claims(provider: TestProvider) {
 }
 
 beforeAll(async () => {
-  certs = makeCertificates();
   // The client ID metadata document, over https on 127.0.0.1 with the test's own CA.
-  documents = createServer({ cert: certs.cert, key: certs.key }, (req, res) => {
+  documents = await startHttpsServer((req, res) => {
     if (req.url !== '/oauth/client.json') {
       res.writeHead(404).end();
       return;
@@ -141,8 +146,7 @@ beforeAll(async () => {
       }),
     );
   });
-  await new Promise<void>((resolve) => documents.listen(0, '127.0.0.1', resolve));
-  documentUrl = `https://127.0.0.1:${(documents.address() as AddressInfo).port}/oauth/client.json`;
+  documentUrl = `${documents.origin}/oauth/client.json`;
 
   const port = await freePort();
   mcpUrl = `http://127.0.0.1:${port}/mcp`;
@@ -160,7 +164,7 @@ beforeAll(async () => {
     AUTHCORE_REGISTRATION: 'open',
     AUTHCORE_CLIENT_METADATA_DOCUMENTS: '1',
     AUTHCORE_CLIENT_METADATA_ALLOW_LOOPBACK: '1',
-    NODE_EXTRA_CA_CERTS: certs.caFile,
+    NODE_EXTRA_CA_CERTS: documents.certificates.caFile,
   });
   mcp = await startExample('mcp', { PORT: String(port), AUTHCORE_ISSUER: issuer.url });
 }, 40_000);
@@ -168,8 +172,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await mcp?.stop();
   await issuer?.stop();
-  await new Promise((resolve) => documents?.close(resolve));
-  certs?.remove();
+  await documents?.close();
 });
 
 describe('examples/mcp as a real process', () => {

@@ -142,4 +142,9 @@ export async function exampleSetup(env: NodeJS.ProcessEnv = process.env): Promis
 export const readyLine = (name: string, port: number) =>
   `authcore ${name} example listening on http://127.0.0.1:${port}`;
 
-export { type RunningExample, startExample } from './spawn.js';
+export {
+  freePort,
+  type RunningExample,
+  type StartExampleOptions,
+  startExample,
+} from './spawn.js';

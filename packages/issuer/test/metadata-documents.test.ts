@@ -1,11 +1,10 @@
-import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import {
   addressKind,
   DocumentFetchError,
   type IssuerOptions,
   nodeDocumentFetcher,
 } from '@authcore/issuer';
+import { type HttpsTestServer, startHttpsServer } from '@authcore/testing';
 import * as oauth from 'oauth4webapi';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -19,11 +18,9 @@ import {
   VERIFIER,
   verify,
 } from './helpers.js';
-import { makeCertificates, type TestCertificates } from './tls.js';
 
 // Documents served over https on 127.0.0.1 with a certificate from the test's own CA.
-let certs: TestCertificates;
-let docs: Server;
+let docs: HttpsTestServer;
 let origin: string;
 const hits = new Map<string, number>();
 type Route = (url: string) => { status?: number; headers?: Record<string, string>; body?: string };
@@ -43,8 +40,7 @@ const doc = (id: string, extra: Record<string, unknown> = {}) =>
 const json = { 'content-type': 'application/json' };
 
 beforeAll(async () => {
-  certs = makeCertificates();
-  docs = createServer({ cert: certs.cert, key: certs.key }, (req, res) => {
+  docs = await startHttpsServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0]!;
     hits.set(path, (hits.get(path) ?? 0) + 1);
     if (path === '/slow.json') return; // never answers
@@ -59,8 +55,7 @@ beforeAll(async () => {
     res.writeHead(answer.status ?? 200, answer.headers ?? json);
     res.end(answer.body ?? '');
   });
-  await new Promise<void>((resolve) => docs.listen(0, '127.0.0.1', resolve));
-  origin = `https://127.0.0.1:${(docs.address() as AddressInfo).port}`;
+  origin = docs.origin;
   Object.assign(routes, {
     '/client.json': (u: string) => ({ body: doc(u) }),
     '/other.json': (u: string) => ({ body: doc(u, { client_name: 'Other' }) }),
@@ -96,9 +91,7 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
-  docs.closeAllConnections();
-  await new Promise((resolve) => docs.close(resolve));
-  certs.remove();
+  await docs.close();
 });
 
 let served: Served | undefined;
@@ -115,7 +108,7 @@ async function start(
   served = await serve({
     clientMetadataDocuments: {
       allowLoopback: true,
-      fetch: nodeDocumentFetcher({ ca: certs.ca }),
+      fetch: nodeDocumentFetcher({ ca: docs.certificates.ca }),
       timeoutMs: 500,
       ...documents,
     },
@@ -416,7 +409,7 @@ describe('the Node document fetcher', () => {
     // First answer loopback (allowed here), then a private one: the second is never asked for.
     let calls = 0;
     const fetcher = nodeDocumentFetcher({
-      ca: certs.ca,
+      ca: docs.certificates.ca,
       resolve: async () => {
         calls++;
         return calls === 1
@@ -436,14 +429,14 @@ describe('the Node document fetcher', () => {
     ['/big-stream.json', 'too_large'],
     ['/slow.json', 'timeout'],
   ])('%s is refused as %s', async (path, reason) => {
-    const fetcher = nodeDocumentFetcher({ ca: certs.ca });
+    const fetcher = nodeDocumentFetcher({ ca: docs.certificates.ca });
     await expect(
       fetcher(new URL(`${origin}${path}`), { ...limits, timeoutMs: 300, allowLoopback: true }),
     ).rejects.toEqual(refusal(reason));
   });
 
   it('a 6 KiB document passes with a larger cap (the refusals above are the cap)', async () => {
-    const fetcher = nodeDocumentFetcher({ ca: certs.ca });
+    const fetcher = nodeDocumentFetcher({ ca: docs.certificates.ca });
     const response = await fetcher(new URL(`${origin}/big.json`), {
       ...limits,
       maxBytes: 65_536,

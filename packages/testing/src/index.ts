@@ -27,3 +27,9 @@ export {
   type TestIssuerOptions,
   type TokenOptions,
 } from './test-issuer.js';
+export {
+  type HttpsTestServer,
+  makeTestCertificates,
+  startHttpsServer,
+  type TestCertificates,
+} from './tls.js';

@@ -1,6 +1,6 @@
-import { authenticateClient } from '../lib/client-auth.js';
+import { tokenRequest } from '../lib/client-auth.js';
 import type { Context } from '../lib/context.js';
-import { json, OAuthError, readForm } from '../lib/http.js';
+import { json } from '../lib/http.js';
 import { parseRefreshToken, verifyOwnAccessToken } from '../lib/tokens.js';
 
 /** What an active token looks like to `/introspect` (RFC 7662 §2.2). */
@@ -59,13 +59,7 @@ async function introspect(
  * to any confidential client; refresh tokens only to the client they were issued to.
  */
 export async function introspectEndpoint(ctx: Context, request: Request): Promise<Response> {
-  const params = await readForm(request);
-  const { client } = await authenticateClient(request, params, ctx.clients, {
-    realm: ctx.issuer,
-    allowPublic: false,
-  });
-  const token = params.get('token');
-  if (token === undefined) throw new OAuthError('invalid_request', 'token is required');
+  const { client, token } = await tokenRequest(ctx, request, false);
   const result = await introspect(ctx, token, client.clientId);
   return result ? json(200, result) : inactive();
 }

@@ -1,6 +1,6 @@
-import { authenticateClient } from '../lib/client-auth.js';
+import { tokenRequest } from '../lib/client-auth.js';
 import type { Context } from '../lib/context.js';
-import { OAuthError, readForm } from '../lib/http.js';
+import { OAuthError } from '../lib/http.js';
 import { parseRefreshToken, revokeFamily, verifyOwnAccessToken } from '../lib/tokens.js';
 
 const notYours = () => new OAuthError('invalid_request', 'the token was not issued to this client');
@@ -10,13 +10,7 @@ const notYours = () => new OAuthError('invalid_request', 'the token was not issu
  * an access token is revoked by `jti`. Unknown and invalid tokens are answered 200 as well.
  */
 export async function revokeEndpoint(ctx: Context, request: Request): Promise<Response> {
-  const params = await readForm(request);
-  const { client } = await authenticateClient(request, params, ctx.clients, {
-    realm: ctx.issuer,
-    allowPublic: true,
-  });
-  const token = params.get('token');
-  if (token === undefined) throw new OAuthError('invalid_request', 'token is required');
+  const { client, token } = await tokenRequest(ctx, request, true);
   // `token_type_hint` is optional and only an optimisation (§2.1): the token's shape decides.
   const payload = await verifyOwnAccessToken(ctx, token);
   if (payload) {

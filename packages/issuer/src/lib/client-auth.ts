@@ -1,7 +1,8 @@
 import { fetchRequestView } from '@authcore/core';
 import type { ClientRecord, ClientStore } from '../stores/types.js';
+import type { Context } from './context.js';
 import { digestsEqual, sha256 } from './crypto.js';
-import { OAuthError, type Params } from './http.js';
+import { OAuthError, type Params, readForm } from './http.js';
 
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
 
@@ -92,4 +93,23 @@ export async function authenticateClient(
   )
     throw failed(method === 'client_secret_basic');
   return { client, method };
+}
+
+/**
+ * A revocation or introspection request (RFC 7009 §2.1, RFC 7662 §2.1): the form, its client
+ * authenticated, and the `token` it names.
+ */
+export async function tokenRequest(
+  ctx: Context,
+  request: Request,
+  allowPublic: boolean,
+): Promise<{ client: ClientRecord; token: string }> {
+  const params = await readForm(request);
+  const { client } = await authenticateClient(request, params, ctx.clients, {
+    realm: ctx.issuer,
+    allowPublic,
+  });
+  const token = params.get('token');
+  if (token === undefined) throw new OAuthError('invalid_request', 'token is required');
+  return { client, token };
 }
