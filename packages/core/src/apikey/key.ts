@@ -95,13 +95,38 @@ const encoder = new TextEncoder();
 /** SHA-256 of a secret (its UTF-8 bytes): what a record stores, what a presented key is compared by. */
 export const hashSecret = (secret: string): Uint8Array => sha256(encoder.encode(secret));
 
+// Scratch for `hashKey`: a key of the API key form is ASCII and at most MAX_KEY_LENGTH long.
+// Zeroed after each use, so no key is left in it.
+const SCRATCH = new Uint8Array(MAX_KEY_LENGTH);
+
 /**
- * The SHA-256 of a whole key as a 16-code-unit string to key a map by: memos hold this, never
- * the key.
+ * The SHA-256 of a whole key (of the API key form) as a 16-code-unit string to key a map by:
+ * memos hold this, never the key. Nothing allocated but the digest and the string: it runs on
+ * every request with an API key.
  */
 export function hashKey(key: string): string {
-  const digest = hashSecret(key);
-  return String.fromCharCode(...new Uint16Array(digest.buffer, digest.byteOffset, 16));
+  const { read, written } = encoder.encodeInto(key, SCRATCH);
+  const d = sha256(read === key.length ? SCRATCH.subarray(0, written) : encoder.encode(key));
+  SCRATCH.fill(0, 0, written);
+  const u = (i: number) => d[i]! | (d[i + 1]! << 8);
+  return String.fromCharCode(
+    u(0),
+    u(2),
+    u(4),
+    u(6),
+    u(8),
+    u(10),
+    u(12),
+    u(14),
+    u(16),
+    u(18),
+    u(20),
+    u(22),
+    u(24),
+    u(26),
+    u(28),
+    u(30),
+  );
 }
 
 /** Decoded stored hash, or `undefined` when it is not 32 bytes of base64url. */
