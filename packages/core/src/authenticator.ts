@@ -133,7 +133,6 @@ export function createAuthenticator<const S extends readonly AnyScheme[]>(
   for (const scheme of schemes) {
     Object.assign(sources, scheme.sources);
     for (const c of [scheme.challenge].flat()) if (!challenges.includes(c)) challenges.push(c);
-    if (scheme.slots.includes('dpop')) sources.dpop = true;
   }
   const renderOptions: RenderOptions = { ...options.render, schemes: challenges };
   const scopedChallenges = Boolean(renderOptions.challengeScopes);
@@ -268,7 +267,7 @@ export function createAuthenticator<const S extends readonly AnyScheme[]>(
     let scheme: Scheme<P> | undefined;
     try {
       for (const s of schemes) {
-        if (s.slots.includes(credential.slot) && s.accepts(credential)) {
+        if (s.accepts(credential)) {
           scheme = s;
           break;
         }

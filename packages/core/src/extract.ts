@@ -9,11 +9,6 @@ export interface Credential {
   readonly slot: CredentialSlot;
   readonly token: string;
   readonly source: 'authorization' | 'cookie' | 'query' | 'header';
-  /**
-   * `true` when extraction already found the token to be a JWS compact serialization in strict
-   * base64url (three dot-separated segments, no padding), so the JWT scheme need not scan it again.
-   */
-  readonly compact?: boolean;
 }
 
 /** Which places of a request may carry a credential. Cookie and query are off unless named. */
@@ -30,9 +25,7 @@ export interface CredentialSources {
 
 // RFC 6750 §2.1: credentials = "Bearer" 1*SP b64token; the scheme is case-insensitive (RFC 9110 §11.1).
 const AUTHORIZATION = /^([A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*)(?: +(.*))?$/;
-// The same pass tells a strict compact JWS (group 2) from any other b64token (group 3).
-const BEARER =
-  /^(bearer) +(?:([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)|([A-Za-z0-9\-._~+/]+=*))$/i;
+const BEARER = /^bearer +([A-Za-z0-9\-._~+/]+=*)$/i;
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 const API_KEY = /^[\x21-\x7e]+$/;
 
@@ -60,13 +53,7 @@ export function extractCredential(request: RequestView, sources: CredentialSourc
     // The common case in one pass: `Bearer <b64token>`, any casing of the scheme.
     const bearer = BEARER.exec(header);
     if (bearer) {
-      const compact = bearer[2] !== undefined;
-      found = {
-        slot: 'bearer',
-        token: compact ? bearer[2]! : bearer[3]!,
-        source: 'authorization',
-        compact,
-      };
+      found = { slot: 'bearer', token: bearer[1]!, source: 'authorization' };
       count++;
     } else {
       const match = AUTHORIZATION.exec(header);
@@ -79,7 +66,7 @@ export function extractCredential(request: RequestView, sources: CredentialSourc
         if (token === undefined || !B64TOKEN.test(token)) {
           return { ok: false, error: malformed(`malformed ${match[1]} credentials`) };
         }
-        found = { slot, token, source: 'authorization', compact: false };
+        found = { slot, token, source: 'authorization' };
         count++;
       }
     }
@@ -92,7 +79,7 @@ export function extractCredential(request: RequestView, sources: CredentialSourc
     const value = values[0];
     if (value !== undefined) {
       if (!API_KEY.test(value)) return { ok: false, error: malformed('malformed API key header') };
-      found = { slot: 'apiKey', token: value, source: 'header', compact: false };
+      found = { slot: 'apiKey', token: value, source: 'header' };
       count++;
     }
   }
@@ -104,7 +91,7 @@ export function extractCredential(request: RequestView, sources: CredentialSourc
     const value = values[0];
     if (value !== undefined) {
       if (!B64TOKEN.test(value)) return { ok: false, error: malformed('malformed query token') };
-      found = { slot: 'bearer', token: value, source: 'query', compact: false };
+      found = { slot: 'bearer', token: value, source: 'query' };
       count++;
     }
   }
@@ -116,7 +103,7 @@ export function extractCredential(request: RequestView, sources: CredentialSourc
     const value = values[0];
     if (value !== undefined && value !== '') {
       if (!B64TOKEN.test(value)) return { ok: false, error: malformed('malformed token cookie') };
-      found = { slot: 'bearer', token: value, source: 'cookie', compact: false };
+      found = { slot: 'bearer', token: value, source: 'cookie' };
       count++;
     }
   }

@@ -70,7 +70,6 @@ describe('Scheme: its principal must carry a scope set', () => {
   it('createAuthenticator refuses a scheme whose principal has no scopes', () => {
     const scopeless = {
       name: 'scopeless',
-      slots: ['bearer'] as const,
       challenge: 'Bearer' as const,
       accepts: () => true,
       verify: () => ({ ok: true as const, principal: { id: 'x' } }),

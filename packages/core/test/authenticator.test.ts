@@ -122,7 +122,6 @@ describe('authenticator.authorize', () => {
 describe('never throws for what a request carries', () => {
   const throwing: Scheme<{ id: string; scopes: Set<string> }> = {
     name: 'throwing',
-    slots: ['bearer'],
     challenge: 'Bearer',
     accepts: () => true,
     verify: async () => {
@@ -133,7 +132,6 @@ describe('never throws for what a request carries', () => {
   it('a principal without a scope set (a custom scheme the types refuse) is insufficient_scope', async () => {
     const scopeless = {
       name: 'scopeless',
-      slots: ['bearer'],
       challenge: 'Bearer',
       accepts: () => true,
       verify: () => ({ ok: true, principal: { id: 'x' } }),
@@ -220,7 +218,6 @@ describe('first scheme that accepts verifies', () => {
     accepts: boolean,
   ): Scheme<{ name: string; scopes: Set<string> }> => ({
     name,
-    slots: ['bearer'],
     challenge: 'Bearer',
     accepts: () => accepts,
     verify: async (): Promise<AuthResult<{ name: string; scopes: Set<string> }>> => ({

@@ -1,12 +1,14 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 // The core runs unchanged on Node, Bun, Deno and edge runtimes: it imports only relative
-// modules, jose and the Standard Schema types, and touches no Node global.
+// modules, jose, noble's SHA-256 (plain ECMAScript) and the Standard Schema types, and touches no
+// Node global.
 const SRC = fileURLToPath(new URL('../src', import.meta.url));
-const ALLOWED = new Set(['jose', '@standard-schema/spec']);
+const ALLOWED = new Set(['jose', '@noble/hashes/sha2.js', '@standard-schema/spec']);
 
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -36,7 +38,7 @@ describe('the core is pure', () => {
   });
 
   it.each(files.map((f) => [relative(SRC, f), f]))(
-    '%s imports only relative paths, jose and @standard-schema/spec',
+    '%s imports only relative paths, jose, @noble/hashes/sha2.js and @standard-schema/spec',
     (_name, file) => {
       const code = readFileSync(file, 'utf8');
       const bad = specifiers(code).filter(
@@ -48,6 +50,24 @@ describe('the core is pure', () => {
       expect(code).not.toMatch(/\bprocess\.(env|versions|nextTick)\b|\bBuffer\.|\brequire\(/);
     },
   );
+
+  it("noble's SHA-256 is as pure: relative imports only, no Node module or global", () => {
+    const entry = createRequire(import.meta.url).resolve('@noble/hashes/sha2.js');
+    const seen = new Set<string>();
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      // Its doc comments show imports of the package itself: only the code counts.
+      const code = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '');
+      for (const s of specifiers(code)) {
+        expect(s.startsWith('./'), `${file} imports ${s}`).toBe(true);
+        visit(join(dirname(file), s));
+      }
+      expect(code).not.toMatch(/['"]node:|\bprocess\.(env|versions|nextTick)\b|\bBuffer\./);
+    };
+    visit(entry);
+    expect(seen.size).toBeGreaterThan(1);
+  });
 
   it('the import scanner sees every form', () => {
     expect(

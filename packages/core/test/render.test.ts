@@ -117,7 +117,6 @@ describe('renderAuthError', () => {
   it('a scheme that throws on an API key is answered with the API key description', async () => {
     const throwing: Scheme<{ id: string; scopes: ReadonlySet<string> }> = {
       name: 'throwing',
-      slots: ['apiKey'],
       sources: { apiKeyHeader: 'x-api-key' },
       challenge: 'ApiKey',
       accepts: () => true,
@@ -205,7 +204,6 @@ describe('renderAuthError', () => {
 describe('authenticator.render', () => {
   const scheme: Scheme<{ scopes: Set<string> }> = {
     name: 'none',
-    slots: ['bearer'],
     challenge: 'Bearer',
     accepts: () => true,
     verify: async () => ({ ok: false, error: new AuthError('invalid_token') }),

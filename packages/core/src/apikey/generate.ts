@@ -1,5 +1,5 @@
-import { buildRecord, checkPrefix, checksumOf, ID_LENGTH, SECRET_LENGTH } from '../lib/api-key.js';
 import { randomBase62 } from '../lib/base62.js';
+import { buildRecord, checkPrefix, checksumOf, ID_LENGTH, SECRET_LENGTH } from './key.js';
 import type { ApiKeyRecord } from './types.js';
 
 export interface GenerateApiKeyOptions {

@@ -1,4 +1,4 @@
-import { splitApiKey } from '../lib/api-key.js';
+import { splitApiKey } from './key.js';
 
 /**
  * What a secret scanner looks for: `<prefix>_<id>_<secret><checksum>`, the prefix lower-case

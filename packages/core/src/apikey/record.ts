@@ -1,4 +1,4 @@
-import { buildRecord, splitApiKey } from '../lib/api-key.js';
+import { buildRecord, splitApiKey } from './key.js';
 import type { ApiKeyRecord } from './types.js';
 
 export interface ApiKeyRecordOptions {

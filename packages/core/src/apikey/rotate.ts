@@ -1,5 +1,5 @@
-import { epochMs } from '../lib/api-key.js';
 import { type GeneratedApiKey, generateApiKey } from './generate.js';
+import { epochMs } from './key.js';
 import type { ApiKeyRecord, ApiKeyStore } from './types.js';
 
 export interface RotateApiKeyOptions {

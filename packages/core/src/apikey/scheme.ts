@@ -1,5 +1,11 @@
 import { AuthError, type AuthResult } from '../errors.js';
 import type { Credential } from '../extract.js';
+import { BoundedCache } from '../lib/bounded-cache.js';
+import { readonlyDate, readonlyScopes } from '../lib/frozen.js';
+import { timingSafeEqual } from '../lib/timing-safe-equal.js';
+import type { ApiKeyPrincipal } from '../principal.js';
+import type { AuthFailureReason } from '../reasons.js';
+import type { Scheme } from '../scheme.js';
 import {
   type ApiKeyParts,
   checkPrefix,
@@ -8,13 +14,7 @@ import {
   hashKey,
   hashSecret,
   splitApiKey,
-} from '../lib/api-key.js';
-import { readonlyDate, readonlyScopes } from '../lib/frozen.js';
-import { isThenable } from '../lib/thenable.js';
-import { timingSafeEqual } from '../lib/timing-safe-equal.js';
-import type { ApiKeyPrincipal } from '../principal.js';
-import type { AuthFailureReason } from '../reasons.js';
-import type { Scheme } from '../scheme.js';
+} from './key.js';
 import type { ApiKeyRecord, ApiKeyStore } from './types.js';
 
 export interface ApiKeyOptions {
@@ -77,7 +77,12 @@ const sameIdentity = (a: ApiKeyRecord, b: ApiKeyRecord) =>
   sameList(a.scopes, b.scopes) &&
   sameMetadata(a.metadata, b.metadata);
 
+const isThenable = <T>(value: T | PromiseLike<T>): value is PromiseLike<T> =>
+  typeof (value as Partial<PromiseLike<T>> | undefined)?.then === 'function';
+
 const NO_AUDIENCE: readonly string[] = Object.freeze([]);
+// Each of the scheme's three memos holds at most this many keys.
+const MEMO_ENTRIES = 1024;
 
 // Frozen, with copies of the record's lists: the memo below hands it to every request with the key.
 function buildPrincipal(record: ApiKeyRecord): ApiKeyPrincipal {
@@ -125,7 +130,6 @@ export function apiKey(options: ApiKeyOptions): Scheme<ApiKeyPrincipal> {
   const now = options.now ?? Date.now;
   // Compared against when the id is unknown or its stored hash unreadable: same work, never equal.
   const dummy = crypto.getRandomValues(new Uint8Array(32));
-  const digest = new Uint8Array(32);
 
   const recordUse = (id: string, at: number) => {
     try {
@@ -134,25 +138,26 @@ export function apiKey(options: ApiKeyOptions): Scheme<ApiKeyPrincipal> {
     } catch {}
   };
 
-  // Decoded stored hashes, by their text: stores hand out fresh record objects (a copy per
-  // `find`, or parsed from Redis), so identity is no key. Bounded; cleared when full.
-  const decoded = new Map<string, Uint8Array | undefined>();
+  // Decoded stored hashes (`null`: unreadable), by their text: stores hand out fresh record
+  // objects (a copy per `find`, or parsed from Redis), so identity is no key.
+  const decoded = new BoundedCache<string, Uint8Array | null>({ maxEntries: MEMO_ENTRIES });
   const storedHash = (record: ApiKeyRecord) => {
     const text = record.hash;
     let bytes = decoded.get(text);
-    if (bytes === undefined && !decoded.has(text)) {
-      bytes = decodeHash(text);
-      if (decoded.size >= 1024) decoded.clear();
+    if (bytes === undefined) {
+      bytes = decodeHash(text) ?? null;
       decoded.set(text, bytes);
     }
-    return bytes;
+    return bytes ?? undefined;
   };
 
   // Keys that verified before, by the SHA-256 of the whole key (never the key itself): their id,
   // prefix and secret digest, which a key determines. A hit skips the checksum and splitting,
   // never the store: revocation, expiry and the stored hash are read on every request. Only keys
-  // that passed are kept (garbage cannot churn it); bounded, cleared when full.
-  const verified = new Map<string, { id: string; prefix: string; digest: Uint8Array }>();
+  // that passed are kept (garbage cannot churn it).
+  const verified = new BoundedCache<string, { id: string; prefix: string; digest: Uint8Array }>({
+    maxEntries: MEMO_ENTRIES,
+  });
 
   // Synchronous up to the store: with a store that answers at once (memory), no promise at all.
   function verifyKey(
@@ -173,9 +178,7 @@ export function apiKey(options: ApiKeyOptions): Scheme<ApiKeyPrincipal> {
       if (split === 'checksum') return reject('checksum');
       if (prefixes && !prefixes.includes(split.prefix)) return reject('prefixNotAllowed');
       parts = split;
-      // Into one array per scheme, overwritten by the next request: a store that answers at once
-      // has it compared at once; for one that awaits, it is copied first.
-      presented = hashSecret(split.secret, digest);
+      presented = hashSecret(split.secret);
     }
     let found: ReturnType<ApiKeyStore['find']>;
     try {
@@ -183,10 +186,10 @@ export function apiKey(options: ApiKeyOptions): Scheme<ApiKeyPrincipal> {
     } catch (cause) {
       return invalid(new Error('API key store failed', { cause }), 'store_unavailable');
     }
+    // Any thenable, not only a native promise: a store may come from another promise library.
     if (isThenable(found)) {
-      const own = known ? presented : presented.slice();
-      return found.then(
-        (record) => checkRecord(memoKey, parts, own, record, known === undefined),
+      return Promise.resolve(found).then(
+        (record) => checkRecord(memoKey, parts, presented, record, known === undefined),
         (cause: unknown) =>
           invalid(new Error('API key store failed', { cause }), 'store_unavailable'),
       );
@@ -213,22 +216,19 @@ export function apiKey(options: ApiKeyOptions): Scheme<ApiKeyPrincipal> {
     const { expiresAt } = record;
     if (expiresAt !== undefined && expiresAt !== null && !(t < expiresAt)) return reject('expired');
 
-    if (remember) {
-      if (verified.size >= 1024) verified.clear();
-      verified.set(memoKey, { id: parts.id, prefix: parts.prefix, digest: presented.slice() });
-    }
+    if (remember) verified.set(memoKey, { id: parts.id, prefix: parts.prefix, digest: presented });
     if (trackUsage) recordUse(record.id, t);
     return { ok: true, principal: principalOf(record) };
   }
 
   // The principal of a key, reused while the fields it is made of have the same values.
-  // Bounded; cleared when full.
-  const principals = new Map<string, { record: ApiKeyRecord; principal: ApiKeyPrincipal }>();
+  const principals = new BoundedCache<string, { record: ApiKeyRecord; principal: ApiKeyPrincipal }>(
+    { maxEntries: MEMO_ENTRIES },
+  );
   const principalOf = (record: ApiKeyRecord): ApiKeyPrincipal => {
     const known = principals.get(record.id);
     if (known && sameIdentity(known.record, record)) return known.principal;
     const principal = buildPrincipal(record);
-    if (principals.size >= 1024) principals.clear();
     // A snapshot, so a record mutated in place afterwards no longer matches it.
     const snapshot = { ...record, scopes: [...record.scopes], metadata: { ...record.metadata } };
     principals.set(record.id, { record: snapshot, principal });
@@ -237,7 +237,6 @@ export function apiKey(options: ApiKeyOptions): Scheme<ApiKeyPrincipal> {
 
   return {
     name: 'apiKey',
-    slots: bearer ? ['apiKey', 'bearer'] : ['apiKey'],
     sources: { apiKeyHeader: headerName },
     challenge: 'ApiKey',
     accepts: (credential: Credential) =>

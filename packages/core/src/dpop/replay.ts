@@ -1,3 +1,5 @@
+import { BoundedCache } from '../lib/bounded-cache.js';
+
 /**
  * Remembers DPoP proof `jti`s for as long as a proof could be accepted (RFC 9449 §11.1). Shared
  * across instances through an implementation such as `@authcore/redis`.
@@ -16,18 +18,15 @@ export interface ReplayStore {
  * store (`@authcore/redis`) across instances.
  */
 export class MemoryReplayStore implements ReplayStore {
-  // Insertion order is claim order: the first entries are the oldest, and (the acceptance window
-  // being one length for all) the first to expire.
-  readonly #seen = new Map<string, number>();
-  readonly #max: number;
-  readonly #now: () => number;
+  // The cache's rule is this store's: insertion order is claim order, so the first entries are
+  // the oldest and (the acceptance window being one length for all) the first to expire.
+  readonly #seen: BoundedCache<string, true>;
 
   constructor(options: { maxEntries?: number; now?: () => number } = {}) {
     const max = options.maxEntries ?? 100_000;
     if (!Number.isSafeInteger(max) || max < 1)
       throw new TypeError('MemoryReplayStore: `maxEntries` must be a positive integer');
-    this.#max = max;
-    this.#now = options.now ?? Date.now;
+    this.#seen = new BoundedCache({ maxEntries: max, now: options.now });
   }
 
   /** Entries held, expired ones not yet dropped included. */
@@ -36,22 +35,8 @@ export class MemoryReplayStore implements ReplayStore {
   }
 
   async claim(key: string, expiresAt: number): Promise<boolean> {
-    const now = this.#now();
-    const until = this.#seen.get(key);
-    if (until !== undefined) {
-      if (until > now) return false;
-      this.#seen.delete(key);
-    }
-    if (this.#seen.size >= this.#max) {
-      // Expired entries first, from the oldest; then, if still full, the oldest live one. Each
-      // dropped entry was inserted once, so this costs O(1) per claim, amortised.
-      for (const [k, t] of this.#seen) {
-        if (t > now && this.#seen.size < this.#max) break;
-        this.#seen.delete(k);
-        if (t > now) break;
-      }
-    }
-    this.#seen.set(key, expiresAt);
+    if (this.#seen.get(key)) return false;
+    this.#seen.set(key, true, expiresAt);
     return true;
   }
 }

@@ -1,9 +1,9 @@
+import { sha256 } from '@noble/hashes/sha2.js';
 import { base64url } from 'jose';
 import { AuthError, type AuthResult } from '../errors.js';
+import { BoundedCache } from '../lib/bounded-cache.js';
 import { type FetchLike, fetchJson } from '../lib/fetch-json.js';
 import { deepFreeze, readonlyDate, readonlyScopes } from '../lib/frozen.js';
-import { ExpiringLru } from '../lib/lru.js';
-import { sha256 } from '../lib/sha256.js';
 import { EventHub, OBSERVE } from '../observe/events.js';
 import type { IntrospectionClaims, OpaquePrincipal } from '../principal.js';
 import type { AuthFailureReason } from '../reasons.js';
@@ -89,13 +89,18 @@ export function introspection(options: IntrospectionOptions): Scheme<OpaquePrinc
   const cache =
     options.cache === false
       ? undefined
-      : new ExpiringLru<OpaquePrincipal>(options.cache?.maxEntries ?? 1000);
+      : new BoundedCache<string, OpaquePrincipal>({
+          maxEntries: positiveInt(options.cache?.maxEntries, 'cache.maxEntries') ?? 1000,
+          now,
+        });
   const negative =
     options.negativeCache === false
       ? undefined
-      : new ExpiringLru<Refusal>(
-          positiveInt(options.negativeCache?.maxEntries, 'negativeCache.maxEntries') ?? 1000,
-        );
+      : new BoundedCache<string, Refusal>({
+          maxEntries:
+            positiveInt(options.negativeCache?.maxEntries, 'negativeCache.maxEntries') ?? 1000,
+          now,
+        });
   const negativeMaxAgeMs =
     options.negativeCache === false ? 0 : (options.negativeCache?.maxAgeMs ?? 10_000);
   const maxConcurrent = positiveInt(options.maxConcurrent, 'maxConcurrent') ?? 32;
@@ -228,7 +233,6 @@ export function introspection(options: IntrospectionOptions): Scheme<OpaquePrinc
 
   const scheme: Scheme<OpaquePrincipal> = {
     name: 'opaque',
-    slots: ['bearer'],
     challenge: 'Bearer',
     accepts: (credential) => credential.slot === 'bearer',
     async verify(credential) {
@@ -237,11 +241,11 @@ export function introspection(options: IntrospectionOptions): Scheme<OpaquePrinc
         return { ok: false, error: invalid(new Error('token too long'), 'token_too_long') };
       const t = now();
       const digest = digestOf(token);
-      const hit = cache?.get(digest, t);
+      const hit = cache?.get(digest);
       if (cache && hub.active)
         hub.emit({ type: 'token_cache', scheme: 'opaque', hit: hit !== undefined });
       if (hit) return { ok: true, principal: hit };
-      const refused = negative?.get(digest, t);
+      const refused = negative?.get(digest);
       if (refused) return { ok: false, error: invalid(refused.cause, refused.reason) };
       let pending = inflight.get(digest);
       if (!pending) {

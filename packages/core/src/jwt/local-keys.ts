@@ -10,7 +10,7 @@ import {
   type JWTVerifyGetKey,
   type KeyObject,
 } from 'jose';
-import { KeyMemo } from './key-memo.js';
+import { keyMemo, selectionOf } from './key-memo.js';
 
 /** A verification key: a public JWK, a CryptoKey, a Node KeyObject, or PEM (SPKI or X.509). */
 export type KeyInput = JWK | CryptoKey | KeyObject | string;
@@ -81,13 +81,19 @@ export function localKeyResolver(keys: LocalKeys, algorithms: readonly string[])
     };
     return select;
   };
-  const memo = new KeyMemo();
-  const select = async (...args: Parameters<JWTVerifyGetKey>) => {
+  const memo = keyMemo();
+  const select = async (selection: string | undefined, ...args: Parameters<JWTVerifyGetKey>) => {
     resolver ??= build();
     const key = await (await resolver)(...args);
-    memo.set(args[0], key);
+    if (selection !== undefined) memo.set(selection, key);
     return key;
   };
   // A known (alg, kid) answers at once, without a promise.
-  return (header, token) => memo.get(header) ?? select(header, token);
+  return (header, token) => {
+    const selection = selectionOf(header);
+    return (
+      (selection === undefined ? undefined : memo.get(selection)) ??
+      select(selection, header, token)
+    );
+  };
 }

@@ -2,7 +2,7 @@ import { createLocalJWKSet, errors, type JWTVerifyGetKey } from 'jose';
 import { type FetchLike, fetchJson } from '../lib/fetch-json.js';
 import type { EventHub } from '../observe/events.js';
 import { KeySourceUnavailable } from './failure.js';
-import { KeyMemo } from './key-memo.js';
+import { type KeyMemo, keyMemo, selectionOf } from './key-memo.js';
 
 export interface RemoteKeysOptions {
   /** How long fetched keys are used before a refresh. Default 10 minutes. */
@@ -74,7 +74,7 @@ export function remoteKeyResolver(
         current = {
           resolve: createLocalJWKSet(body as never),
           fetchedAt: now(),
-          memo: new KeyMemo(),
+          memo: keyMemo(),
         };
         lastFailure = undefined;
         if (hub?.active) hub.emit({ type: 'jwks_fetch', ok: true });
@@ -131,7 +131,8 @@ export function remoteKeyResolver(
     const snapshot = await usable();
     try {
       const key = await snapshot.resolve(...args);
-      snapshot.memo.set(args[0], key);
+      const selection = selectionOf(args[0]);
+      if (selection !== undefined) snapshot.memo.set(selection, key);
       return key;
     } catch (error) {
       if (!(error instanceof errors.JWKSNoMatchingKey) || now() - lastAttempt < cooldown)
@@ -144,9 +145,10 @@ export function remoteKeyResolver(
   // Fresh keys and a known (alg, kid): the key at once, without a promise.
   const resolver: JWTVerifyGetKey = (header, token) => {
     const snapshot = current;
+    const selection = selectionOf(header);
     const known =
-      snapshot !== undefined && now() - snapshot.fetchedAt < cacheMaxAge
-        ? snapshot.memo.get(header)
+      snapshot !== undefined && selection !== undefined && now() - snapshot.fetchedAt < cacheMaxAge
+        ? snapshot.memo.get(selection)
         : undefined;
     return known ?? select(header, token);
   };

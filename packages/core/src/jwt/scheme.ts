@@ -4,10 +4,9 @@ import { proofContext, type ResourceDpopOptions, verifyProof } from '../dpop/pro
 import { MemoryReplayStore } from '../dpop/replay.js';
 import { AuthError, type AuthResult } from '../errors.js';
 import type { Credential } from '../extract.js';
+import { BoundedCache } from '../lib/bounded-cache.js';
 import type { FetchLike } from '../lib/fetch-json.js';
 import { deepFreeze, readonlyDate, readonlyScopes } from '../lib/frozen.js';
-import { ExpiringLru } from '../lib/lru.js';
-import { isThenable, type MaybePromise } from '../lib/thenable.js';
 import { EventHub, OBSERVE } from '../observe/events.js';
 import type { JwtClaims, JwtPrincipal } from '../principal.js';
 import type { AuthFailureReason } from '../reasons.js';
@@ -15,7 +14,7 @@ import type { RequestView } from '../request.js';
 import type { Scheme } from '../scheme.js';
 import { parseScopes } from '../scopes.js';
 import { checkAlgorithms, type JwtAlgorithm } from './algorithms.js';
-import { isCanonicalJws } from './compact.js';
+import { isCanonicalJws, isJwsShape } from './compact.js';
 import { discoverJwksUri } from './discovery.js';
 import { joseReason, KeySourceUnavailable } from './failure.js';
 import { type LocalKeys, localKeyResolver } from './local-keys.js';
@@ -125,13 +124,6 @@ export type JwtKeySource =
 /** The options of `jwt()`: the shared ones and exactly one key source. */
 export type JwtOptions<Claims = JwtClaims> = JwtBaseOptions<Claims> & JwtKeySource;
 
-// Three dot-separated segments, the header and payload non-empty: found by `indexOf`, not a regex,
-// because it runs for every bearer token.
-const isJwsShape = (token: string) => {
-  const first = token.indexOf('.');
-  const second = token.indexOf('.', first + 1);
-  return first > 0 && second > first + 1 && token.indexOf('.', second + 1) === -1;
-};
 // RFC 9449 §7.1: every DPoP challenge names the proof algorithms accepted.
 const withAlgs = (error: AuthError, algs: readonly string[]) => ({
   ok: false as const,
@@ -289,11 +281,14 @@ export function jwt<Claims = JwtClaims>(options: JwtOptions<Claims>): Scheme<Jwt
   const maxTokenLength = options.maxTokenLength ?? 8192;
   const now = options.now ?? Date.now;
   const cacheSize = options.cache === false ? 0 : (options.cache?.maxEntries ?? 1000);
+  if (!Number.isSafeInteger(cacheSize) || cacheSize < 0)
+    throw new TypeError('jwt: `cache.maxEntries` must be a non-negative integer');
   // Keyed by the signature segment, which a lookup hashes instead of the whole token (a few times
   // shorter); the entry keeps the token, and a hit is only the exact same string. A memo, not a
   // security boundary: an ECDSA token has two valid spellings (s and n - s), so two entries, and
   // `isRevoked` (on the principal, so on `jti`) runs on every hit of either.
-  const cache = cacheSize > 0 ? new ExpiringLru<Verified>(cacheSize) : undefined;
+  const cache =
+    cacheSize > 0 ? new BoundedCache<string, Verified>({ maxEntries: cacheSize, now }) : undefined;
   const kindOf = options.kind ?? defaultKind;
   const dpopOptions: ResourceDpopOptions | undefined =
     (options.dpop as unknown) === true ? ({} as ResourceDpopOptions) : options.dpop || undefined;
@@ -316,11 +311,6 @@ export function jwt<Claims = JwtClaims>(options: JwtOptions<Claims>): Scheme<Jwt
     ...(options.crit && { crit: options.crit }),
   };
 
-  const revoked = async (principal: JwtPrincipal<Claims>) => {
-    if (!options.isRevoked) return false;
-    return (await options.isRevoked(principal)) !== false;
-  };
-
   // With the default clock, jose reads the time itself: no options object to build per call.
   const optionsAt = (t: number): JWTVerifyOptions =>
     options.now === undefined ? verifyOptions : { ...verifyOptions, currentDate: new Date(t) };
@@ -341,12 +331,12 @@ export function jwt<Claims = JwtClaims>(options: JwtOptions<Claims>): Scheme<Jwt
     ok: false,
     error: invalid(cause, reason),
   });
-  // A hook (schema, `isRevoked`, mapping) that threw.
-  const hookFailed = (cause: unknown) => rejected(cause, 'scheme_error');
 
-  // After jose: the checks it does not make, the claims schema, the principal, revocation, the
-  // cache. Synchronous unless the schema or `isRevoked` answers with a promise.
-  const accept = (token: string, t: number, payload: JWTPayload): MaybePromise<Checked> => {
+  // The checks jose does not make; then the claims schema.
+  const accept = async (
+    t: number,
+    payload: JWTPayload,
+  ): Promise<{ ok: true; claims: Claims } | { ok: false; error: AuthError }> => {
     for (const claim of NUMERIC_DATES) {
       if (payload[claim] !== undefined && !isNumericDate(payload[claim]))
         return rejected(
@@ -369,24 +359,21 @@ export function jwt<Claims = JwtClaims>(options: JwtOptions<Claims>): Scheme<Jwt
     if (payload.iat !== undefined && payload.iat > t / 1000 + clockTolerance) {
       return rejected(new Error('iat is in the future'), 'token_not_yet_valid');
     }
-    if (!schema) return admit(token, payload, payload as Claims);
-    const checked = schema['~standard'].validate(payload);
-    const withClaims = (result: StandardSchemaV1.Result<Claims>) =>
-      result.issues
-        ? rejected(
-            new Error('claims schema refused the token', { cause: result.issues }),
-            'claims_schema_invalid',
-          )
-        : admit(token, payload, result.value);
-    return isThenable(checked) ? checked.then(withClaims) : withClaims(checked);
+    if (!schema) return { ok: true, claims: payload as Claims };
+    const result = await schema['~standard'].validate(payload);
+    if (!result.issues) return { ok: true, claims: result.value };
+    return rejected(
+      new Error('claims schema refused the token', { cause: result.issues }),
+      'claims_schema_invalid',
+    );
   };
 
-  const admit = (token: string, payload: JWTPayload, claims: Claims): MaybePromise<Checked> => {
+  // The frozen principal, remembered: a cache hands this very object to every later request.
+  const admit = (token: string, payload: JWTPayload, claims: Claims): Checked => {
     const clientId = str(clientIdOf(payload));
     const id = str(payload.sub) ?? clientId;
     if (id === undefined) return rejected(new Error('no sub nor client_id'), 'claim_missing');
     const exp = payload.exp as number;
-    // Frozen all the way down: a cache hands this very object to every later request.
     const principal: JwtPrincipal<Claims> = Object.freeze({
       scheme: 'jwt',
       kind: kindOf(payload),
@@ -405,42 +392,33 @@ export function jwt<Claims = JwtClaims>(options: JwtOptions<Claims>): Scheme<Jwt
       claims: deepFreeze(claims),
     });
     const verified: Verified = { token, principal, cnf: payload.cnf };
-    if (!options.isRevoked) return remember(payload, verified);
-    return revoked(principal).then((r) =>
-      r ? rejected(new Error('revoked'), 'token_revoked') : remember(payload, verified),
-    );
-  };
-
-  const remember = (payload: JWTPayload, verified: Verified): Checked => {
-    if (cache) {
-      // Never past exp, nor past the maxTokenAge of its iat.
-      let until = (payload.exp as number) * 1000;
-      if (options.maxTokenAge !== undefined && typeof payload.iat === 'number') {
-        until = Math.min(until, (payload.iat + options.maxTokenAge) * 1000);
-      }
-      cache.set(signatureOf(verified.token), verified, until);
-    }
+    // Never past exp, nor past the maxTokenAge of its iat.
+    let until = exp * 1000;
+    if (options.maxTokenAge !== undefined && typeof payload.iat === 'number')
+      until = Math.min(until, (payload.iat + options.maxTokenAge) * 1000);
+    cache?.set(signatureOf(token), verified, until);
     return { ok: true, verified };
   };
 
-  // jose, then `accept`, chained without async functions: each one would cost a promise and a
-  // turn of the microtask queue on every token not in the cache.
-  const verifyToken = <R extends Outcome | Checked>(
-    token: string,
-    t: number,
-    then: (checked: Checked) => MaybePromise<R>,
-  ): Promise<R | { ok: false; error: AuthError }> =>
-    (key instanceof Uint8Array
-      ? jwtVerify(token, key, optionsAt(t))
-      : jwtVerify(token, key, optionsAt(t))
-    ).then(({ payload }) => {
-      try {
-        const outcome = accept(token, t, payload);
-        return isThenable(outcome) ? outcome.then(then, hookFailed) : then(outcome);
-      } catch (cause) {
-        return hookFailed(cause);
-      }
-    }, rejected);
+  // A token not in the cache. Before any signature work: one token, one string.
+  const verifyToken = async (token: string): Promise<Checked> => {
+    if (token.length > maxTokenLength)
+      return rejected(new Error('token too long'), 'token_too_long');
+    if (!isCanonicalJws(token))
+      return rejected(new Error('not a compact JWS in canonical base64url'), 'token_not_canonical');
+    const t = now();
+    let payload: JWTPayload;
+    try {
+      ({ payload } =
+        key instanceof Uint8Array
+          ? await jwtVerify(token, key, optionsAt(t))
+          : await jwtVerify(token, key, optionsAt(t)));
+    } catch (cause) {
+      return rejected(cause);
+    }
+    const accepted = await accept(t, payload);
+    return accepted.ok ? admit(token, payload, accepted.claims) : accepted;
+  };
 
   // RFC 9449 §7.1: a sender-constrained token presented as a bearer token is refused.
   const checkBearer = ({ principal, cnf }: Verified): Outcome => {
@@ -453,9 +431,6 @@ export function jwt<Claims = JwtClaims>(options: JwtOptions<Claims>): Scheme<Jwt
       return { ok: false, error: invalid(new Error('DPoP is required'), 'dpop_proof_missing') };
     return { ok: true, principal };
   };
-
-  const bearerOutcome = (checked: Checked): Outcome =>
-    checked.ok ? checkBearer(checked.verified) : checked;
 
   const checkProof = async (
     ctx: NonNullable<typeof dpop>,
@@ -470,22 +445,29 @@ export function jwt<Claims = JwtClaims>(options: JwtOptions<Claims>): Scheme<Jwt
     return proof.ok ? { ok: true, principal } : proof;
   };
 
+  // Every token but a cached Bearer one with no revocation hook: verification when not cached,
+  // then the one revocation check, then how it was presented (Bearer, or DPoP and its proof).
   const settle = async (
     credential: Credential,
     request: RequestView,
-    pending: Promise<Checked> | Checked,
+    hit: Verified | undefined,
   ): Promise<Outcome> => {
+    const ctx = credential.slot === 'dpop' ? dpop : undefined;
+    let outcome: Outcome;
     try {
-      const result = await pending;
-      if (credential.slot !== 'dpop' || !dpop)
-        return result.ok ? checkBearer(result.verified) : result;
-      const checked = result.ok
-        ? await checkProof(dpop, credential, request, result.verified)
-        : result;
-      return checked.ok ? checked : withAlgs(checked.error, dpop.algorithms);
+      const checked = hit
+        ? { ok: true as const, verified: hit }
+        : await verifyToken(credential.token);
+      if (!checked.ok) outcome = checked;
+      else if (options.isRevoked && (await options.isRevoked(checked.verified.principal)) !== false)
+        outcome = rejected(new Error('revoked'), 'token_revoked');
+      else if (!ctx) return checkBearer(checked.verified);
+      else outcome = await checkProof(ctx, credential, request, checked.verified);
     } catch (cause) {
-      return { ok: false, error: invalid(cause, 'scheme_error') };
+      // A hook (schema, `isRevoked`, mapping) that threw.
+      outcome = rejected(cause, 'scheme_error');
     }
+    return outcome.ok || !ctx ? outcome : withAlgs(outcome.error, ctx.algorithms);
   };
 
   const warmup = typeof key === 'function' && 'warmup' in key ? key.warmup : undefined;
@@ -494,47 +476,23 @@ export function jwt<Claims = JwtClaims>(options: JwtOptions<Claims>): Scheme<Jwt
     name: 'jwt',
     // Remote keys (and discovery) fetched once ahead: `authenticator.ready()`.
     ...(warmup && { warmup: () => warmup() }),
-    slots: dpop ? ['bearer', 'dpop'] : ['bearer'],
+    ...(dpop && { sources: { dpop: true } }),
     challenge: dpop ? (dpopOptions?.required ? 'DPoP' : ['Bearer', 'DPoP']) : 'Bearer',
     ...(dpop && { challengeParams: { DPoP: { algs: dpop.algorithms.join(' ') } } }),
     // A JWS in compact form has exactly three segments; anything else is for another scheme.
     accepts: (credential: Credential) =>
-      (credential.slot === 'bearer' || credential.slot === 'dpop') &&
-      (credential.compact === true || isJwsShape(credential.token)),
+      (credential.slot === 'bearer' || (dpop !== undefined && credential.slot === 'dpop')) &&
+      isJwsShape(credential.token),
     verify(credential, request) {
-      const { token } = credential;
-      const t = now();
       // A hit is the exact string of a token verified before: the form checks held for it then.
-      // The common case (a cached Bearer token, no revocation hook) answers without a promise.
-      const entry = cache?.get(signatureOf(token), t);
-      const hit = entry !== undefined && entry.token === token ? entry : undefined;
+      const entry = cache?.get(signatureOf(credential.token));
+      const hit = entry !== undefined && entry.token === credential.token ? entry : undefined;
       if (cache && hub.active)
         hub.emit({ type: 'token_cache', scheme: 'jwt', hit: hit !== undefined });
-      if (hit) {
-        if (!options.isRevoked && (credential.slot !== 'dpop' || !dpop)) return checkBearer(hit);
-        return settle(
-          credential,
-          request,
-          revoked(hit.principal).then(
-            (r): Checked =>
-              r ? rejected(new Error('revoked'), 'token_revoked') : { ok: true, verified: hit },
-          ),
-        );
-      }
-      if (token.length > maxTokenLength)
-        return rejected(new Error('token too long'), 'token_too_long');
-      // Before any signature work: one token, one string.
-      if (!isCanonicalJws(token, credential.compact === true))
-        return rejected(
-          new Error('not a compact JWS in canonical base64url'),
-          'token_not_canonical',
-        );
-      if (credential.slot !== 'dpop' || !dpop) return verifyToken(token, t, bearerOutcome);
-      return settle(
-        credential,
-        request,
-        verifyToken(token, t, (checked) => checked),
-      );
+      // The same-tick answer adapters rely on: a cached Bearer token, no revocation hook.
+      if (hit && !options.isRevoked && (credential.slot !== 'dpop' || !dpop))
+        return checkBearer(hit);
+      return settle(credential, request, hit);
     },
   };
   return Object.assign(scheme, {

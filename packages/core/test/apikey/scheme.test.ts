@@ -323,8 +323,9 @@ describe('apiKey scheme', () => {
 
     const withBearer = (await setup({ bearer: true })).auth;
     const scheme = apiKey({ store: new MemoryApiKeyStore(), bearer: true });
-    expect(scheme.slots).toEqual(['apiKey', 'bearer']);
-    expect(apiKey({ store: new MemoryApiKeyStore() }).slots).toEqual(['apiKey']);
+    const headerOnly = apiKey({ store: new MemoryApiKeyStore() });
+    expect(headerOnly.accepts({ slot: 'bearer', token: key, source: 'authorization' })).toBe(false);
+    expect(headerOnly.accepts({ slot: 'apiKey', token: key, source: 'header' })).toBe(true);
     expect(scheme.accepts({ slot: 'bearer', token: key, source: 'authorization' })).toBe(true);
     expect(scheme.accepts({ slot: 'bearer', token: 'a.b.c', source: 'authorization' })).toBe(false);
     expect(scheme.accepts({ slot: 'apiKey', token: 'a.b.c', source: 'header' })).toBe(true);

@@ -1,7 +1,6 @@
-import { createAuthenticator, jwt, metadataUrls } from '@authcore/core';
+import { metadataUrls } from '@authcore/core';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
-  AUDIENCE,
   bearer,
   clock,
   type JsonServer,
@@ -14,6 +13,7 @@ import {
   type TestKey,
   userClaims,
 } from '../fixtures.js';
+import { discoveryAuthenticator } from '../helpers/remote.js';
 
 let key: TestKey;
 beforeAll(async () => {
@@ -26,20 +26,8 @@ afterEach(() => server?.close());
 const RFC8414 = '/.well-known/oauth-authorization-server/tenant';
 const OIDC = '/tenant/.well-known/openid-configuration';
 
-function discovering(issuer: string, fetch?: typeof globalThis.fetch) {
-  return createAuthenticator({
-    schemes: [
-      jwt({
-        issuer,
-        audience: AUDIENCE,
-        algorithms: ['ES256'],
-        discovery: true,
-        now: () => NOW,
-        ...(fetch && { fetch }),
-      }),
-    ],
-  });
-}
+const discovering = (issuer: string, fetch?: typeof globalThis.fetch) =>
+  discoveryAuthenticator(issuer, { fetch });
 
 describe('metadataUrls', () => {
   it('RFC 8414 §3.1 path-inserted URL first, then OpenID Connect', () => {
@@ -101,17 +89,9 @@ describe('discovery', () => {
     server = await startJsonServer();
     const issuer = `${server.origin}/tenant`;
     const c = clock();
-    const auth = createAuthenticator({
-      schemes: [
-        jwt({
-          issuer,
-          audience: AUDIENCE,
-          algorithms: ['ES256'],
-          discovery: true,
-          now: c.now,
-          jwks: { retryAfterFailureMs: 1_000 },
-        }),
-      ],
+    const auth = discoveryAuthenticator(issuer, {
+      now: c.now,
+      jwks: { retryAfterFailureMs: 1_000 },
     });
     const token = await sign(key, userClaims({ iss: issuer }));
     const failed = await auth.authenticate(bearer(token));

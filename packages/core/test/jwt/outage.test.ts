@@ -3,7 +3,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Authenticator, type AuthResult, createAuthenticator, jwt } from '@authcore/core';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   AUDIENCE,
   bearer,
@@ -22,6 +22,7 @@ import {
   TEMPORARILY_UNAVAILABLE,
   type TestKey,
 } from '../fixtures.js';
+import { closeAfterEach, discoveryAuthenticator } from '../helpers/remote.js';
 
 let key: TestKey;
 let other: TestKey;
@@ -29,14 +30,7 @@ beforeAll(async () => {
   [key, other] = await Promise.all([makeKey('ES256', 'k-1'), makeKey('ES256', 'k-2')]);
 });
 
-const open: { close(): Promise<void> }[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((s) => s.close()));
-});
-const track = <S extends { close(): Promise<void> }>(s: S) => {
-  open.push(s);
-  return s;
-};
+const track = closeAfterEach();
 
 /** The whole response, `Retry-After` included. */
 function response<P>(auth: Authenticator<P>, result: AuthResult<P>) {
@@ -157,17 +151,9 @@ describe('JWKS outage', () => {
     const server = track(await startJsonServer());
     const issuer = `${server.origin}/tenant`;
     const c = clock();
-    const auth = createAuthenticator({
-      schemes: [
-        jwt({
-          issuer,
-          audience: AUDIENCE,
-          algorithms: ['ES256'],
-          discovery: true,
-          now: c.now,
-          jwks: { retryAfterFailureMs: 1_000 },
-        }),
-      ],
+    const auth = discoveryAuthenticator(issuer, {
+      now: c.now,
+      jwks: { retryAfterFailureMs: 1_000 },
     });
     const token = await sign(key, { iss: issuer, aud: AUDIENCE, sub: 'u', exp: NOW / 1000 + 600 });
     expect(response(auth, await auth.authenticate(bearer(token)))).toEqual(

@@ -393,7 +393,7 @@ describe('verified-token cache', () => {
     expect(calls).toBe(3);
   });
 
-  it('is bounded: the least recently used entry is evicted', async () => {
+  it('is bounded: the oldest entry is evicted, a hit does not make it younger', async () => {
     const auth = jwtAuthenticator({ keys: key.jwk, cache: { maxEntries: 2 } });
     const [a, b, c] = await Promise.all([
       signed({ jti: 'a' }),
@@ -407,10 +407,10 @@ describe('verified-token cache', () => {
     };
     const pa = await principal(a);
     const pb = await principal(b);
-    expect(await principal(a)).toBe(pa); // a is now the most recent
-    await principal(c); // evicts b
-    expect(await principal(a)).toBe(pa);
-    expect(await principal(b)).not.toBe(pb);
+    expect(await principal(a)).toBe(pa); // a hit: a is still the oldest
+    await principal(c); // evicts a
+    expect(await principal(b)).toBe(pb);
+    expect(await principal(a)).not.toBe(pa);
   });
 
   it('cache: false verifies every time', async () => {

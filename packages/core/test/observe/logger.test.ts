@@ -49,7 +49,6 @@ const fixed = (
   code: 'invalid_token' | 'temporarily_unavailable' = 'invalid_token',
 ): Scheme<{ scheme: 'fixed'; kind: 'user'; clientId: undefined; scopes: ReadonlySet<string> }> => ({
   name: 'fixed',
-  slots: ['bearer'],
   challenge: 'Bearer',
   accepts: () => true,
   verify: (credential) =>

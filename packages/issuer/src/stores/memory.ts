@@ -1,3 +1,4 @@
+import { BoundedCache } from '@authcore/core';
 import type {
   CodeRecord,
   CodeStore,
@@ -14,43 +15,22 @@ export interface MemoryStoreOptions {
   now?: () => number;
 }
 
-/** A Map whose entries vanish after their deadline, swept lazily as it grows. */
-class ExpiringMap<V> {
-  private readonly entries = new Map<string, { value: V; until: number }>();
-  private writes = 0;
-  constructor(private readonly now: () => number) {}
+// Expiry is the only bound: forgetting a live code, family or revocation would fail open.
+const expiring = <V>(now: () => number) =>
+  new BoundedCache<string, V>({ maxEntries: 'expiry', now });
 
-  get(key: string): V | undefined {
-    const entry = this.entries.get(key);
-    if (entry === undefined) return undefined;
-    if (entry.until <= this.now()) {
-      this.entries.delete(key);
-      return undefined;
-    }
-    return entry.value;
-  }
-
-  set(key: string, value: V, until: number): void {
-    if (++this.writes % 256 === 0) this.sweep();
-    this.entries.set(key, { value, until });
-  }
-
-  /** The value under `key`, created if absent; its deadline becomes the later of the two. */
-  upsert(key: string, create: () => V, until: number): V {
-    const value = this.get(key) ?? create();
-    const current = this.entries.get(key)?.until ?? 0;
-    this.set(key, value, Math.max(current, until));
-    return value;
-  }
-
-  get size(): number {
-    return this.entries.size;
-  }
-
-  private sweep(): void {
-    const t = this.now();
-    for (const [key, entry] of this.entries) if (entry.until <= t) this.entries.delete(key);
-  }
+/** The value under `key`, created if absent; its deadline becomes the later of the two. */
+function upsert<V>(
+  map: BoundedCache<string, { value: V; until: number }>,
+  key: string,
+  create: () => V,
+  until: number,
+): V {
+  const entry = map.get(key);
+  const value = entry?.value ?? create();
+  const later = Math.max(entry?.until ?? 0, until);
+  map.set(key, { value, until: later }, later);
+  return value;
 }
 
 // Records are copied in and out, as a real store would serialise them.
@@ -69,7 +49,7 @@ export interface Sized {
 
 /** In-memory authorization codes for one process, each kept until its `retainUntil`. */
 export function memoryCodeStore(options: MemoryStoreOptions = {}): CodeStore & Sized {
-  const codes = new ExpiringMap<{ record: CodeRecord; usedAt?: number }>(options.now ?? Date.now);
+  const codes = expiring<{ record: CodeRecord; usedAt?: number }>(options.now ?? Date.now);
   return {
     async save(record) {
       codes.set(record.codeHash, { record: copy(record) }, record.retainUntil);
@@ -111,11 +91,11 @@ export function memoryRefreshTokenStore(
   options: MemoryStoreOptions = {},
 ): RefreshTokenStore & Sized {
   const now = options.now ?? Date.now;
-  const families = new ExpiringMap<Family>(now);
+  const families = expiring<{ value: Family; until: number }>(now);
   const family = (familyId: string, until: number): Family =>
-    families.upsert(familyId, () => ({ revoked: false, accessTokens: new Map() }), until);
+    upsert(families, familyId, () => ({ revoked: false, accessTokens: new Map() }), until);
   const live = (familyId: string, at: number) => {
-    const f = families.get(familyId);
+    const f = families.get(familyId)?.value;
     return f?.record && f.record.expiresAt > at
       ? (f as Family & { record: RefreshTokenRecord })
       : undefined;
@@ -163,7 +143,7 @@ export function memoryRefreshTokenStore(
       return tracked;
     },
     async isFamilyRevoked(familyId) {
-      return families.get(familyId)?.revoked === true;
+      return families.get(familyId)?.value.revoked === true;
     },
     get size() {
       return families.size;
@@ -173,7 +153,7 @@ export function memoryRefreshTokenStore(
 
 /** In-memory revoked `jti`s for one process. */
 export function memoryRevocationStore(options: MemoryStoreOptions = {}): RevocationStore {
-  const revoked = new ExpiringMap<true>(options.now ?? Date.now);
+  const revoked = expiring<true>(options.now ?? Date.now);
   return {
     async revoke(jti, expiresAt) {
       revoked.set(jti, true, expiresAt);

@@ -1,8 +1,8 @@
+import { sha256 } from '@noble/hashes/sha2.js';
 import { base64url } from 'jose';
-import type { ApiKeyRecord } from '../apikey/types.js';
-import { base62Digit, base62Fixed } from './base62.js';
-import { crc32 } from './crc32.js';
-import { sha256, sha256Ascii } from './sha256.js';
+import { base62Digit, base62Fixed } from '../lib/base62.js';
+import { crc32 } from '../lib/crc32.js';
+import type { ApiKeyRecord } from './types.js';
 
 // <prefix>_<id>_<secret><checksum>
 export const ID_LENGTH = 12;
@@ -92,49 +92,41 @@ export function splitApiKey(key: unknown): ApiKeyParts | 'malformed' | 'checksum
 
 const encoder = new TextEncoder();
 
-const ASCII = /^[^\u0080-\uffff]*$/;
+/** SHA-256 of a secret (its UTF-8 bytes): what a record stores, what a presented key is compared by. */
+export const hashSecret = (secret: string): Uint8Array => sha256(encoder.encode(secret));
+
+// Scratch for `hashKey`: a key of the API key form is ASCII and at most MAX_KEY_LENGTH long.
+// Zeroed after each use, so no key is left in it.
+const SCRATCH = new Uint8Array(MAX_KEY_LENGTH);
 
 /**
- * SHA-256 of a secret, into `out` when given (the scheme hashes into one reused array: nothing
- * allocated per request). Secrets are base62 (checked before this is called), so their UTF-8
- * bytes are their char codes; anything else goes through TextEncoder.
- */
-export function hashSecret(secret: string, out?: Uint8Array): Uint8Array {
-  return ASCII.test(secret) ? sha256Ascii(secret, out) : sha256(encoder.encode(secret), out);
-}
-
-// Scratch for `hashKey`, read as 16 code units; zeroed after each use.
-const KEY_DIGEST = new Uint8Array(32);
-const KEY_UNITS = new Uint16Array(KEY_DIGEST.buffer);
-
-/**
- * The SHA-256 of a whole key (of the API key form, so ASCII) as a 16-code-unit string to key a
- * map by: memos hold this, never the key.
+ * The SHA-256 of a whole key (of the API key form) as a 16-code-unit string to key a map by:
+ * memos hold this, never the key. Nothing allocated but the digest and the string: it runs on
+ * every request with an API key.
  */
 export function hashKey(key: string): string {
-  sha256Ascii(key, KEY_DIGEST);
-  const u = KEY_UNITS;
-  // One call with every unit: no intermediate strings.
-  const text = String.fromCharCode(
-    u[0]!,
-    u[1]!,
-    u[2]!,
-    u[3]!,
-    u[4]!,
-    u[5]!,
-    u[6]!,
-    u[7]!,
-    u[8]!,
-    u[9]!,
-    u[10]!,
-    u[11]!,
-    u[12]!,
-    u[13]!,
-    u[14]!,
-    u[15]!,
+  const { read, written } = encoder.encodeInto(key, SCRATCH);
+  const d = sha256(read === key.length ? SCRATCH.subarray(0, written) : encoder.encode(key));
+  SCRATCH.fill(0, 0, written);
+  const u = (i: number) => d[i]! | (d[i + 1]! << 8);
+  return String.fromCharCode(
+    u(0),
+    u(2),
+    u(4),
+    u(6),
+    u(8),
+    u(10),
+    u(12),
+    u(14),
+    u(16),
+    u(18),
+    u(20),
+    u(22),
+    u(24),
+    u(26),
+    u(28),
+    u(30),
   );
-  KEY_DIGEST.fill(0);
-  return text;
 }
 
 /** Decoded stored hash, or `undefined` when it is not 32 bytes of base64url. */
