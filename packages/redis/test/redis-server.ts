@@ -119,6 +119,9 @@ export interface TestCluster {
   ports: number[];
   /** Kills one node (SIGKILL: as a crash). */
   kill(port: number): Promise<void>;
+  /** Freezes one node (SIGSTOP: unreachable, connections hang) or thaws it (SIGCONT). */
+  pause(port: number): void;
+  resume(port: number): void;
   /** Shuts every node down (SIGTERM: each writes its append-only file and nodes.conf). */
   down(): Promise<void>;
   /** Starts every node that is not running, on its port and files, and waits for cluster_state:ok. */
@@ -217,6 +220,8 @@ export async function spawnCluster(
       proc.kill(signal);
     });
   const kill = (port: number) => ended(procs[ports.indexOf(port)]!, 'SIGKILL');
+  const pause = (port: number) => void procs[ports.indexOf(port)]!.kill('SIGSTOP');
+  const resume = (port: number) => void procs[ports.indexOf(port)]!.kill('SIGCONT');
   const allOk = async (timeoutMs: number) => {
     const until = Date.now() + timeoutMs;
     while (!(await Promise.all(ports.map(clusterOk))).every(Boolean)) {
@@ -235,6 +240,7 @@ export async function spawnCluster(
     await allOk(30_000);
   };
   const stop = async () => {
+    for (const proc of procs) proc.kill('SIGCONT');
     await Promise.all(procs.map((proc) => ended(proc, 'SIGKILL')));
     rmSync(dir, { recursive: true, force: true });
   };
@@ -249,7 +255,7 @@ export async function spawnCluster(
     if (created.status !== 0)
       throw new Error(`redis-cli --cluster create failed: ${created.stdout}${created.stderr}`);
     await allOk(15_000);
-    return { nodes: addresses.join(','), ports, kill, down, up, stop };
+    return { nodes: addresses.join(','), ports, kill, pause, resume, down, up, stop };
   } catch (error) {
     await stop();
     throw error;
