@@ -176,9 +176,11 @@ export async function spawnCluster(
   const dir = mkdtempSync(join(tmpdir(), 'authcore-cluster-'));
   const ports: number[] = [];
   for (let i = 0; i < 6; i++) ports.push(await freeClusterPort(ports));
-  const persistence = options.persistence
-    ? ['--appendonly', 'yes', '--appendfsync', 'everysec']
-    : ['--appendonly', 'no'];
+  // Each node its own append-only directory (Redis 7): they share `dir`.
+  const persistence = (port: number) =>
+    options.persistence
+      ? ['--appendonly', 'yes', '--appendfsync', 'everysec', '--appenddirname', `aof-${port}`]
+      : ['--appendonly', 'no'];
   const launch = (port: number) => {
     const proc = spawn(
       'redis-server',
@@ -195,10 +197,7 @@ export async function spawnCluster(
         String(nodeTimeoutMs),
         '--save',
         '',
-        ...persistence,
-        // Each node its own append-only directory and RDB file: they share `dir`.
-        '--appenddirname',
-        `aof-${port}`,
+        ...persistence(port),
         '--dbfilename',
         `dump-${port}.rdb`,
         '--maxmemory',
