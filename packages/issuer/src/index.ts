@@ -1,4 +1,5 @@
 export { type AddressKind, addressKind } from './cimd/address.js';
+export { type DocumentCacheStore, memoryDocumentCache } from './cimd/cache.js';
 export {
   DocumentFetchError,
   type NodeDocumentFetcherOptions,

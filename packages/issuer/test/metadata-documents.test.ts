@@ -2,6 +2,7 @@ import {
   addressKind,
   DocumentFetchError,
   type IssuerOptions,
+  memoryDocumentCache,
   nodeDocumentFetcher,
 } from '@authcore/issuer';
 import { type HttpsTestServer, startHttpsServer } from '@authcore/testing';
@@ -371,6 +372,37 @@ describe('the document cache', () => {
     await authorize(s, `${origin}/client.json`);
     expect(count('/client.json') - before.client).toBe(2);
     expect(count('/other.json') - before.other).toBe(1);
+  });
+});
+
+describe('the cache option', () => {
+  it('a store given as `cache` is used (shared, a document is fetched once), and one that fails is a miss', async () => {
+    const count = (p: string) => hits.get(p) ?? 0;
+    const shared = memoryDocumentCache({ maxEntries: 10 });
+    const before = count('/cached.json');
+    const one = await start({ cache: shared });
+    expect((await authorize(one, `${origin}/cached.json`)).status).toBe(302);
+    await one.close();
+    const two = await start({ cache: shared });
+    expect((await authorize(two, `${origin}/cached.json`)).status).toBe(302);
+    expect(count('/cached.json') - before).toBe(1);
+    await two.close();
+
+    const errors: unknown[] = [];
+    const broken = {
+      get: () => Promise.reject(new Error('cache down')),
+      set: () => Promise.reject(new Error('cache down')),
+    };
+    const three = await start({ cache: broken }, { onError: (e) => errors.push(e) });
+    expect((await authorize(three, `${origin}/cached.json`)).status).toBe(302);
+    expect((await authorize(three, `${origin}/cached.json`)).status).toBe(302);
+    expect(count('/cached.json') - before).toBe(3);
+    expect(errors.map((e) => (e as Error).message)).toEqual([
+      'cache down',
+      'cache down',
+      'cache down',
+      'cache down',
+    ]);
   });
 });
 

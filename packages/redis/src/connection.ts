@@ -274,11 +274,30 @@ export class Connection {
     try {
       return await Promise.race([pending, deadline]);
     } catch (cause) {
-      if (cause instanceof RedisStoreError) throw cause;
+      if (cause instanceof RedisStoreError) {
+        this.#timedOut();
+        throw cause;
+      }
+      if (/timed out/i.test(message(cause))) this.#timedOut();
       throw new RedisStoreError(`${what}: ${message(cause)}`, 'unavailable', { cause });
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  #slotsRefreshedAt = 0;
+  /**
+   * A Cluster node that stops answering without closing its connections (a partition, a frozen
+   * host) gives ioredis no reason to re-read the slot map: after a replica took over its slots,
+   * every command would still go to it and time out. So a timeout asks for the map again (at
+   * most once per `timeoutMs`); until the failover it is unchanged.
+   */
+  #timedOut(): void {
+    if (!this.client.isCluster) return;
+    const now = Date.now();
+    if (now - this.#slotsRefreshedAt < this.timeoutMs) return;
+    this.#slotsRefreshedAt = now;
+    (this.client as Cluster).refreshSlotsCache(noop);
   }
 
   /** EVALSHA, falling back to EVAL when the server does not have the script (restart, failover). */

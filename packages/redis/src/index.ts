@@ -7,6 +7,7 @@ import {
   type RedisClient,
   type RedisStoreOptions,
 } from './connection.js';
+import { RedisDocumentCache } from './documents.js';
 import {
   RedisClientStore,
   type RedisClientStoreOptions,
@@ -34,6 +35,7 @@ export {
   RedisStoreError,
   type RedisStoreOptions,
 } from './connection.js';
+export { RedisDocumentCache, type RedisDocumentCacheOptions } from './documents.js';
 export {
   RedisClientStore,
   type RedisClientStoreOptions,
@@ -74,6 +76,8 @@ export interface RedisStores {
   keys: RedisKeyStore;
   /** For the issuer's `registration.store` (registered clients), or `clients` managed at run time. */
   clients: RedisClientStore;
+  /** For the issuer's `clientMetadataDocuments.cache`: documents fetched once for every instance. */
+  documents: RedisDocumentCache;
   /** Per-subject usage counters. */
   usage: RedisUsageCounter;
   /** The client the stores share (a `Cluster` when you gave one). */
@@ -108,6 +112,7 @@ export function createRedisStores(options: RedisStoresOptions): RedisStores {
     refreshTokens: new RedisRefreshTokenStore(shared),
     clients: new RedisClientStore({ ...shared, ...options.clients }),
     keys: new RedisKeyStore(shared),
+    documents: new RedisDocumentCache(shared),
     usage,
     redis,
     async close() {

@@ -119,6 +119,13 @@ export interface TestCluster {
   ports: number[];
   /** Kills one node (SIGKILL: as a crash). */
   kill(port: number): Promise<void>;
+  /** Freezes one node (SIGSTOP: unreachable, connections hang) or thaws it (SIGCONT). */
+  pause(port: number): void;
+  resume(port: number): void;
+  /** Shuts every node down (SIGTERM: each writes its append-only file and nodes.conf). */
+  down(): Promise<void>;
+  /** Starts every node that is not running, on its port and files, and waits for cluster_state:ok. */
+  up(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -155,16 +162,26 @@ async function clusterOk(port: number): Promise<boolean> {
 }
 
 /**
- * Starts six cluster-enabled redis-servers (no persistence) and joins them with
+ * Starts six cluster-enabled redis-servers and joins them with
  * `redis-cli --cluster create … --cluster-replicas 1`, as .ci/redis-cluster.sh does; fails
- * (never skips) when redis-server is not installed.
+ * (never skips) when redis-server is not installed. No persistence unless `persistence`: then
+ * each node keeps an append-only file (`appendfsync everysec`), so that `down()` then `up()`
+ * is a full restart that keeps the data.
  */
-export async function spawnCluster(nodeTimeoutMs = 2_000): Promise<TestCluster> {
+export async function spawnCluster(
+  nodeTimeoutMs = 2_000,
+  options: { persistence?: boolean } = {},
+): Promise<TestCluster> {
   if (!redisServerInstalled()) throw new Error(NOT_INSTALLED);
   const dir = mkdtempSync(join(tmpdir(), 'authcore-cluster-'));
   const ports: number[] = [];
   for (let i = 0; i < 6; i++) ports.push(await freeClusterPort(ports));
-  const procs = ports.map((port) => {
+  // Each node its own append-only directory (Redis 7): they share `dir`.
+  const persistence = (port: number) =>
+    options.persistence
+      ? ['--appendonly', 'yes', '--appendfsync', 'everysec', '--appenddirname', `aof-${port}`]
+      : ['--appendonly', 'no'];
+  const launch = (port: number) => {
     const proc = spawn(
       'redis-server',
       [
@@ -180,8 +197,9 @@ export async function spawnCluster(nodeTimeoutMs = 2_000): Promise<TestCluster> 
         String(nodeTimeoutMs),
         '--save',
         '',
-        '--appendonly',
-        'no',
+        ...persistence(port),
+        '--dbfilename',
+        `dump-${port}.rdb`,
         '--maxmemory',
         '64mb',
         '--dir',
@@ -192,16 +210,37 @@ export async function spawnCluster(nodeTimeoutMs = 2_000): Promise<TestCluster> 
     children.add(proc);
     proc.once('exit', () => children.delete(proc));
     return proc;
-  });
-  const killed = (proc: ChildProcess) =>
+  };
+  const procs = ports.map(launch);
+  const ended = (proc: ChildProcess, signal: NodeJS.Signals) =>
     new Promise<void>((resolve) => {
       if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
       proc.once('exit', () => resolve());
-      proc.kill('SIGKILL');
+      proc.kill(signal);
     });
-  const kill = (port: number) => killed(procs[ports.indexOf(port)]!);
+  const kill = (port: number) => ended(procs[ports.indexOf(port)]!, 'SIGKILL');
+  const pause = (port: number) => void procs[ports.indexOf(port)]!.kill('SIGSTOP');
+  const resume = (port: number) => void procs[ports.indexOf(port)]!.kill('SIGCONT');
+  const allOk = async (timeoutMs: number) => {
+    const until = Date.now() + timeoutMs;
+    while (!(await Promise.all(ports.map(clusterOk))).every(Boolean)) {
+      if (Date.now() > until) throw new Error('the test cluster did not reach cluster_state:ok');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  const down = async () => {
+    await Promise.all(procs.map((proc) => ended(proc, 'SIGTERM')));
+  };
+  const up = async () => {
+    procs.forEach((proc, i) => {
+      if (proc.exitCode !== null || proc.signalCode !== null) procs[i] = launch(ports[i]!);
+    });
+    await Promise.all(ports.map((port) => waitForPing(port)));
+    await allOk(30_000);
+  };
   const stop = async () => {
-    await Promise.all(procs.map(killed));
+    for (const proc of procs) proc.kill('SIGCONT');
+    await Promise.all(procs.map((proc) => ended(proc, 'SIGKILL')));
     rmSync(dir, { recursive: true, force: true });
   };
   try {
@@ -214,12 +253,8 @@ export async function spawnCluster(nodeTimeoutMs = 2_000): Promise<TestCluster> 
     );
     if (created.status !== 0)
       throw new Error(`redis-cli --cluster create failed: ${created.stdout}${created.stderr}`);
-    const until = Date.now() + 15_000;
-    while (!(await Promise.all(ports.map(clusterOk))).every(Boolean)) {
-      if (Date.now() > until) throw new Error('the test cluster did not reach cluster_state:ok');
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    return { nodes: addresses.join(','), ports, kill, stop };
+    await allOk(15_000);
+    return { nodes: addresses.join(','), ports, kill, pause, resume, down, up, stop };
   } catch (error) {
     await stop();
     throw error;

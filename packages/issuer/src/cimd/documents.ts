@@ -2,6 +2,7 @@ import { OAuthError } from '../lib/http.js';
 import { checkClientMetadata, type MetadataPolicy } from '../registration/metadata.js';
 import type { ClientRecord } from '../stores/types.js';
 import { addressKind } from './address.js';
+import { type DocumentCacheStore, memoryDocumentCache } from './cache.js';
 import type { DocumentFetcher } from './types.js';
 
 export interface DocumentPolicy {
@@ -11,6 +12,10 @@ export interface DocumentPolicy {
   timeoutMs: number;
   maxBytes: number;
   cacheEntries: number;
+  /** Where documents are cached; default in this process, at most `cacheEntries`. */
+  cache: DocumentCacheStore | undefined;
+  /** Told about a cache that fails (the document is then fetched, or not cached). */
+  onError: (error: unknown) => void;
   /** Longest a document is cached, in seconds, whatever its `Cache-Control` says. */
   maxAge: number;
   /** Seconds a document without `max-age` is cached. */
@@ -82,18 +87,14 @@ const DOCUMENT_METADATA: Omit<MetadataPolicy, 'scopes'> = {
   defaultAuthMethod: 'none',
 };
 
-interface Entry {
-  record: ClientRecord;
-  until: number;
-}
-
 /**
  * Clients named by a metadata document URL: fetched with the policy's fetcher, checked, and
- * cached within bounds (entries and age, honouring `Cache-Control`). Concurrent lookups of one
+ * cached within bounds (age, honouring `Cache-Control`; entries, or the shared store's own). Concurrent lookups of one
  * URL share one fetch. Every failure is `invalid_client` with one fixed description.
  */
 export function metadataDocumentClients(policy: DocumentPolicy) {
-  const cache = new Map<string, Entry>();
+  const cache =
+    policy.cache ?? memoryDocumentCache({ maxEntries: policy.cacheEntries, now: policy.now });
   const pending = new Map<string, Promise<ClientRecord>>();
 
   async function load(url: URL): Promise<ClientRecord> {
@@ -149,10 +150,9 @@ export function metadataDocumentClients(policy: DocumentPolicy) {
       logoUri: metadata.logo_uri,
     };
     const seconds = cacheSeconds(response.headers.get('cache-control'), policy);
-    if (seconds > 0) {
-      if (cache.size >= policy.cacheEntries) cache.delete(cache.keys().next().value!);
-      cache.set(url.href, { record, until: policy.now() + seconds * 1000 });
-    }
+    // A cache that fails only costs a fetch next time.
+    if (seconds > 0)
+      await cache.set(url.href, record, policy.now() + seconds * 1000).catch(policy.onError);
     return record;
   }
 
@@ -160,14 +160,13 @@ export function metadataDocumentClients(policy: DocumentPolicy) {
     /** The client a document URL describes; throws `invalid_client` when it cannot be used. */
     async get(clientId: string): Promise<ClientRecord> {
       const url = checkClientIdUrl(clientId, policy.allowLoopback);
-      const hit = cache.get(url.href);
-      if (hit && hit.until > policy.now()) {
-        // Most recently used last, so that eviction drops the least recently used.
-        cache.delete(url.href);
-        cache.set(url.href, hit);
-        return structuredClone(hit.record);
-      }
-      if (hit) cache.delete(url.href);
+      // A cache that fails is a miss: the document itself decides.
+      const hit = await cache.get(url.href).catch((error: unknown) => {
+        policy.onError(error);
+        return undefined;
+      });
+      if (hit && hit.clientId === url.href && hit.provenance === 'metadata_document')
+        return structuredClone(hit);
       let loading = pending.get(url.href);
       if (!loading) {
         // Bounded, like everything a client can make the issuer do.

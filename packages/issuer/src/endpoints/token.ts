@@ -143,6 +143,9 @@ async function refreshToken(ctx: Context, auth: AuthenticatedClient, params: Par
   const parsed = await parseRefreshToken(token);
   if (parsed === undefined) throw invalid;
   const jkt = await proof();
+  // Checked before consuming: a family revoked while this request runs (a reuse racing it)
+  // no longer stops it; what it issues then is revoked with the family, after the fact.
+  if (await ctx.refreshTokens.isFamilyRevoked(parsed.familyId)) throw invalid;
   const now = ctx.now();
   const consumed = await ctx.refreshTokens.consume(parsed.familyId, parsed.tokenHash, now);
   if (consumed === undefined) throw invalid;
@@ -152,7 +155,9 @@ async function refreshToken(ctx: Context, auth: AuthenticatedClient, params: Par
     // A client racing itself (two tabs refreshing at once) loses without harm; past the
     // leeway, RFC 9700 §4.14.2 applies: reuse revokes the whole family.
     const used = new OAuthError('invalid_grant', 'refresh token already used');
-    if (now - consumed.usedAt <= ctx.refreshReuseLeeway * 1000) throw used;
+    // `0` means no leeway at all, also for a reuse in the same millisecond.
+    const leeway = ctx.refreshReuseLeeway * 1000;
+    if (leeway > 0 && now - consumed.usedAt <= leeway) throw used;
     await revokeFamily(ctx, record.familyId, until);
     throw used;
   }
@@ -161,8 +166,7 @@ async function refreshToken(ctx: Context, auth: AuthenticatedClient, params: Par
     await revokeFamily(ctx, record.familyId, until);
     throw invalid;
   }
-  if (record.expiresAt <= now || (await ctx.refreshTokens.isFamilyRevoked(record.familyId)))
-    throw invalid;
+  if (record.expiresAt <= now) throw invalid;
   // RFC 9449 §5: a public client's refresh token only works with a proof by the key it is bound to.
   const bound = boundKey(record.claims);
   if (bound !== undefined && bound !== jkt)

@@ -61,8 +61,10 @@ export async function issueAccessToken(
       input.family.expiresAt,
     );
     if (!tracked) {
+      // Revoked since this request consumed its code or refresh token (a replay racing it,
+      // RFC 9700 §4.14): the request still wins, and its token is revoked after the fact.
       await ctx.revocations.revoke(jti, exp * 1000);
-      throw new OAuthError('invalid_grant', 'the grant has been revoked');
+      return { token, jti, expiresIn: ctx.accessTokenTtl };
     }
     // A family tracks a bounded number of live access tokens: older ones are revoked now.
     await Promise.all(tracked.map((t) => ctx.revocations.revoke(t.jti, t.expiresAt)));

@@ -1,3 +1,4 @@
+import type { DocumentCacheStore } from '../cimd/cache.js';
 import type { DocumentFetcher } from '../cimd/types.js';
 import type { GrantType, RegisteredClientStore } from '../stores/types.js';
 import type { ClientMetadata } from './metadata.js';
@@ -80,8 +81,14 @@ export interface ClientMetadataDocumentOptions {
   timeoutMs?: number;
   /** Largest document, in bytes, 512 to 65536. Default 5120. */
   maxBytes?: number;
-  /** Most documents cached. Default 1000. */
+  /** Most documents cached in this process (without `cache`). Default 1000. */
   cacheEntries?: number;
+  /**
+   * Where checked documents are cached: default in this process. Give a shared store
+   * (`RedisDocumentCache` from `@authcore/redis`) so that instances fetch a document once
+   * between them. A cache that fails is a miss (the document is fetched).
+   */
+  cache?: DocumentCacheStore;
   /** Longest a document is cached, in seconds, whatever its `Cache-Control`. Default 3600. */
   maxAge?: number;
   /** Seconds a document without `Cache-Control: max-age` is cached. Default 300. */

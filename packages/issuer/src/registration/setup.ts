@@ -134,6 +134,8 @@ export function setupDynamicClients(
           1,
           100_000,
         ),
+        cache: documents.cache,
+        onError: options.onError ?? (() => {}),
         maxAge: bounded('clientMetadataDocuments.maxAge', documents.maxAge, 3600, 0, 24 * 3600),
         defaultMaxAge: bounded(
           'clientMetadataDocuments.defaultMaxAge',
