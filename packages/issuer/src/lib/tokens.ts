@@ -2,7 +2,6 @@ import { type JWTPayload, jwtVerify, SignJWT } from 'jose';
 import type { ClientRecord } from '../stores/types.js';
 import type { Context } from './context.js';
 import { randomToken, sha256 } from './crypto.js';
-import { OAuthError } from './http.js';
 
 // Claims the issuer sets itself: an `authorize` hook's claims never override them.
 const RESERVED = new Set([
