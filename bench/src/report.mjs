@@ -52,6 +52,14 @@ export function renderReport({ machine, config, results, elapsed }) {
   );
   md.push('');
   md.push(
+    'Run it with `pnpm build && pnpm bench` (every part, written here), or one part with ' +
+      '`pnpm bench -- --part distinct` (parts: core, http, memory, issuer, distinct; several ' +
+      'with commas; or `BENCH_PART=distinct pnpm bench`): a partial run prints its tables and ' +
+      'writes this file only with `--out=FILE`. `pnpm smoke` runs every part with tiny ' +
+      'durations (the test suite does).',
+  );
+  md.push('');
+  md.push(
     'Other processes were running on this machine, so absolute figures are noisy; ratios are ' +
       'taken between figures measured in alternation in the same run, round by round, and the ' +
       'median of the rounds is shown.',
