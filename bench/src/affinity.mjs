@@ -28,6 +28,18 @@ export function httpAffinity() {
     enabled,
     /** @param {number | undefined} pid */
     server: (pid) => enabled && pin(pid, n === 2 ? '1' : `1-${n - 1}`),
+    /** @param {number | undefined} pid */
+    unpin: (pid) => enabled && pin(pid, `0-${n - 1}`),
     restore: () => enabled && pin(process.pid, `0-${n - 1}`),
   };
+}
+
+/**
+ * Pins this process (every thread, and so the threads it starts later) to one CPU, for the core
+ * part's one-CPU group; `restore` undoes it. `enabled` false where `taskset` is not available.
+ */
+export function pinSelfToOneCpu() {
+  const n = cpus();
+  const enabled = n >= 2 && pin(process.pid, String(n - 1));
+  return { enabled, restore: () => enabled && pin(process.pid, `0-${n - 1}`) };
 }

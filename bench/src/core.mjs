@@ -11,9 +11,17 @@ import {
   nodeRequestView,
 } from '@authcore/core';
 import { createVerifier } from 'fast-jwt';
-import { importSPKI, jwtVerify } from 'jose';
+import { importJWK, importSPKI, jwtVerify } from 'jose';
 import jsonwebtoken from 'jsonwebtoken';
-import { ALGORITHMS, AUDIENCE, apiKeyFixture, ISSUER, jwtFixture } from './fixtures.mjs';
+import { pinSelfToOneCpu } from './affinity.mjs';
+import {
+  ALGORITHMS,
+  AUDIENCE,
+  apiKeyFixture,
+  distinctFixture,
+  ISSUER,
+  jwtFixture,
+} from './fixtures.mjs';
 import { median } from './stats.mjs';
 
 const verifyAsync = promisify(crypto.verify);
@@ -158,6 +166,71 @@ async function apiKeyCandidates() {
 }
 
 /**
+ * ES256 with `n` distinct tokens taken in turn, so every call verifies a signature (authcore's
+ * default cache holds 1,000 and misses every time). Run on one CPU: jose's WebCrypto jobs and
+ * the threadpool then share the core with the event loop, as in a server pinned to one CPU.
+ * @param {number} n
+ */
+async function distinctCandidates(n) {
+  const fx = await distinctFixture(n);
+  const { tokens } = fx;
+  const key = { key: crypto.createPublicKey(fx.server.pem), dsaEncoding: 'ieee-p1363' };
+  const joseKey = await importJWK(/** @type {import('jose').JWK} */ (fx.server.jwk), 'ES256');
+  const claims = { issuer: ISSUER, audience: AUDIENCE, algorithms: ['ES256'] };
+  const requests = tokens.map((t) => nodeRequest(['Authorization', `Bearer ${t}`]));
+  const authcore = (/** @type {boolean} */ cache) =>
+    createAuthenticator({
+      schemes: [
+        jwt({
+          issuer: ISSUER,
+          audience: AUDIENCE,
+          algorithms: ['ES256'],
+          keys: /** @type {import('jose').JWK} */ (fx.server.jwk),
+          ...(cache ? {} : { cache: false }),
+        }),
+      ],
+    });
+  const authOff = authcore(false);
+  const authOn = authcore(true);
+  const turn = () => {
+    let i = 0;
+    return () => i++ % n;
+  };
+  const floor = (/** @type {string} */ token) => {
+    const dot = token.lastIndexOf('.');
+    const input = Buffer.from(token.slice(0, dot));
+    const ok = crypto.verify('sha256', input, key, Buffer.from(token.slice(dot + 1), 'base64url'));
+    const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString());
+    return ok && payload.iss === ISSUER && payload.exp > Date.now() / 1000;
+  };
+  const [a, b, c, d] = [turn(), turn(), turn(), turn()];
+  /** @type {Candidate[]} */
+  return [
+    {
+      name: 'node:crypto verify (sync floor)',
+      fn: () => floor(tokens[a()] ?? ''),
+      check: async () => floor(tokens[0] ?? ''),
+    },
+    {
+      name: 'jose.jwtVerify',
+      fn: () => jwtVerify(tokens[b()] ?? '', joseKey, claims),
+      check: async () =>
+        (await jwtVerify(tokens[1] ?? '', joseKey, claims)).payload.sub === 'user-1',
+    },
+    {
+      name: 'authcore (cache off)',
+      fn: () => authOff.authenticate(nodeRequestView(requests[c()])),
+      check: async () => (await authOff.authenticate(nodeRequestView(requests[2]))).ok === true,
+    },
+    {
+      name: 'authcore (default cache, every token a miss)',
+      fn: () => authOn.authenticate(nodeRequestView(requests[d()])),
+      check: async () => (await authOn.authenticate(nodeRequestView(requests[3]))).ok === true,
+    },
+  ];
+}
+
+/**
  * @param {Candidate[]} candidates
  * @param {{ ms: number, rounds: number, warmupMs: number, concurrency: number }} opts
  */
@@ -192,14 +265,23 @@ async function measure(candidates, opts) {
 }
 
 /**
- * @param {{ ms: number, rounds: number, warmupMs: number, concurrency: number }} opts
+ * @param {{ ms: number, rounds: number, warmupMs: number, concurrency: number,
+ *   distinctTokens?: number }} opts
  */
 export async function runCore(opts) {
-  /** @type {{ group: string, rows: Awaited<ReturnType<typeof measure>> }[]} */
+  /** @type {{ group: string, pinned?: boolean, rows: Awaited<ReturnType<typeof measure>> }[]} */
   const groups = [];
   for (const alg of ALGORITHMS) {
     groups.push({ group: alg, rows: await measure(await jwtCandidates(alg), opts) });
   }
   groups.push({ group: 'API key', rows: await measure(await apiKeyCandidates(), opts) });
+  const candidates = await distinctCandidates(opts.distinctTokens ?? 5000);
+  const pinned = pinSelfToOneCpu();
+  try {
+    const rows = await measure(candidates, opts);
+    groups.push({ group: 'ES256, distinct tokens, one CPU', pinned: pinned.enabled, rows });
+  } finally {
+    pinned.restore();
+  }
   return groups;
 }

@@ -104,3 +104,30 @@ export function hs256Minter(secret) {
     return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
   };
 }
+
+/**
+ * The HTTP fixture plus `n` distinct ES256 tokens (each its own `sub` and `jti`), `at+jwt` and,
+ * for hono/jwt, the same claims with `typ: JWT`: the distinct-token part sends each in turn, so
+ * with `n` above every verified-token cache each request verifies a signature.
+ * @param {number} n
+ */
+export async function distinctFixture(n) {
+  const es = await jwtFixture('ES256');
+  const iat = Math.floor(Date.now() / 1000);
+  const sign = (/** @type {number} */ i, /** @type {string} */ typ) =>
+    new SignJWT({ scope: 'orders:read', client_id: 'bench-client' })
+      .setProtectedHeader({ alg: 'ES256', typ, kid: es.kid })
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setSubject(`user-${i}`)
+      .setIssuedAt(iat)
+      .setExpirationTime(iat + 3600)
+      .setJti(`distinct-${i}`)
+      .sign(es.privateKey);
+  const index = Array.from({ length: n }, (_, i) => i);
+  return {
+    server: { issuer: ISSUER, audience: AUDIENCE, jwk: es.jwk, pem: es.pem },
+    tokens: await Promise.all(index.map((i) => sign(i, 'at+jwt'))),
+    plainTokens: await Promise.all(index.map((i) => sign(i, 'JWT'))),
+  };
+}

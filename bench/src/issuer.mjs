@@ -12,8 +12,8 @@ import { median } from './stats.mjs';
 const SERVER = fileURLToPath(new URL('./issuer-server.mjs', import.meta.url));
 export const ISSUERS = ['authcore', 'oidc-provider'];
 
-const BODY = `grant_type=client_credentials&scope=${encodeURIComponent(SCOPE)}&resource=${encodeURIComponent(RESOURCE)}`;
-const HEADERS = {
+export const BODY = `grant_type=client_credentials&scope=${encodeURIComponent(SCOPE)}&resource=${encodeURIComponent(RESOURCE)}`;
+export const HEADERS = {
   authorization: `Basic ${Buffer.from(`${CLIENT.id}:${CLIENT.secret}`).toString('base64')}`,
   'content-type': 'application/x-www-form-urlencoded',
 };
@@ -139,4 +139,5 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     process.stderr.write(`${l}\n`),
   );
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  process.exit(0); // autocannon can leave a timer behind
 }

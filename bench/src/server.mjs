@@ -162,6 +162,7 @@ async function node(fx, mode) {
     res.end(JSON.stringify(body));
   };
   if (mode === 'none') return createServer((_req, res) => send(res, 200, { id: 'anonymous' }));
+  if (mode === 'jose' || mode === 'crypto') return floor(fx, mode, send);
   if (!isAuthcore(mode)) throw new Error(`node: no mode ${mode}`);
   const { nodeRequestView } = await import('@authcore/core');
   const auth = await authenticator(fx, mode);
@@ -173,6 +174,53 @@ async function node(fx, mode) {
       return res.end(rendered.body);
     }
     send(res, 200, { id: result.principal.id });
+  });
+}
+
+/**
+ * The floors of the distinct-token part on bare node:http: `jose` (jwtVerify with the key
+ * imported once, checking iss, aud, alg and exp) and `crypto` (a synchronous ECDSA check with
+ * node:crypto, then the same claims by hand). Neither checks `typ` or anything else authcore does.
+ * @param {Fixture} fx @param {string} mode
+ * @param {(res: import('node:http').ServerResponse, status: number, body: unknown) => void} send
+ */
+async function floor(fx, mode, send) {
+  const { createServer } = await import('node:http');
+  const { createPublicKey, verify } = await import('node:crypto');
+  const { importJWK, jwtVerify } = await import('jose');
+  const joseKey = await importJWK(/** @type {import('jose').JWK} */ (fx.jwk), 'ES256');
+  const key = { key: createPublicKey(fx.pem), dsaEncoding: /** @type {const} */ ('ieee-p1363') };
+  const options = { issuer: fx.issuer, audience: fx.audience, algorithms: ['ES256'] };
+  /** @param {string} token @returns {{ sub?: unknown } | undefined} */
+  const bySync = (token) => {
+    const [h, p, sig] = token.split('.');
+    if (!h || !p || !sig) return undefined;
+    const header = JSON.parse(Buffer.from(h, 'base64url').toString());
+    if (header.alg !== 'ES256') return undefined;
+    if (!verify('sha256', Buffer.from(`${h}.${p}`), key, Buffer.from(sig, 'base64url')))
+      return undefined;
+    const claims = JSON.parse(Buffer.from(p, 'base64url').toString());
+    const ok =
+      claims.iss === fx.issuer &&
+      [claims.aud].flat().includes(fx.audience) &&
+      typeof claims.exp === 'number' &&
+      claims.exp > Date.now() / 1000;
+    return ok ? claims : undefined;
+  };
+  return createServer(async (req, res) => {
+    const token = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
+    /** @type {{ sub?: unknown } | undefined} */
+    let claims;
+    try {
+      if (token) {
+        claims =
+          mode === 'jose' ? (await jwtVerify(token, joseKey, options)).payload : bySync(token);
+      }
+    } catch {
+      claims = undefined;
+    }
+    if (claims) send(res, 200, { id: claims.sub });
+    else send(res, 401, { error: 'invalid_token' });
   });
 }
 

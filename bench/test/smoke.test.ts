@@ -60,6 +60,34 @@ describe('bench smoke run', () => {
     const issuerRows: { issuer: string; rps: number }[] = report.results.issuer.rows;
     expect(issuerRows.map((r) => r.issuer)).toEqual(['authcore', 'oidc-provider']);
     for (const row of issuerRows) expect(row.rps, row.issuer).toBeGreaterThan(0);
+    // The distinct-token part: every server took two distinct valid tokens (checked before load,
+    // answering each token's own `sub`) and served load in both scenarios, floors included.
+    const scenarios: { scenario: string; rows: (Row & { key: string })[] }[] =
+      report.results.distinct.scenarios;
+    expect(scenarios.map((s) => s.scenario)).toEqual(['one CPU', 'two CPUs']);
+    for (const s of scenarios) {
+      expect(s.rows.map((r) => r.key)).toEqual([
+        'express',
+        'express-peer',
+        'koa',
+        'koa-peer',
+        'fastify',
+        'fastify-peer',
+        'hono',
+        'hono-peer',
+        'jose',
+        'crypto',
+      ]);
+      for (const row of s.rows) expect(row.rps ?? row.reason, row.label).toBeDefined();
+      for (const row of s.rows.filter((r) => r.key === 'jose' || r.key === 'crypto'))
+        expect(row.rps, row.label).toBeGreaterThan(0);
+    }
+    const distinctCore = report.results.core.find((g: { group: string }) =>
+      g.group.includes('distinct'),
+    );
+    for (const row of distinctCore.rows as Row[])
+      expect(row.opsPerSec, row.name).toBeGreaterThan(0);
+    expect(readFileSync(md, 'utf8')).toContain('## 5. Distinct tokens over HTTP');
     expect(report.targets.length).toBeGreaterThan(10);
   }, 180_000);
 });

@@ -65,6 +65,8 @@ async function readBody(req: NodeIncomingLike, max: number): Promise<Uint8Array<
     if (size > max) throw tooLarge();
     chunks.push(bytes);
   }
+  // A form body mostly comes in one chunk: no copy then (the Request copies it anyway).
+  if (chunks.length === 1) return chunks[0] as Uint8Array<ArrayBuffer>;
   const body = new Uint8Array(size);
   let offset = 0;
   for (const chunk of chunks) {
@@ -80,18 +82,20 @@ const tooLarge = () => new Refused(413, 'the request body is too large');
 // show them all, so the handler can refuse two credentials instead of using one.
 const REPEATED_IN_RAW = new Set(['authorization']);
 
-function webHeaders(req: NodeIncomingLike): Headers {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(req.headers)) {
+// Name-value pairs, not a `Headers`: the Request builds its own from them (one copy, not two).
+function webHeaders(req: NodeIncomingLike): [string, string][] {
+  const headers: [string, string][] = [];
+  for (const name in req.headers) {
+    const value = req.headers[name];
     if (value === undefined || name.startsWith(':')) continue;
     if (req.rawHeaders && REPEATED_IN_RAW.has(name)) continue;
-    if (typeof value === 'string') headers.append(name, value);
-    else for (const v of value) headers.append(name, v);
+    if (typeof value === 'string') headers.push([name, value]);
+    else for (const v of value) headers.push([name, v]);
   }
   const raw = req.rawHeaders ?? [];
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i]!.toLowerCase();
-    if (REPEATED_IN_RAW.has(name)) headers.append(name, raw[i + 1]!);
+    if (REPEATED_IN_RAW.has(name)) headers.push([name, raw[i + 1]!]);
   }
   return headers;
 }
