@@ -21,7 +21,11 @@ export default defineConfig({
       'examples/*/test/**/*.test.ts',
       'bench/test/**/*.test.ts',
       'docs/test/**/*.test.ts',
+      'test/**/*.test.ts',
     ],
+    // Every console and test-logger line of the run is scanned for secrets at the end.
+    globalSetup: ['./test/logs/global.ts'],
+    setupFiles: ['./test/logs/setup.ts'],
     testTimeout: 20_000,
     hookTimeout: 30_000,
   },

@@ -48,7 +48,7 @@ describe('authenticate(view, { require })', () => {
       true,
     );
     const denied = await auth.authenticate(view, { require: { scopes: ['read', 'admin'] } });
-    expect(rendered(auth, denied)).toEqual(FORBIDDEN('read admin'));
+    expect(rendered(auth, denied, 'scope_missing')).toEqual(FORBIDDEN('read admin'));
   });
 
   it('any-of and the string form', async () => {
@@ -58,10 +58,18 @@ describe('authenticate(view, { require })', () => {
       (await auth.authenticate(view, { require: { scopes: { anyOf: ['admin', 'read'] } } })).ok,
     ).toBe(true);
     expect(
-      rendered(auth, await auth.authenticate(view, { require: { scopes: { anyOf: ['x', 'y'] } } })),
+      rendered(
+        auth,
+        await auth.authenticate(view, { require: { scopes: { anyOf: ['x', 'y'] } } }),
+        'scope_missing',
+      ),
     ).toEqual(FORBIDDEN('x y'));
     expect(
-      rendered(auth, await auth.authenticate(view, { require: { scopes: 'read x' } })),
+      rendered(
+        auth,
+        await auth.authenticate(view, { require: { scopes: 'read x' } }),
+        'scope_missing',
+      ),
     ).toEqual(FORBIDDEN('read x'));
   });
 
@@ -89,8 +97,8 @@ describe('authenticate(view, { require })', () => {
         'Bearer realm="api", error="insufficient_scope", error_description="The access token does not have the required scope"',
       body: '{"error":"insufficient_scope","error_description":"The access token does not have the required scope"}',
     };
-    expect(rendered(auth, refused)).toEqual(noScope);
-    expect(rendered(auth, thrown)).toEqual(noScope);
+    expect(rendered(auth, refused, 'check_failed')).toEqual(noScope);
+    expect(rendered(auth, thrown, 'check_failed')).toEqual(noScope);
   });
 });
 
@@ -103,12 +111,16 @@ describe('authenticator.authorize', () => {
       ok: true,
       principal: result.principal,
     });
-    expect(rendered(auth, auth.authorize(result.principal, { scopes: ['a', 'c'] }))).toEqual(
-      FORBIDDEN('a c'),
-    );
-    expect(rendered(auth, auth.authorize(result.principal, { scopes: { anyOf: ['c'] } }))).toEqual(
-      FORBIDDEN('c'),
-    );
+    expect(
+      rendered(auth, auth.authorize(result.principal, { scopes: ['a', 'c'] }), 'scope_missing'),
+    ).toEqual(FORBIDDEN('a c'));
+    expect(
+      rendered(
+        auth,
+        auth.authorize(result.principal, { scopes: { anyOf: ['c'] } }),
+        'scope_missing',
+      ),
+    ).toEqual(FORBIDDEN('c'));
     const thrown = auth.authorize(result.principal, {
       check: () => {
         throw new Error('boom');
@@ -142,9 +154,9 @@ describe('never throws for what a request carries', () => {
     for (const scopes of ['orders:read', ['orders:read'], { anyOf: ['orders:read'] }]) {
       const pending = auth.authenticate(view, { require: { scopes } });
       await expect(pending).resolves.toBeDefined();
-      expect(rendered(auth, await pending)).toEqual(FORBIDDEN('orders:read'));
+      expect(rendered(auth, await pending, 'scope_missing')).toEqual(FORBIDDEN('orders:read'));
       const principal = { id: 'x' } as unknown as { id: string; scopes: Set<string> };
-      expect(rendered(auth, auth.authorize(principal, { scopes }))).toEqual(
+      expect(rendered(auth, auth.authorize(principal, { scopes }), 'scope_missing')).toEqual(
         FORBIDDEN('orders:read'),
       );
     }
@@ -152,7 +164,7 @@ describe('never throws for what a request carries', () => {
 
   it('a scheme that throws is invalid_token', async () => {
     const auth = createAuthenticator({ schemes: [throwing] });
-    expect(rendered(auth, await auth.authenticate(bearer('abc')))).toEqual({
+    expect(rendered(auth, await auth.authenticate(bearer('abc')), 'scheme_error')).toEqual({
       ...INVALID_TOKEN,
       code: 'invalid_token',
     });
@@ -169,9 +181,9 @@ describe('never throws for what a request carries', () => {
     const pending = auth.authenticate(bearer('abc'));
     expect(pending).toBeInstanceOf(Promise);
     const expected = { ...INVALID_TOKEN, code: 'invalid_token' };
-    expect(rendered(auth, await pending)).toEqual(expected);
+    expect(rendered(auth, await pending, 'scheme_error')).toEqual(expected);
     const now = authenticateRequest(auth, bearer('abc'));
-    expect('ok' in now && rendered(auth, now)).toEqual(expected);
+    expect('ok' in now && rendered(auth, now, 'scheme_error')).toEqual(expected);
   });
 
   it('a request view whose header lookup throws is invalid_request', async () => {
@@ -190,7 +202,7 @@ describe('never throws for what a request carries', () => {
 
   it('a credential no scheme accepts is invalid_token', async () => {
     const auth = jwtAuthenticator({ keys: key.jwk });
-    expect(rendered(auth, await auth.authenticate(bearer('opaque-token')))).toEqual({
+    expect(rendered(auth, await auth.authenticate(bearer('opaque-token')), 'no_scheme')).toEqual({
       ...INVALID_TOKEN,
       code: 'invalid_token',
     });

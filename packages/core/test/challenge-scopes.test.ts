@@ -99,7 +99,7 @@ describe('authenticator: challengeScopes', () => {
   it('true: a bare 401 on a route with scopes names them', async () => {
     const a = auth({ challengeScopes: true });
     const result = await a.authenticate(anonymous(), { require: { scopes: 'mcp:tools files' } });
-    expect(rendered(a, result)).toEqual({
+    expect(rendered(a, result, 'credentials_missing')).toEqual({
       status: 401,
       code: 'credentials_required',
       wwwAuthenticate: `Bearer realm="api", scope="mcp:tools files", ${RM}`,
@@ -113,7 +113,7 @@ describe('authenticator: challengeScopes', () => {
     const result = await a.authenticate(bearer(expired), {
       require: { scopes: ['mcp:tools'] },
     });
-    expect(rendered(a, result)).toEqual({
+    expect(rendered(a, result, 'token_expired')).toEqual({
       status: 401,
       code: 'invalid_token',
       wwwAuthenticate: `${INVALID}, scope="mcp:tools", ${RM}`,
@@ -127,7 +127,9 @@ describe('authenticator: challengeScopes', () => {
     const result = await a.authenticate(bearer(token), {
       require: { scopes: 'mcp:tools', audience: 'https://other.example' },
     });
-    expect(rendered(a, result).wwwAuthenticate).toBe(`${INVALID}, scope="mcp:tools", ${RM}`);
+    expect(rendered(a, result, 'audience_mismatch').wwwAuthenticate).toBe(
+      `${INVALID}, scope="mcp:tools", ${RM}`,
+    );
   });
 
   it('{ anyOf }: each scope that would do', async () => {
@@ -135,28 +137,28 @@ describe('authenticator: challengeScopes', () => {
     const result = await a.authenticate(anonymous(), {
       require: { scopes: { anyOf: ['read', 'admin'] } },
     });
-    expect(rendered(a, result).wwwAuthenticate).toBe(
+    expect(rendered(a, result, 'credentials_missing').wwwAuthenticate).toBe(
       `Bearer realm="api", scope="read admin", ${RM}`,
     );
   });
 
   it('true without route scopes: no scope attribute', async () => {
     const a = auth({ challengeScopes: true });
-    expect(rendered(a, await a.authenticate(anonymous())).wwwAuthenticate).toBe(
-      `Bearer realm="api", ${RM}`,
-    );
+    expect(
+      rendered(a, await a.authenticate(anonymous()), 'credentials_missing').wwwAuthenticate,
+    ).toBe(`Bearer realm="api", ${RM}`);
   });
 
   it('a list: the route’s scopes first, else the list', async () => {
     const a = auth({ challengeScopes: ['mcp:tools'] });
-    expect(rendered(a, await a.authenticate(anonymous())).wwwAuthenticate).toBe(
-      `Bearer realm="api", scope="mcp:tools", ${RM}`,
-    );
-    expect(rendered(a, await a.authenticate(bearer('not-a-jwt'))).wwwAuthenticate).toBe(
-      `${INVALID}, scope="mcp:tools", ${RM}`,
-    );
+    expect(
+      rendered(a, await a.authenticate(anonymous()), 'credentials_missing').wwwAuthenticate,
+    ).toBe(`Bearer realm="api", scope="mcp:tools", ${RM}`);
+    expect(
+      rendered(a, await a.authenticate(bearer('not-a-jwt')), 'no_scheme').wwwAuthenticate,
+    ).toBe(`${INVALID}, scope="mcp:tools", ${RM}`);
     const routed = await a.authenticate(anonymous(), { require: { scopes: 'files:read' } });
-    expect(rendered(a, routed).wwwAuthenticate).toBe(
+    expect(rendered(a, routed, 'credentials_missing').wwwAuthenticate).toBe(
       `Bearer realm="api", scope="files:read", ${RM}`,
     );
   });
@@ -164,7 +166,9 @@ describe('authenticator: challengeScopes', () => {
   it('off: route scopes stay out of 401s', async () => {
     const a = auth({});
     const result = await a.authenticate(anonymous(), { require: { scopes: 'mcp:tools' } });
-    expect(rendered(a, result).wwwAuthenticate).toBe(`Bearer realm="api", ${RM}`);
+    expect(rendered(a, result, 'credentials_missing').wwwAuthenticate).toBe(
+      `Bearer realm="api", ${RM}`,
+    );
   });
 
   it('the bare challenge of an API key and a bearer scheme names the scopes in both', async () => {
@@ -174,7 +178,7 @@ describe('authenticator: challengeScopes', () => {
       render: { challengeScopes: true },
     });
     const result = await a.authenticate(anonymous(), { require: { scopes: 'orders:read' } });
-    expect(rendered(a, result).wwwAuthenticate).toBe(
+    expect(rendered(a, result, 'credentials_missing').wwwAuthenticate).toBe(
       'Bearer realm="api", scope="orders:read", ApiKey realm="api", scope="orders:read"',
     );
     // An unknown API key is an invalid_token of the ApiKey challenge, with the route scopes.
@@ -182,7 +186,7 @@ describe('authenticator: challengeScopes', () => {
     const bad = await a.authenticate(nodeView(['Host', 'api.example', 'X-API-Key', unknown]), {
       require: { scopes: 'orders:read' },
     });
-    expect(rendered(a, bad).wwwAuthenticate).toBe(
+    expect(rendered(a, bad, 'api_key_unknown').wwwAuthenticate).toBe(
       'ApiKey realm="api", error="invalid_token", error_description="The API key is invalid", scope="orders:read"',
     );
   });
@@ -195,7 +199,7 @@ describe('authenticator: keepGrantedScopes', () => {
     const result = await a.authenticate(bearer(token), {
       require: { scopes: ['mcp:tools', 'mcp:admin'] },
     });
-    expect(rendered(a, result)).toEqual({
+    expect(rendered(a, result, 'scope_missing')).toEqual({
       status: 403,
       code: 'insufficient_scope',
       wwwAuthenticate: `${INSUFFICIENT}, scope="mcp:tools profile mcp:admin"`,
@@ -209,7 +213,7 @@ describe('authenticator: keepGrantedScopes', () => {
     const authenticated = await a.authenticate(bearer(token));
     if (!authenticated.ok) throw new Error('expected a principal');
     const denied = a.authorize(authenticated.principal, { scopes: 'mcp:admin' });
-    expect(rendered(a, denied).wwwAuthenticate).toBe(
+    expect(rendered(a, denied, 'scope_missing').wwwAuthenticate).toBe(
       `${INSUFFICIENT}, scope="mcp:tools mcp:admin"`,
     );
     expect(denied.ok || denied.error.scopes).toEqual(['mcp:tools', 'mcp:admin']);
@@ -219,13 +223,15 @@ describe('authenticator: keepGrantedScopes', () => {
     const a = auth({});
     const token = await sign(key, userClaims({ scope: 'mcp:tools' }));
     const result = await a.authenticate(bearer(token), { require: { scopes: 'mcp:admin' } });
-    expect(rendered(a, result).wwwAuthenticate).toBe(`${INSUFFICIENT}, scope="mcp:admin"`);
+    expect(rendered(a, result, 'scope_missing').wwwAuthenticate).toBe(
+      `${INSUFFICIENT}, scope="mcp:admin"`,
+    );
   });
 
   it('a claim predicate refusal names no scope, kept or not', async () => {
     const a = auth({ keepGrantedScopes: true });
     const token = await sign(key, userClaims({ scope: 'mcp:tools' }));
     const result = await a.authenticate(bearer(token), { require: { check: () => false } });
-    expect(rendered(a, result).wwwAuthenticate).toBe(INSUFFICIENT);
+    expect(rendered(a, result, 'check_failed').wwwAuthenticate).toBe(INSUFFICIENT);
   });
 });

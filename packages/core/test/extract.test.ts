@@ -124,7 +124,9 @@ describe('more than one credential is invalid_request', () => {
       ['authorization', `Bearer ${token}`],
       ['authorization', `Bearer ${token}`],
     ]);
-    expect(rendered(auth, await auth.authenticate(view))).toEqual(BAD_REQUEST);
+    expect(rendered(auth, await auth.authenticate(view), 'multiple_credentials')).toEqual(
+      BAD_REQUEST,
+    );
   });
 
   it('one valid Authorization header in a fetch Request view', async () => {
@@ -164,14 +166,21 @@ describe('more than one credential is invalid_request', () => {
       ],
     ];
     for (const [name, view] of views) {
-      expect({ name, ...rendered(auth, await auth.authenticate(view)) }).toEqual({
+      expect({
+        name,
+        ...rendered(auth, await auth.authenticate(view), 'multiple_credentials'),
+      }).toEqual({
         name,
         ...BAD_REQUEST,
       });
     }
     // Alone it is still no credential, and other parameters (or the name as a value) are fine.
     expect(
-      rendered(auth, await auth.authenticate(nodeView([], `/r?access_token=${token}`))),
+      rendered(
+        auth,
+        await auth.authenticate(nodeView([], `/r?access_token=${token}`)),
+        'credentials_missing',
+      ),
     ).toEqual(BARE_ALL);
     for (const url of ['/r?page=2', '/r?q=access_token', '/r#access_token=x', '/r']) {
       const ok = await auth.authenticate(nodeView(['Authorization', `Bearer ${token}`], url));
@@ -231,8 +240,12 @@ describe('cookie and query sources', () => {
 
   it('are off by default: a token there is no credential (401 bare)', async () => {
     const auth = jwtAuthenticator({ keys: key.jwk });
-    expect(rendered(auth, await auth.authenticate(cookieView(token)))).toEqual(BARE);
-    expect(rendered(auth, await auth.authenticate(queryView(token)))).toEqual(BARE);
+    expect(
+      rendered(auth, await auth.authenticate(cookieView(token)), 'credentials_missing'),
+    ).toEqual(BARE);
+    expect(
+      rendered(auth, await auth.authenticate(queryView(token)), 'credentials_missing'),
+    ).toEqual(BARE);
   });
 
   it('a cookie is read when named', async () => {
@@ -280,7 +293,7 @@ describe('no credential', () => {
   ];
   it.each(cases)('%s is 401 with a bare challenge', async (_name, view) => {
     const auth = jwtAuthenticator({ keys: key.jwk });
-    expect(rendered(auth, await auth.authenticate(view))).toEqual(BARE);
+    expect(rendered(auth, await auth.authenticate(view), 'credentials_missing')).toEqual(BARE);
   });
 
   it('optional mode lets it through as anonymous', async () => {

@@ -103,7 +103,7 @@ describe('principals handed out by a cache cannot be changed', () => {
     expect('admin' in again.claims).toBe(false);
     expect(again.expiresAt).toEqual(new Date((NOW_S + 600) * 1000));
     const denied = await auth.authenticate(bearer(token), { require: { scopes: 'admin' } });
-    expect(rendered(auth, denied)).toEqual(forbidden('Bearer', 'admin'));
+    expect(rendered(auth, denied, 'scope_missing')).toEqual(forbidden('Bearer', 'admin'));
   });
 
   it('JWT with a claims schema: its output is frozen too', async () => {
@@ -146,6 +146,6 @@ describe('principals handed out by a cache cannot be changed', () => {
     });
     expect(again.expiresAt?.getTime()).toBe(generated.record.expiresAt);
     const denied = await auth.authenticate(view(), { require: { scopes: 'admin' } });
-    expect(rendered(auth, denied)).toEqual(forbidden('ApiKey', 'admin'));
+    expect(rendered(auth, denied, 'scope_missing')).toEqual(forbidden('ApiKey', 'admin'));
   });
 });

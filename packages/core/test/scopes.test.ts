@@ -101,7 +101,10 @@ describe('audience per resource (RFC 8707)', () => {
     const refused = await auth.authenticate(forOrders, {
       require: { audience: 'https://billing.example' },
     });
-    expect(rendered(auth, refused)).toEqual({ ...INVALID_TOKEN, code: 'invalid_token' });
+    expect(rendered(auth, refused, 'audience_mismatch')).toEqual({
+      ...INVALID_TOKEN,
+      code: 'invalid_token',
+    });
     expect(adapterRequirement({ audience: 'https://billing.example' })).toEqual({
       audience: 'https://billing.example',
     });

@@ -67,7 +67,7 @@ describe('step-up authentication (RFC 9470)', () => {
     const result = await auth.authenticate(bearer(token), {
       require: { acr: ['mfa'], maxAge: 300 },
     });
-    expect(rendered(auth, result)).toEqual({
+    expect(rendered(auth, result, 'auth_too_old')).toEqual({
       status: 401,
       code: 'insufficient_user_authentication',
       wwwAuthenticate:

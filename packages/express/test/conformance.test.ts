@@ -54,9 +54,10 @@ function conformanceApp(authenticator: Authenticator<AnyPrincipal>) {
 const issuer: TestIssuer = await createTestIssuer();
 let server: Awaited<ReturnType<typeof listen>>;
 const cases: ConformanceCase[] = await conformanceCases(issuer);
+const authenticator = conformanceAuthenticator(issuer);
 
 beforeAll(async () => {
-  server = await listen(conformanceApp(conformanceAuthenticator(issuer)));
+  server = await listen(conformanceApp(authenticator));
 });
 afterAll(async () => {
   await server?.close();
@@ -69,8 +70,9 @@ describe('@authcore/express passes the adapter conformance suite', () => {
   });
 
   it.each(cases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+    authenticator.takeReasons();
     const response = await sendConformanceRequest(server.url, c.request);
-    expect(diffConformance(c.expect, response)).toEqual([]);
+    expect(diffConformance(c.expect, response, authenticator.takeReasons())).toEqual([]);
   });
 
   it('sends the rendered error byte for byte: no charset, no ETag', async () => {

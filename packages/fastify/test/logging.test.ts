@@ -3,6 +3,7 @@ import { authcore, authenticate } from '@authcore/fastify';
 import { createTestIssuer, type TestIssuer } from '@authcore/testing';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordLogLine } from '../../../test/logs/sink.js';
 
 let issuer: TestIssuer;
 const apps: FastifyInstance[] = [];
@@ -17,7 +18,12 @@ afterAll(async () => {
 /** A Fastify app at debug level whose pino lines are kept, parsed. */
 async function app(register: (app: FastifyInstance) => void) {
   const lines: Record<string, unknown>[] = [];
-  const stream = { write: (line: string) => void lines.push(JSON.parse(line)) };
+  const stream = {
+    write: (line: string) => {
+      recordLogLine('pino', line);
+      lines.push(JSON.parse(line));
+    },
+  };
   const fastify = Fastify({ logger: { level: 'debug', stream } });
   register(fastify);
   apps.push(fastify);

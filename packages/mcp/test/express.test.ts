@@ -1,19 +1,25 @@
 import { type AnyPrincipal, createAuthenticator, jwt } from '@authcore/core';
 import { authenticate } from '@authcore/express';
 import { handleMcpRequest, mcpAuthInfo, requireToolScopes } from '@authcore/mcp/express';
-import { createTestIssuer, type TestIssuer } from '@authcore/testing';
+import {
+  type ConformanceAuthenticator,
+  createTestIssuer,
+  recordingReasons,
+  type TestIssuer,
+} from '@authcore/testing';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import express from 'express';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { listen } from './helpers.js';
 
 // A real MCP server (the SDK's McpServer over Streamable HTTP) behind @authcore/express, called
 // by the SDK's own client: the tool sees the SDK's AuthInfo, the route keeps the principal.
 const RESOURCE = 'http://127.0.0.1/mcp';
 let issuer: TestIssuer;
+let authenticator: ConformanceAuthenticator;
 let server: Awaited<ReturnType<typeof listen>>;
 let afterCall: AnyPrincipal | undefined;
 
@@ -28,12 +34,20 @@ function mcpServer(): McpServer {
   return mcp;
 }
 
+// Each test sees the reasons of its own requests only.
+beforeEach(() => {
+  authenticator?.takeReasons();
+});
+
 beforeAll(async () => {
   issuer = await createTestIssuer({ audience: RESOURCE });
-  const authenticator = createAuthenticator({
-    schemes: [jwt(issuer.jwtOptions())],
-    render: { challengeScopes: true, keepGrantedScopes: true },
-  });
+  // Records the reason of each refusal it renders: the tests assert it.
+  authenticator = recordingReasons(
+    createAuthenticator({
+      schemes: [jwt(issuer.jwtOptions())],
+      render: { challengeScopes: true, keepGrantedScopes: true },
+    }),
+  );
   const app = express();
   app.use(express.json());
   app.post(
@@ -109,6 +123,7 @@ describe('@authcore/mcp/express with the MCP SDK', () => {
       }),
     });
     expect(res.status).toBe(403);
+    expect(authenticator.takeReasons()).toEqual(['scope_missing']);
     expect(res.headers.get('www-authenticate')).toBe(
       'Bearer realm="api", error="insufficient_scope", error_description="The access token does not have the required scope", scope="mcp:tools mcp:admin"',
     );
@@ -133,8 +148,10 @@ describe('@authcore/mcp/express with the MCP SDK', () => {
   });
 
   it('no token: 401 naming the route scope', async () => {
+    authenticator.takeReasons();
     const res = await fetch(`${server.url}/mcp`, { method: 'POST' });
     expect(res.status).toBe(401);
+    expect(authenticator.takeReasons()).toEqual(['credentials_missing']);
     expect(res.headers.get('www-authenticate')).toBe('Bearer realm="api", scope="mcp:tools"');
   });
 

@@ -2,27 +2,41 @@ import type { AddressInfo } from 'node:net';
 import { createAuthenticator, jwt } from '@authcore/core';
 import { authenticate } from '@authcore/hono';
 import { mcpAuthInfo, requireToolScopes } from '@authcore/mcp/hono';
-import { createTestIssuer, type TestIssuer } from '@authcore/testing';
+import {
+  type ConformanceAuthenticator,
+  createTestIssuer,
+  recordingReasons,
+  type TestIssuer,
+} from '@authcore/testing';
 import { serve } from '@hono/node-server';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { Hono } from 'hono';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 // The SDK's web-standard transport on Hono: authInfo is passed, not read from the request.
 const RESOURCE = 'http://127.0.0.1/mcp';
 let issuer: TestIssuer;
+let authenticator: ConformanceAuthenticator;
 let url: string;
 let close: () => void;
 
+// Each test sees the reasons of its own requests only.
+beforeEach(() => {
+  authenticator?.takeReasons();
+});
+
 beforeAll(async () => {
   issuer = await createTestIssuer({ audience: RESOURCE });
-  const authenticator = createAuthenticator({
-    schemes: [jwt(issuer.jwtOptions())],
-    render: { challengeScopes: true, keepGrantedScopes: true },
-  });
+  // Records the reason of each refusal it renders: the tests assert it.
+  authenticator = recordingReasons(
+    createAuthenticator({
+      schemes: [jwt(issuer.jwtOptions())],
+      render: { challengeScopes: true, keepGrantedScopes: true },
+    }),
+  );
   const app = new Hono().post(
     '/mcp',
     authenticate(authenticator, { scopes: 'mcp:tools' }),
@@ -97,6 +111,7 @@ describe('@authcore/mcp/hono with the MCP SDK', () => {
       ]),
     });
     expect(res.status).toBe(403);
+    expect(authenticator.takeReasons()).toEqual(['scope_missing']);
     expect(res.headers.get('www-authenticate')).toBe(
       'Bearer realm="api", error="insufficient_scope", error_description="The access token does not have the required scope", scope="mcp:tools mcp:admin"',
     );

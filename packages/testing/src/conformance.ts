@@ -1,7 +1,9 @@
 import { request as httpRequest } from 'node:http';
 import {
   type AnyPrincipal,
+  type AuthError,
   type Authenticator,
+  type AuthFailureReason,
   apiKey,
   createAuthenticator,
   jwt,
@@ -56,19 +58,56 @@ export const optionalBody = (principal: AnyPrincipal | undefined) =>
  */
 export const conformanceOrigin = 'https://api.test';
 
+/** The conformance authenticator, which also tells which refusals it rendered. */
+export interface ConformanceAuthenticator extends Authenticator<AnyPrincipal> {
+  /**
+   * The `reason` of every refusal rendered since the last call, oldest first, and forgets them.
+   * The reason never reaches the client, so this is how a test over HTTP sees it: every refusal
+   * an adapter answers (`authenticate` and the scope guards alike) goes through `render`.
+   */
+  takeReasons(): AuthFailureReason[];
+}
+
 /**
  * The authenticator every conformance app uses: JWTs from the test issuer (DPoP pinned to
  * `conformanceOrigin`), its API keys, and query tokens and an `access_token` cookie turned on so
  * that "header plus query" and "two cookies" are real second credentials.
  */
-export function conformanceAuthenticator(issuer: TestIssuer): Authenticator<AnyPrincipal> {
-  return createAuthenticator({
+export function conformanceAuthenticator(issuer: TestIssuer): ConformanceAuthenticator {
+  const authenticator = createAuthenticator({
     schemes: [
       jwt({ ...issuer.jwtOptions(), dpop: { origins: [conformanceOrigin] } }),
       apiKey({ store: issuer.apiKeyStore }),
     ],
     sources: { query: 'access_token', cookie: 'access_token' },
   });
+  return recordingReasons(authenticator);
+}
+
+/**
+ * `authenticator` with a `render` that notes each refusal's reason. Every own property is kept,
+ * symbols included (the adapters' promise-free entry point), so adapters run it as they would
+ * the original.
+ */
+export function recordingReasons(
+  authenticator: Authenticator<AnyPrincipal>,
+): ConformanceAuthenticator {
+  let reasons: AuthFailureReason[] = [];
+  const render = authenticator.render;
+  const recording = Object.defineProperties(
+    {},
+    Object.getOwnPropertyDescriptors(authenticator),
+  ) as ConformanceAuthenticator;
+  recording.render = (error: AuthError) => {
+    if (reasons.length < 100) reasons.push(error.reason);
+    return render(error);
+  };
+  recording.takeReasons = () => {
+    const taken = reasons;
+    reasons = [];
+    return taken;
+  };
+  return recording;
 }
 
 export interface ConformanceRequest {
@@ -91,6 +130,11 @@ export interface ConformanceExpectation {
   body: unknown;
   /** Other response headers that must have exactly these values (lower-case names). */
   headers?: Readonly<Record<string, string>>;
+  /**
+   * Why the server refused (every refusal row names one; never rendered): the one reason the
+   * authenticator rendered for the request (see `ConformanceAuthenticator.takeReasons`).
+   */
+  reason?: AuthFailureReason;
 }
 
 export interface ConformanceCase {
@@ -173,6 +217,10 @@ const errorBody = (error: string, description: string) => ({
   error_description: description,
 });
 const auth = (value: string) => ['authorization', value] as const;
+const because = (
+  expectation: ConformanceExpectation,
+  reason: AuthFailureReason,
+): ConformanceExpectation => ({ ...expectation, reason });
 // Written out rather than computed by the core, so the table checks what the core produces.
 const metadataDocument = {
   resource: 'https://api.test/v1',
@@ -322,26 +370,48 @@ export async function conformanceCases(issuer: TestIssuer): Promise<ConformanceC
         body: { ...user('client-a', ['orders:read']), kind: 'service', clientId: 'client-a' },
       },
     },
-    { name: 'expired JWT', request: me(expired), expect: invalidToken },
-    { name: 'wrong audience', request: me(wrongAudience), expect: invalidToken },
-    { name: 'wrong issuer', request: me(wrongIssuer), expect: invalidToken },
-    { name: 'bad signature', request: me(badSignature), expect: invalidToken },
-    { name: 'alg none', request: me(none), expect: invalidToken },
+    { name: 'expired JWT', request: me(expired), expect: because(invalidToken, 'token_expired') },
+    {
+      name: 'wrong audience',
+      request: me(wrongAudience),
+      expect: because(invalidToken, 'audience_mismatch'),
+    },
+    {
+      name: 'wrong issuer',
+      request: me(wrongIssuer),
+      expect: because(invalidToken, 'issuer_mismatch'),
+    },
+    {
+      name: 'bad signature',
+      request: me(badSignature),
+      expect: because(invalidToken, 'signature_invalid'),
+    },
+    // An unsecured JWT has an empty signature, refused for its form before its alg is read.
+    { name: 'alg none', request: me(none), expect: because(invalidToken, 'token_not_canonical') },
+    {
+      name: 'alg none with a signature',
+      request: me(`${none}${valid.split('.')[2]}`),
+      expect: because(invalidToken, 'alg_not_allowed'),
+    },
     {
       name: 'tampered header',
       request: me(`${h}x.${p}.${valid.split('.')[2]}`),
-      expect: invalidToken,
+      expect: because(invalidToken, 'token_not_canonical'),
     },
-    { name: 'no credential', request: { method: 'GET', path: '/v1/me' }, expect: required },
+    {
+      name: 'no credential',
+      request: { method: 'GET', path: '/v1/me' },
+      expect: because(required, 'credentials_missing'),
+    },
     {
       name: 'Basic credential counts as none',
       request: { method: 'GET', path: '/v1/me', headers: [auth('Basic dXNlcjpwYXNz')] },
-      expect: required,
+      expect: because(required, 'credentials_missing'),
     },
     {
       name: 'malformed Bearer',
       request: { method: 'GET', path: '/v1/me', headers: [auth('Bearer a b')] },
-      expect: invalidRequest,
+      expect: because(invalidRequest, 'malformed_credentials'),
     },
     {
       name: 'two Authorization headers',
@@ -350,7 +420,7 @@ export async function conformanceCases(issuer: TestIssuer): Promise<ConformanceC
         path: '/v1/me',
         headers: [auth(`Bearer ${valid}`), auth(`Bearer ${writer}`)],
       },
-      expect: invalidRequest,
+      expect: because(invalidRequest, 'multiple_credentials'),
     },
     {
       name: 'header plus query token',
@@ -359,7 +429,7 @@ export async function conformanceCases(issuer: TestIssuer): Promise<ConformanceC
         path: `/v1/me?access_token=${valid}`,
         headers: [auth(`Bearer ${valid}`)],
       },
-      expect: invalidRequest,
+      expect: because(invalidRequest, 'multiple_credentials'),
     },
     {
       name: 'valid API key',
@@ -386,6 +456,7 @@ export async function conformanceCases(issuer: TestIssuer): Promise<ConformanceC
         status: 401,
         wwwAuthenticate: `ApiKey ${REALM}, error="invalid_token", error_description="${INVALID_KEY}"`,
         body: errorBody('invalid_token', INVALID_KEY),
+        reason: 'api_key_checksum' as const,
       },
     },
     {
@@ -395,7 +466,7 @@ export async function conformanceCases(issuer: TestIssuer): Promise<ConformanceC
         path: '/v1/me',
         headers: [auth(`Bearer ${valid}`), ['x-api-key', key]],
       },
-      expect: invalidRequest,
+      expect: because(invalidRequest, 'multiple_credentials'),
     },
     {
       name: 'scope present',
@@ -409,6 +480,7 @@ export async function conformanceCases(issuer: TestIssuer): Promise<ConformanceC
         status: 403,
         wwwAuthenticate: bearer('insufficient_scope', INSUFFICIENT, ', scope="orders:write"'),
         body: errorBody('insufficient_scope', INSUFFICIENT),
+        reason: 'scope_missing' as const,
       },
     },
     {
@@ -428,6 +500,7 @@ export async function conformanceCases(issuer: TestIssuer): Promise<ConformanceC
         status: 403,
         wwwAuthenticate: `ApiKey ${REALM}, error="insufficient_scope", error_description="${KEY_INSUFFICIENT}", scope="orders:write"`,
         body: errorBody('insufficient_scope', KEY_INSUFFICIENT),
+        reason: 'scope_missing' as const,
       },
     },
     {
@@ -443,7 +516,7 @@ export async function conformanceCases(issuer: TestIssuer): Promise<ConformanceC
     {
       name: 'DPoP-bound token sent as Bearer',
       request: { method: 'GET', path: '/v1/orders', headers: [auth(`Bearer ${boundToken}`)] },
-      expect: invalidToken,
+      expect: because(invalidToken, 'token_sender_constrained'),
     },
     {
       name: 'DPoP proof for another URL',
@@ -453,23 +526,37 @@ export async function conformanceCases(issuer: TestIssuer): Promise<ConformanceC
         headers: [auth(`DPoP ${boundToken}`)],
         proof: (u, m) => holder.proof(boundToken, { htu: `${u}/other`, htm: m }),
       },
-      expect: dpopProofError,
+      expect: because(dpopProofError, 'dpop_htu_mismatch'),
     },
     ...(
       [
-        ['DPoP proof with another method', (u: string) => ({ htu: u, htm: 'DELETE' })],
-        ['DPoP proof too old', (u: string, m: string) => ({ htu: u, htm: m, iat: now - 3600 })],
-        ['DPoP proof without ath', (u: string, m: string) => ({ htu: u, htm: m, ath: null })],
+        [
+          'DPoP proof with another method',
+          (u: string) => ({ htu: u, htm: 'DELETE' }),
+          'dpop_htm_mismatch',
+        ],
+        [
+          'DPoP proof too old',
+          (u: string, m: string) => ({ htu: u, htm: m, iat: now - 3600 }),
+          'dpop_iat_invalid',
+        ],
+        [
+          'DPoP proof without ath',
+          (u: string, m: string) => ({ htu: u, htm: m, ath: null }),
+          'dpop_ath_mismatch',
+        ],
         [
           'DPoP proof for another token',
           (u: string, m: string) => ({ htu: u, htm: m, ath: 'AAAA' }),
+          'dpop_ath_mismatch',
         ],
         [
           'DPoP proof carrying its private key',
           (u: string, m: string) => ({ htu: u, htm: m, embedPrivateKey: true }),
+          'dpop_key_rejected',
         ],
       ] as const
-    ).map(([name, options]) => ({
+    ).map(([name, options, reason]) => ({
       name,
       request: {
         method: 'GET' as const,
@@ -477,7 +564,7 @@ export async function conformanceCases(issuer: TestIssuer): Promise<ConformanceC
         headers: [auth(`DPoP ${boundToken}`)],
         proof: (u: string, m: string) => holder.proof(boundToken, options(u, m)),
       },
-      expect: dpopProofError,
+      expect: because(dpopProofError, reason),
     })),
     {
       name: 'DPoP proof by a key other than cnf.jkt',
@@ -491,6 +578,7 @@ export async function conformanceCases(issuer: TestIssuer): Promise<ConformanceC
         status: 401,
         wwwAuthenticate: `DPoP ${REALM}, error="invalid_token", error_description="${INVALID_TOKEN}", algs="${DPOP_ALGS}"`,
         body: errorBody('invalid_token', INVALID_TOKEN),
+        reason: 'dpop_jkt_mismatch' as const,
       },
     },
     {
@@ -501,7 +589,7 @@ export async function conformanceCases(issuer: TestIssuer): Promise<ConformanceC
         headers: [auth(`DPoP ${boundToken}`)],
         proof: async (u, m, server) => replayOnce(u, m, server),
       },
-      expect: dpopProofError,
+      expect: because(dpopProofError, 'dpop_replay'),
     },
     // Security review (DPoP origin, scope challenge, several methods): one block.
     {
@@ -516,7 +604,7 @@ export async function conformanceCases(issuer: TestIssuer): Promise<ConformanceC
             htm: m,
           }),
       },
-      expect: dpopProofError,
+      expect: because(dpopProofError, 'dpop_htu_mismatch'),
     },
     ...(
       [
@@ -535,6 +623,7 @@ export async function conformanceCases(issuer: TestIssuer): Promise<ConformanceC
         status: 403,
         wwwAuthenticate: `DPoP ${REALM}, error="insufficient_scope", error_description="${INSUFFICIENT}", scope="${scope}", algs="${DPOP_ALGS}"`,
         body: errorBody('insufficient_scope', INSUFFICIENT),
+        reason: 'scope_missing' as const,
       },
     })),
     {
@@ -544,7 +633,7 @@ export async function conformanceCases(issuer: TestIssuer): Promise<ConformanceC
         path: '/v1/me',
         headers: [['cookie', `access_token=${valid}; access_token=${writer}`]],
       },
-      expect: invalidRequest,
+      expect: because(invalidRequest, 'multiple_credentials'),
     },
     {
       name: 'header token plus access_token cookie',
@@ -553,7 +642,7 @@ export async function conformanceCases(issuer: TestIssuer): Promise<ConformanceC
         path: '/v1/me',
         headers: [auth(`Bearer ${valid}`), ['cookie', `theme=dark; access_token=${valid}`]],
       },
-      expect: invalidRequest,
+      expect: because(invalidRequest, 'multiple_credentials'),
     },
     {
       name: 'one access_token cookie',
@@ -585,15 +674,23 @@ export async function conformanceCases(issuer: TestIssuer): Promise<ConformanceC
     {
       name: 'optional route, bad credential still fails',
       request: { method: 'GET', path: '/v1/optional', headers: [auth(`Bearer ${expired}`)] },
-      expect: invalidToken,
+      expect: because(invalidToken, 'token_expired'),
     },
     {
       name: 'step-up: acr mfa is accepted',
       request: stepUp(withMfa),
       expect: { status: 200, wwwAuthenticate: null, body: conformanceRoutes.stepUp },
     },
-    { name: 'step-up: acr pwd asks for mfa', request: stepUp(withPwd), expect: stepUpRequired },
-    { name: 'step-up: no acr asks for mfa', request: stepUp(valid), expect: stepUpRequired },
+    {
+      name: 'step-up: acr pwd asks for mfa',
+      request: stepUp(withPwd),
+      expect: because(stepUpRequired, 'acr_mismatch'),
+    },
+    {
+      name: 'step-up: no acr asks for mfa',
+      request: stepUp(valid),
+      expect: because(stepUpRequired, 'acr_mismatch'),
+    },
     {
       name: 'step-up: a recent mfa authentication is accepted',
       request: { ...stepUp(withMfa), path: '/v1/recent' },
@@ -609,6 +706,7 @@ export async function conformanceCases(issuer: TestIssuer): Promise<ConformanceC
           'Stronger user authentication is required',
           ', max_age="300"',
         ),
+        reason: 'auth_too_old' as const,
       },
     },
     {
@@ -635,6 +733,7 @@ export async function conformanceCases(issuer: TestIssuer): Promise<ConformanceC
         status: 403,
         wwwAuthenticate: bearer('insufficient_scope', INSUFFICIENT, ', scope="orders:read"'),
         body: errorBody('insufficient_scope', INSUFFICIENT),
+        reason: 'scope_missing' as const,
       },
     },
     ...(await claimCases(issuer)),
@@ -662,14 +761,14 @@ async function claimCases(issuer: TestIssuer): Promise<ConformanceCase[]> {
   const refused = await Promise.all(
     (
       [
-        ['JWT with a numeric sub', { sub: 123, client_id: 'client-a' }],
-        ['JWT with a number in its aud', { aud: [issuer.audience, 5] }],
-        ['JWT with exp 1e300', { exp: 1e300 }],
+        ['JWT with a numeric sub', { sub: 123, client_id: 'client-a' }, 'claim_invalid'],
+        ['JWT with a number in its aud', { aud: [issuer.audience, 5] }, 'claim_invalid'],
+        ['JWT with exp 1e300', { exp: 1e300 }, 'claim_invalid'],
       ] as const
-    ).map(async ([name, claims]) => ({
+    ).map(async ([name, claims, reason]) => ({
       name,
       request: get('/v1/me', await issuer.issueToken(claims as unknown as JWTPayload)),
-      expect: invalidToken,
+      expect: because(invalidToken, reason),
     })),
   );
   return [
@@ -677,7 +776,7 @@ async function claimCases(issuer: TestIssuer): Promise<ConformanceCase[]> {
     {
       name: 'JWT respelled with non-zero unused base64url bits',
       request: get('/v1/orders', respelled),
-      expect: invalidToken,
+      expect: because(invalidToken, 'token_not_canonical'),
     },
     {
       name: 'step-up: an auth_time in the future fails max_age',
@@ -693,6 +792,7 @@ async function claimCases(issuer: TestIssuer): Promise<ConformanceCase[]> {
           'insufficient_user_authentication',
           'Stronger user authentication is required',
         ),
+        reason: 'auth_too_old' as const,
       },
     },
   ];
@@ -701,12 +801,22 @@ async function claimCases(issuer: TestIssuer): Promise<ConformanceCase[]> {
 /** Placeholder for values that vary per run (timestamps): any string matches. */
 export const expect_any = '<any string>';
 
-/** Compares a response with a case; returns the differences (empty when it conforms). */
+/**
+ * Compares a response with a case; returns the differences (empty when it conforms). With
+ * `reasons` (`takeReasons()` after the request), a refusal must have rendered exactly the
+ * expected reason and a success none.
+ */
 export function diffConformance(
   expectation: ConformanceExpectation,
   actual: ConformanceResponse,
+  reasons?: readonly AuthFailureReason[],
 ): string[] {
   const out: string[] = [];
+  if (reasons !== undefined) {
+    const expected = expectation.reason === undefined ? [] : [expectation.reason];
+    if (reasons.length !== expected.length || reasons.some((r, i) => r !== expected[i]))
+      out.push(`reasons ${JSON.stringify(reasons)}, expected ${JSON.stringify(expected)}`);
+  }
   if (actual.status !== expectation.status)
     out.push(`status ${actual.status}, expected ${expectation.status}`);
   if (actual.wwwAuthenticate !== expectation.wwwAuthenticate) {

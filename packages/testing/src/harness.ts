@@ -39,7 +39,10 @@ export async function listenOnLoopback(server: Server): Promise<RunningServer> {
 export interface ConformanceHarness {
   readonly issuer: TestIssuer;
   readonly cases: readonly ConformanceCase[];
-  /** Sends one case to the server; the differences from its expectation (empty: it conforms). */
+  /**
+   * Sends one case to the server; the differences from its expectation (empty: it conforms),
+   * the refusal's `reason` included.
+   */
   check(c: ConformanceCase): Promise<string[]>;
   close(): Promise<void>;
 }
@@ -56,12 +59,16 @@ export async function conformanceHarness(
 ): Promise<ConformanceHarness> {
   const issuer = await createTestIssuer();
   const cases = await conformanceCases(issuer);
-  const server = await start(conformanceAuthenticator(issuer), conformanceResourceMetadata);
+  const authenticator = conformanceAuthenticator(issuer);
+  const server = await start(authenticator, conformanceResourceMetadata);
   return {
     issuer,
     cases,
-    check: async (c) =>
-      diffConformance(c.expect, await sendConformanceRequest(server.url, c.request)),
+    check: async (c) => {
+      authenticator.takeReasons();
+      const response = await sendConformanceRequest(server.url, c.request);
+      return diffConformance(c.expect, response, authenticator.takeReasons());
+    },
     close: async () => {
       await server.close();
       await issuer.close();

@@ -1,4 +1,5 @@
 export {
+  type ConformanceAuthenticator,
   type ConformanceCase,
   type ConformanceExpectation,
   type ConformanceRequest,
@@ -11,6 +12,7 @@ export {
   diffConformance,
   expect_any,
   optionalBody,
+  recordingReasons,
   sendConformanceRequest,
 } from './conformance.js';
 export {

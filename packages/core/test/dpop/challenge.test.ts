@@ -35,7 +35,7 @@ describe('a scope refusal is challenged like the credential that authenticated t
       dpopRequest(`DPoP ${token}`, [await proofBy(client, token)]),
       { require: { scopes: 'admin' } },
     );
-    expect(rendered(auth, viaOption)).toEqual(dpopScopeRefusal);
+    expect(rendered(auth, viaOption, 'scope_missing')).toEqual(dpopScopeRefusal);
 
     const carrier = {};
     const outcome = await authenticateFor(
@@ -67,6 +67,6 @@ describe('a scope refusal is challenged like the credential that authenticated t
       scopeRefusal('Bearer').wwwAuthenticate,
     );
     const viaOption = await auth.authenticate(bearer(token), { require: { scopes: 'admin' } });
-    expect(rendered(auth, viaOption)).toEqual(scopeRefusal('Bearer'));
+    expect(rendered(auth, viaOption, 'scope_missing')).toEqual(scopeRefusal('Bearer'));
   });
 });

@@ -110,7 +110,9 @@ describe('DPoP (RFC 9449) on the resource server', () => {
     const result = await auth.authenticate(request(`DPoP ${token}`, [await proof(token)]));
     expect(result.ok).toBe(true);
     const none = await auth.authenticate(nodeRequestView({ rawHeaders: [] }));
-    expect(rendered(auth, none).wwwAuthenticate).toBe('Bearer realm="api", DPoP realm="api"');
+    expect(rendered(auth, none, 'credentials_missing').wwwAuthenticate).toBe(
+      'Bearer realm="api", DPoP realm="api"',
+    );
   });
 
   it('refuses each bad proof with invalid_dpop_proof and the DPoP challenge', async () => {
@@ -166,7 +168,7 @@ describe('DPoP (RFC 9449) on the resource server', () => {
     for (const later of [30_000, 65_000, 67_000, 69_000]) {
       c.t = NOW + later;
       const replayed = await auth.authenticate(request(`DPoP ${token}`, [p]));
-      expect({ later, code: rendered(auth, replayed).code }).toEqual({
+      expect({ later, code: rendered(auth, replayed, 'dpop_replay').code }).toEqual({
         later,
         code: 'invalid_dpop_proof',
       });
@@ -180,12 +182,12 @@ describe('DPoP (RFC 9449) on the resource server', () => {
     const token = await bound();
     const p = await proof(token, { jti: 'once' });
     expect((await a.authenticate(request(`DPoP ${token}`, [p]))).ok).toBe(true);
-    expect(rendered(a, await a.authenticate(request(`DPoP ${token}`, [p]))).code).toBe(
-      'invalid_dpop_proof',
-    );
-    expect(rendered(b, await b.authenticate(request(`DPoP ${token}`, [p]))).code).toBe(
-      'invalid_dpop_proof',
-    );
+    expect(
+      rendered(a, await a.authenticate(request(`DPoP ${token}`, [p])), 'dpop_replay').code,
+    ).toBe('invalid_dpop_proof');
+    expect(
+      rendered(b, await b.authenticate(request(`DPoP ${token}`, [p])), 'dpop_replay').code,
+    ).toBe('invalid_dpop_proof');
   });
 
   it('refuses a proof by another key than cnf.jkt, as invalid_token', async () => {
@@ -194,6 +196,7 @@ describe('DPoP (RFC 9449) on the resource server', () => {
     const r = rendered(
       auth,
       await auth.authenticate(request(`DPoP ${token}`, [await proof(token, { key: other })])),
+      'dpop_jkt_mismatch',
     );
     expect(r.status).toBe(401);
     expect(r.wwwAuthenticate).toBe(
@@ -205,11 +208,18 @@ describe('DPoP (RFC 9449) on the resource server', () => {
     const auth = make();
     const unbound = await sign(ES256);
     expect(
-      rendered(auth, await auth.authenticate(request(`DPoP ${unbound}`, [await proof(unbound)])))
-        .code,
+      rendered(
+        auth,
+        await auth.authenticate(request(`DPoP ${unbound}`, [await proof(unbound)])),
+        'dpop_jkt_mismatch',
+      ).code,
     ).toBe('invalid_token');
     const token = await bound();
-    const asBearer = rendered(auth, await auth.authenticate(request(`Bearer ${token}`, [])));
+    const asBearer = rendered(
+      auth,
+      await auth.authenticate(request(`Bearer ${token}`, [])),
+      'token_sender_constrained',
+    );
     expect({
       status: asBearer.status,
       wwwAuthenticate: asBearer.wwwAuthenticate,
@@ -220,21 +230,34 @@ describe('DPoP (RFC 9449) on the resource server', () => {
   it('without dpop configured, a bound Bearer token is refused and DPoP is not a credential', async () => {
     const auth = createAuthenticator({ schemes: [jwt(jwtOptions({ keys: [ES256.jwk] }))] });
     const token = await bound();
-    expect(rendered(auth, await auth.authenticate(request(`Bearer ${token}`, []))).code).toBe(
-      'invalid_token',
-    );
     expect(
-      rendered(auth, await auth.authenticate(request(`DPoP ${token}`, [await proof(token)]))).code,
+      rendered(
+        auth,
+        await auth.authenticate(request(`Bearer ${token}`, [])),
+        'token_sender_constrained',
+      ).code,
+    ).toBe('invalid_token');
+    expect(
+      rendered(
+        auth,
+        await auth.authenticate(request(`DPoP ${token}`, [await proof(token)])),
+        'credentials_missing',
+      ).code,
     ).toBe('credentials_required');
   });
 
   it('required: Bearer is refused', async () => {
     const auth = make({ required: true });
     const plain = await sign(ES256);
-    expect(rendered(auth, await auth.authenticate(request(`Bearer ${plain}`, []))).code).toBe(
-      'invalid_token',
+    expect(
+      rendered(auth, await auth.authenticate(request(`Bearer ${plain}`, [])), 'dpop_proof_missing')
+        .code,
+    ).toBe('invalid_token');
+    const none = rendered(
+      auth,
+      await auth.authenticate(nodeRequestView({ rawHeaders: [] })),
+      'credentials_missing',
     );
-    const none = rendered(auth, await auth.authenticate(nodeRequestView({ rawHeaders: [] })));
     expect(none.wwwAuthenticate).toBe('DPoP realm="api"');
   });
 

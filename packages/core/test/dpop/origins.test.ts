@@ -32,7 +32,10 @@ describe('DPoP htu is checked against the origins the API is pinned to, never th
       const result = await auth.authenticate(
         dpopRequest(`DPoP ${token}`, [proof], { host, secure }),
       );
-      expect({ htu, ...rendered(auth, result) }).toEqual({ htu, ...proofFailure });
+      expect({ htu, ...rendered(auth, result, 'dpop_htu_mismatch') }).toEqual({
+        htu,
+        ...proofFailure,
+      });
     }
   });
 
@@ -55,7 +58,11 @@ describe('DPoP htu is checked against the origins the API is pinned to, never th
     // The path still has to be the request's.
     const elsewhere = await proofBy(client, token, { htu: 'https://api.example/v1/other' });
     expect(
-      rendered(auth, await auth.authenticate(dpopRequest(`DPoP ${token}`, [elsewhere]))),
+      rendered(
+        auth,
+        await auth.authenticate(dpopRequest(`DPoP ${token}`, [elsewhere])),
+        'dpop_htu_mismatch',
+      ),
     ).toEqual(proofFailure);
   });
 
@@ -70,7 +77,7 @@ describe('DPoP htu is checked against the origins the API is pinned to, never th
     const result = await auth.authenticate(
       dpopRequest(`DPoP ${token}`, [bad], { host: 'evil.example' }),
     );
-    expect(rendered(auth, result)).toEqual(proofFailure);
+    expect(rendered(auth, result, 'dpop_htu_mismatch')).toEqual(proofFailure);
   });
 
   it('jwt({ dpop }) needs origins, each an http(s) origin and nothing more', () => {

@@ -74,7 +74,10 @@ describe('DPoP proof keys are bounded before any signature work', () => {
     ];
     for (const [name, proof] of cases) {
       const result = await auth.authenticate(dpopRequest(`DPoP ${token}`, [await proof]));
-      expect({ name, ...rendered(auth, result) }).toEqual({ name, ...proofFailure });
+      expect({ name, ...rendered(auth, result, 'dpop_key_rejected') }).toEqual({
+        name,
+        ...proofFailure,
+      });
     }
   });
 
@@ -82,7 +85,7 @@ describe('DPoP proof keys are bounded before any signature work', () => {
     expect(DPOP_ALGORITHMS).toEqual(['ES256', 'EdDSA', 'Ed25519', 'RS256', 'PS256']);
     expect(Object.isFrozen(DPOP_ALGORITHMS)).toBe(true);
     const { auth, result } = await attempt(await clientKey('Ed25519'), { ath: 'wrong' });
-    expect(rendered(auth, result).wwwAuthenticate).toContain(`algs="${ALGS}"`);
+    expect(rendered(auth, result, 'dpop_ath_mismatch').wwwAuthenticate).toContain(`algs="${ALGS}"`);
     expect(
       protectedResourceMetadata({
         resource: 'https://api.example',

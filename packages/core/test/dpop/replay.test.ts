@@ -66,7 +66,7 @@ describe('DPoP jti replay store', () => {
       const result = await auth.authenticate(
         dpopRequest(`DPoP ${unbound}`, [await proofBy(client, unbound)]),
       );
-      expect(rendered(auth, result).code).toBe('invalid_token');
+      expect(rendered(auth, result, 'dpop_jkt_mismatch').code).toBe('invalid_token');
     }
     expect(replay.size).toBe(0);
     const token = await boundTo(ES256, other);
@@ -89,7 +89,7 @@ describe('DPoP jti replay store', () => {
     expect(replay.size).toBe(3);
     for (const p of proofs.slice(2)) {
       const replayed = await auth.authenticate(dpopRequest(`DPoP ${token}`, [p]));
-      expect(rendered(auth, replayed)).toEqual(proofFailure);
+      expect(rendered(auth, replayed, 'dpop_replay')).toEqual(proofFailure);
     }
   });
 

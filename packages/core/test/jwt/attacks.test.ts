@@ -1,4 +1,4 @@
-import type { JwtOptions } from '@authcore/core';
+import type { AuthFailureReason, JwtOptions } from '@authcore/core';
 import { exportJWK, generateKeyPair, importJWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -34,11 +34,16 @@ const b64u = (s: string | Uint8Array) =>
 const INVALID = { ...INVALID_TOKEN, code: 'invalid_token' };
 const BAD_REQUEST = { ...INVALID_REQUEST, code: 'invalid_request' };
 
-async function refused(token: string, overrides: Partial<JwtOptions> = {}) {
+async function refused(
+  token: string,
+  overrides: Partial<JwtOptions> = {},
+  reason?: AuthFailureReason,
+) {
   const auth = jwtAuthenticator({ keys: rsa.jwk, algorithms: ['RS256'], ...overrides });
   const pending = auth.authenticate(bearer(token));
   await expect(pending).resolves.toBeDefined();
-  return rendered(auth, await pending);
+  const result = await pending;
+  return rendered(auth, result, reason);
 }
 
 describe('algorithm confusion', () => {
@@ -49,25 +54,25 @@ describe('algorithm confusion', () => {
 
   it('HS256 signed with the public key as PEM bytes', async () => {
     const token = await hs256(new TextEncoder().encode(rsa.pem));
-    expect(await refused(token)).toEqual(INVALID);
-    expect(await refused(token, { keys: rsa.pem })).toEqual(INVALID);
-    expect(await refused(token, { keys: rsa.pem, algorithms: ['RS256', 'PS256'] })).toEqual(
-      INVALID,
-    );
+    expect(await refused(token, {}, 'alg_not_allowed')).toEqual(INVALID);
+    expect(await refused(token, { keys: rsa.pem }, 'alg_not_allowed')).toEqual(INVALID);
+    expect(
+      await refused(token, { keys: rsa.pem, algorithms: ['RS256', 'PS256'] }, 'alg_not_allowed'),
+    ).toEqual(INVALID);
   });
 
   it('HS256 signed with the public key as JWK JSON bytes', async () => {
     for (const jwk of [rsa.jwk, { ...rsa.jwk, alg: undefined }]) {
       const token = await hs256(new TextEncoder().encode(JSON.stringify(jwk)));
-      expect(await refused(token, { keys: jwk })).toEqual(INVALID);
+      expect(await refused(token, { keys: jwk }, 'alg_not_allowed')).toEqual(INVALID);
     }
   });
 
   it.each(['none', 'None', 'NONE', 'nOnE'])('alg %s', async (alg) => {
     const header = b64u(JSON.stringify({ alg, typ: 'at+jwt', kid: rsa.kid }));
     const payload = b64u(JSON.stringify(userClaims()));
-    expect(await refused(`${header}.${payload}.`)).toEqual(INVALID);
-    expect(await refused(`${header}.${payload}`)).toEqual(INVALID);
+    expect(await refused(`${header}.${payload}.`, {}, 'token_not_canonical')).toEqual(INVALID);
+    expect(await refused(`${header}.${payload}`, {}, 'no_scheme')).toEqual(INVALID);
   });
 
   it('a JWK without alg verifies only the algorithms of its key type, from the allowlist', async () => {
@@ -80,14 +85,14 @@ describe('algorithm confusion', () => {
       .sign(await importJWK({ ...(await exportJWK(ps.privateKey)), alg: 'RS256' }, 'RS256'));
     expect((await jwtAuthenticator(options).authenticate(bearer(rs))).ok).toBe(true);
     // A PS256 signature by the same key: PS256 is not in the allowlist.
-    expect(await refused(await sign(ps), options)).toEqual(INVALID);
+    expect(await refused(await sign(ps), options, 'alg_not_allowed')).toEqual(INVALID);
     // ES256 is allowed but an RSA key never verifies it.
     const es = await makeKey('ES256', ps.kid);
-    expect(await refused(await sign(es), options)).toEqual(INVALID);
+    expect(await refused(await sign(es), options, 'unknown_kid')).toEqual(INVALID);
     const hs = await new SignJWT(userClaims())
       .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt', kid: ps.kid })
       .sign(new TextEncoder().encode(JSON.stringify(noAlg)));
-    expect(await refused(hs, options)).toEqual(INVALID);
+    expect(await refused(hs, options, 'alg_not_allowed')).toEqual(INVALID);
   });
 });
 
@@ -111,7 +116,7 @@ describe('keys named by the token are never trusted', () => {
   it('an x5c chain', async () => {
     const der = Buffer.from(JSON.stringify(attacker.jwk)).toString('base64');
     const token = await sign(attacker, userClaims(), { header: { x5c: [der] } });
-    expect(await refused(token)).toEqual(INVALID);
+    expect(await refused(token, {}, 'unknown_kid')).toEqual(INVALID);
   });
 });
 
@@ -129,7 +134,7 @@ describe('malformed tokens are values, never throws', () => {
       `.${p}.${s}`,
       '...',
     ]) {
-      expect(either).toContainEqual(await refused(t));
+      expect(either).toContainEqual(await refused(t, {}, 'no_scheme'));
     }
   });
 
@@ -165,7 +170,9 @@ describe('malformed tokens are values, never throws', () => {
   it('a header that is not a JSON object', async () => {
     const p = b64u(JSON.stringify(userClaims()));
     for (const h of ['[]', 'null', '"RS256"', '{']) {
-      expect(either).toContainEqual(await refused(`${b64u(h)}.${p}.${b64u('sig')}`));
+      expect(either).toContainEqual(
+        await refused(`${b64u(h)}.${p}.${b64u('sig')}`, {}, 'token_malformed'),
+      );
     }
   });
 
@@ -185,16 +192,18 @@ describe('malformed tokens are values, never throws', () => {
 
   it('a JWE (5 segments) where a JWS is expected', async () => {
     const jwe = ['eyJhbGciOiJSU0EtT0FFUCIsImVuYyI6IkEyNTZHQ00ifQ', 'a', 'b', 'c', 'd'].join('.');
-    expect(await refused(jwe)).toEqual(INVALID);
+    expect(await refused(jwe, {}, 'no_scheme')).toEqual(INVALID);
   });
 
   it('a token over maxTokenLength', async () => {
     const big = await sign(rsa, userClaims({ pad: 'x'.repeat(9000) }));
     expect(big.length).toBeGreaterThan(8192);
-    expect(await refused(big)).toEqual(INVALID);
-    expect(await refused(await sign(rsa), { maxTokenLength: 100 })).toEqual(INVALID);
+    expect(await refused(big, {}, 'token_too_long')).toEqual(INVALID);
+    expect(await refused(await sign(rsa), { maxTokenLength: 100 }, 'token_too_long')).toEqual(
+      INVALID,
+    );
     const huge = `${'a'.repeat(1_000_000)}.b.c`;
-    expect(await refused(huge)).toEqual(INVALID);
+    expect(await refused(huge, {}, 'token_too_long')).toEqual(INVALID);
   });
 
   it('a key of the right type but another curve or size', async () => {
@@ -203,7 +212,9 @@ describe('malformed tokens are values, never throws', () => {
     const token = await new SignJWT(userClaims())
       .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: 'p384' })
       .sign((await generateKeyPair('ES256')).privateKey);
-    expect(await refused(token, { keys: jwk, algorithms: ['ES256'] })).toEqual(INVALID);
+    expect(await refused(token, { keys: jwk, algorithms: ['ES256'] }, 'unknown_kid')).toEqual(
+      INVALID,
+    );
     void privateKey;
   });
 });

@@ -123,7 +123,7 @@ describe('one signed token, one string (canonical base64url)', () => {
     // ...one keyed on jti refuses both, cached or not.
     revokedJtis.add('token-1');
     for (const t of [token, variant, token, variant]) {
-      expect(rendered(auth, await auth.authenticate(bearer(t)))).toEqual(INVALID);
+      expect(rendered(auth, await auth.authenticate(bearer(t)), 'token_revoked')).toEqual(INVALID);
     }
   });
 });

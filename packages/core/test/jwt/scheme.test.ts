@@ -342,8 +342,12 @@ describe('verified-token cache', () => {
     const [, , signature] = token.split('.');
     const [header, payload] = (await signed({ scope: 'admin' })).split('.');
     const forged = `${header}.${payload}.${signature}`;
-    expect(rendered(auth, await auth.authenticate(bearer(forged)))).toEqual(INVALID);
-    expect(rendered(auth, await auth.authenticate(bearer(forged)))).toEqual(INVALID);
+    expect(rendered(auth, await auth.authenticate(bearer(forged)), 'signature_invalid')).toEqual(
+      INVALID,
+    );
+    expect(rendered(auth, await auth.authenticate(bearer(forged)), 'signature_invalid')).toEqual(
+      INVALID,
+    );
     const again = await auth.authenticate(bearer(token));
     expect(again.ok && [...again.principal.scopes]).toEqual(['read:items']);
   });
@@ -356,7 +360,9 @@ describe('verified-token cache', () => {
     c.t = NOW + 9_999;
     expect((await auth.authenticate(bearer(token))).ok).toBe(true);
     c.t = NOW + 10_000;
-    expect(rendered(auth, await auth.authenticate(bearer(token)))).toEqual(INVALID);
+    expect(rendered(auth, await auth.authenticate(bearer(token)), 'token_expired')).toEqual(
+      INVALID,
+    );
   });
 
   it('an entry never outlives maxTokenAge', async () => {
@@ -370,7 +376,9 @@ describe('verified-token cache', () => {
     const token = await signed({ iat: NOW_S });
     expect((await auth.authenticate(bearer(token))).ok).toBe(true);
     c.t = NOW + 61_000;
-    expect(rendered(auth, await auth.authenticate(bearer(token)))).toEqual(INVALID);
+    expect(rendered(auth, await auth.authenticate(bearer(token)), 'token_too_old')).toEqual(
+      INVALID,
+    );
   });
 
   it('isRevoked runs on every hit', async () => {
@@ -389,7 +397,9 @@ describe('verified-token cache', () => {
     expect((await auth.authenticate(bearer(token))).ok).toBe(true);
     expect(calls).toBe(2);
     revoked = true;
-    expect(rendered(auth, await auth.authenticate(bearer(token)))).toEqual(INVALID);
+    expect(rendered(auth, await auth.authenticate(bearer(token)), 'token_revoked')).toEqual(
+      INVALID,
+    );
     expect(calls).toBe(3);
   });
 

@@ -12,6 +12,7 @@ import {
   type Scheme,
 } from '@authcore/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { captureLogger as capture } from '../../../../test/logs/logger.js';
 import { boundTo, clientKey, dpopRequest, proofBy } from '../dpop/helpers.js';
 import {
   bearer,
@@ -25,23 +26,6 @@ import {
   userClaims,
 } from '../fixtures.js';
 import { otelHarness } from './otel.js';
-
-/** A logger that keeps every line as the JSON a log shipper would see. */
-function capture() {
-  const lines: { level: string; fields: Record<string, unknown>; message: string }[] = [];
-  const at =
-    (level: string) =>
-    (fields: Record<string, unknown>, message: string): void => {
-      lines.push({ level, fields, message });
-    };
-  const logger: Logger = {
-    debug: at('debug'),
-    info: at('info'),
-    warn: at('warn'),
-    error: at('error'),
-  };
-  return { logger, lines, text: () => JSON.stringify(lines) };
-}
 
 /** The scheme of a test: refuses every credential with `reason` (or accepts `good`). */
 const fixed = (

@@ -76,7 +76,10 @@ describe('cognito()', () => {
     expect([...p.roles]).toEqual(['admin']);
     expect(provider.fetched).toContain(`${ISS}/.well-known/jwks.json`);
     expect(
-      await refused(auth, token, { require: { scopes: 'resourceserver.1/write' } }),
+      await refused(auth, token, {
+        reason: 'scope_missing',
+        require: { scopes: 'resourceserver.1/write' },
+      }),
     ).toMatchObject(insufficientScope('resourceserver.1/write'));
   });
 
@@ -104,14 +107,14 @@ describe('cognito()', () => {
       provider,
     );
     const id = await mint(provider.key, header, idToken());
-    expect(await refused(auth, id)).toEqual({
+    expect(await refused(auth, id, { reason: 'claim_missing' })).toEqual({
       ...INVALID_TOKEN,
       code: 'invalid_token',
       reason: expect.objectContaining({ claim: 'client_id' }),
     });
     // Even one that also carries our client_id: token_use decides.
     const posing = await mint(provider.key, header, { ...idToken(), client_id: CLIENT });
-    expect(await refused(auth, posing)).toEqual({
+    expect(await refused(auth, posing, { reason: 'claim_invalid' })).toEqual({
       ...INVALID_TOKEN,
       code: 'invalid_token',
       reason: expect.objectContaining({ message: 'token_use is not access' }),
@@ -124,7 +127,7 @@ describe('cognito()', () => {
       provider,
     );
     const other = await mint(provider.key, header, access({ client_id: '9other8765432100' }));
-    expect(await refused(auth, other)).toEqual({
+    expect(await refused(auth, other, { reason: 'audience_mismatch' })).toEqual({
       ...INVALID_TOKEN,
       code: 'invalid_token',
       reason: expect.objectContaining({ message: 'client_id is not an allowed client' }),
@@ -134,7 +137,10 @@ describe('cognito()', () => {
       header,
       access({ iss: `https://cognito-idp.${REGION}.amazonaws.com/us-east-1_OTHER` }),
     );
-    expect(await refused(auth, pool)).toMatchObject({ ...INVALID_TOKEN, reason: { claim: 'iss' } });
+    expect(await refused(auth, pool, { reason: 'issuer_mismatch' })).toMatchObject({
+      ...INVALID_TOKEN,
+      reason: { claim: 'iss' },
+    });
   });
 
   it('refuses a pool of another region, a bad region and no client', () => {

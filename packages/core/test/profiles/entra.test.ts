@@ -88,9 +88,9 @@ describe('entra()', () => {
     expect(provider.fetched).toContain(
       `https://login.microsoftonline.com/${TENANT}/discovery/v2.0/keys`,
     );
-    expect(await refused(auth, token, { require: { scopes: 'Mail.Send' } })).toMatchObject(
-      insufficientScope('Mail.Send'),
-    );
+    expect(
+      await refused(auth, token, { reason: 'scope_missing', require: { scopes: 'Mail.Send' } }),
+    ).toMatchObject(insufficientScope('Mail.Send'));
   });
 
   it('an app-only token (roles, no scp) is a service; its permissions are roles', async () => {
@@ -126,14 +126,14 @@ describe('entra()', () => {
     const auth = profileAuthenticator(entra({ tenantId: TENANT, audience: API_CLIENT }), provider);
     const otherIss = `https://login.microsoftonline.com/${OTHER_TENANT}/v2.0`;
     const foreign = await mint(provider.key, header, v2({ iss: otherIss, tid: OTHER_TENANT }));
-    expect(await refused(auth, foreign)).toEqual({
+    expect(await refused(auth, foreign, { reason: 'issuer_mismatch' })).toEqual({
       ...INVALID_TOKEN,
       code: 'invalid_token',
       reason: expect.objectContaining({ claim: 'iss' }),
     });
     // Our issuer but another tenant's `tid`: refused too.
     const mixed = await mint(provider.key, header, v2({ tid: OTHER_TENANT }));
-    expect(await refused(auth, mixed)).toEqual({
+    expect(await refused(auth, mixed, { reason: 'claim_invalid' })).toEqual({
       ...INVALID_TOKEN,
       code: 'invalid_token',
       reason: expect.objectContaining({ message: `tid is not ${TENANT}` }),
@@ -143,18 +143,21 @@ describe('entra()', () => {
   it('refuses a v1.0 token where v2.0 is configured, another audience, and typ at+jwt', async () => {
     const auth = profileAuthenticator(entra({ tenantId: TENANT, audience: API_CLIENT }), provider);
     const v1 = await mint(provider.key, header, v2({ iss: V1_ISS }));
-    expect(await refused(auth, v1)).toMatchObject({ ...INVALID_TOKEN, reason: { claim: 'iss' } });
+    expect(await refused(auth, v1, { reason: 'issuer_mismatch' })).toMatchObject({
+      ...INVALID_TOKEN,
+      reason: { claim: 'iss' },
+    });
     const graph = await mint(
       provider.key,
       header,
       v2({ aud: '00000003-0000-0000-c000-000000000000' }),
     );
-    expect(await refused(auth, graph)).toMatchObject({
+    expect(await refused(auth, graph, { reason: 'audience_mismatch' })).toMatchObject({
       ...INVALID_TOKEN,
       reason: { claim: 'aud' },
     });
     const typed = await mint(provider.key, { ...header, typ: 'at+jwt' }, v2());
-    expect(await refused(auth, typed)).toMatchObject({
+    expect(await refused(auth, typed, { reason: 'typ_mismatch' })).toMatchObject({
       ...INVALID_TOKEN,
       reason: { claim: 'typ' },
     });

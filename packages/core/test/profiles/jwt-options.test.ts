@@ -81,7 +81,7 @@ describe('scopes, roles and clientId mappings', () => {
         throw new Error('boom');
       },
     });
-    expect(rendered(thrown.auth, thrown.result)).toEqual(INVALID);
+    expect(rendered(thrown.auth, thrown.result, 'scheme_error')).toEqual(INVALID);
   });
 
   it('a cached principal keeps what the mapping gave it, frozen', async () => {

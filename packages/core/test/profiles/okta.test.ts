@@ -80,9 +80,9 @@ describe('okta()', () => {
   it('a missing scp scope is insufficient_scope; groups are roles', async () => {
     const auth = profileAuthenticator(okta({ issuer: ISS, audience: AUD }), provider);
     const token = await mint(provider.key, header, claims({ groups: ['Everyone', 'Admins'] }));
-    expect(await refused(auth, token, { require: { scopes: 'orders:write' } })).toMatchObject(
-      insufficientScope('orders:write'),
-    );
+    expect(
+      await refused(auth, token, { reason: 'scope_missing', require: { scopes: 'orders:write' } }),
+    ).toMatchObject(insufficientScope('orders:write'));
     const p = await accepted(auth, token);
     expect([...p.roles]).toEqual(['Everyone', 'Admins']);
     expect(() => (p.roles as Set<string>).add('root')).toThrow(TypeError);
@@ -101,7 +101,7 @@ describe('okta()', () => {
   it('refuses a token for another audience', async () => {
     const auth = profileAuthenticator(okta({ issuer: ISS, audience: AUD }), provider);
     const token = await mint(provider.key, header, claims({ aud: 'api://payments' }));
-    expect(await refused(auth, token)).toEqual({
+    expect(await refused(auth, token, { reason: 'audience_mismatch' })).toEqual({
       ...INVALID_TOKEN,
       code: 'invalid_token',
       reason: expect.objectContaining({ claim: 'aud' }),
@@ -111,9 +111,12 @@ describe('okta()', () => {
   it('refuses an ID token (no cid) even with the API audience, and another authorization server', async () => {
     const auth = profileAuthenticator(okta({ issuer: ISS, audience: AUD }), provider);
     const id = await mint(provider.key, header, claims({ cid: undefined, jti: 'ID.abc' }));
-    expect(await refused(auth, id)).toMatchObject({ ...INVALID_TOKEN, reason: { claim: 'cid' } });
+    expect(await refused(auth, id, { reason: 'claim_missing' })).toMatchObject({
+      ...INVALID_TOKEN,
+      reason: { claim: 'cid' },
+    });
     const other = await mint(provider.key, header, claims({ iss: `${ORIGIN}/oauth2/aus9other` }));
-    expect(await refused(auth, other)).toMatchObject({
+    expect(await refused(auth, other, { reason: 'issuer_mismatch' })).toMatchObject({
       ...INVALID_TOKEN,
       reason: { claim: 'iss' },
     });

@@ -4,6 +4,7 @@
  * requests for the provider's origin (and nothing else) to the local server.
  */
 import {
+  type AuthFailureReason,
   createAuthenticator,
   type FetchLike,
   type JwtPrincipal,
@@ -81,13 +82,14 @@ export async function accepted(
 export async function refused(
   auth: Auth,
   token: string,
-  options?: { require?: Requirement<JwtPrincipal> },
+  options: { require?: Requirement<JwtPrincipal>; reason?: AuthFailureReason } = {},
 ) {
-  const result = await auth.authenticate(bearer(token), options);
+  const { reason: expected, ...authenticate } = options;
+  const result = await auth.authenticate(bearer(token), authenticate);
   const reason = result.ok
     ? undefined
     : (result.error.cause as { message?: string; claim?: string });
-  return { ...rendered(auth, result), reason };
+  return { ...rendered(auth, result, expected), reason };
 }
 
 export const insufficientScope = (scope: string) => ({
