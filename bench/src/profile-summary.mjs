@@ -31,5 +31,5 @@ const top = (/** @type {Map<string, number>} */ m, n) =>
     .sort((a, b) => b[1] - a[1])
     .slice(0, n)
     .map(([k, t]) => `${((t / total) * 100).toFixed(1).padStart(5)}%  ${k}`);
-console.log('by area:\n' + top(where, 12).join('\n'));
-console.log('\nby function (self):\n' + top(fns, 25).join('\n'));
+console.log(`by area:\n${top(where, 12).join('\n')}`);
+console.log(`\nby function (self):\n${top(fns, 25).join('\n')}`);

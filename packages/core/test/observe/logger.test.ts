@@ -6,7 +6,6 @@ import {
   generateApiKey,
   introspection,
   jwt,
-  type Logger,
   MemoryApiKeyStore,
   nodeRequestView,
   type Scheme,
