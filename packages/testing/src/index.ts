@@ -20,6 +20,14 @@ export {
   type RunningServer,
 } from './harness.js';
 export {
+  diffForwarded,
+  type StandardsCase,
+  type StandardsHarness,
+  standardsCases,
+  standardsHarness,
+  standardsRoutes,
+} from './standards.js';
+export {
   createTestIssuer,
   type DpopKey,
   type TestAlgorithm,
