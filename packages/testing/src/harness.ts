@@ -44,27 +44,37 @@ export interface ConformanceHarness {
   close(): Promise<void>;
 }
 
-/**
- * Everything one adapter's conformance test needs, whatever the test runner: a test issuer, the
- * case table, and the server `start` builds with the conformance authenticator and metadata.
- */
-export async function conformanceHarness(
-  start: (
-    authenticator: Authenticator<AnyPrincipal>,
-    metadata: ResourceMetadataOptions,
-  ) => RunningServer | Promise<RunningServer>,
-): Promise<ConformanceHarness> {
+/** How a test builds the server under test, with the conformance authenticator and metadata. */
+export type StartServer = (
+  authenticator: Authenticator<AnyPrincipal>,
+  metadata: ResourceMetadataOptions,
+) => RunningServer | Promise<RunningServer>;
+
+/** A table's harness: an issuer, its cases, the server `start` builds, and a `check` per case. */
+export async function tableHarness<C>(
+  start: StartServer,
+  table: (issuer: TestIssuer) => Promise<C[]>,
+  diff: (c: C, baseUrl: string) => Promise<string[]>,
+) {
   const issuer = await createTestIssuer();
-  const cases = await conformanceCases(issuer);
+  const cases = await table(issuer);
   const server = await start(conformanceAuthenticator(issuer), conformanceResourceMetadata);
   return {
     issuer,
     cases,
-    check: async (c) =>
-      diffConformance(c.expect, await sendConformanceRequest(server.url, c.request)),
+    check: (c: C) => diff(c, server.url),
     close: async () => {
       await server.close();
       await issuer.close();
     },
   };
 }
+
+/**
+ * Everything one adapter's conformance test needs, whatever the test runner: a test issuer, the
+ * case table, and the server `start` builds with the conformance authenticator and metadata.
+ */
+export const conformanceHarness = (start: StartServer): Promise<ConformanceHarness> =>
+  tableHarness(start, conformanceCases, async (c: ConformanceCase, url) =>
+    diffConformance(c.expect, await sendConformanceRequest(url, c.request)),
+  );

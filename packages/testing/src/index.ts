@@ -18,6 +18,7 @@ export {
   conformanceHarness,
   listenOnLoopback,
   type RunningServer,
+  type StartServer,
 } from './harness.js';
 export {
   diffForwarded,

@@ -1,17 +1,7 @@
-import {
-  type AnyPrincipal,
-  type Authenticator,
-  isAuthError,
-  type ResourceMetadataOptions,
-} from '@authcore/core';
-import {
-  type ConformanceRequest,
-  conformanceAuthenticator,
-  conformanceResourceMetadata,
-  sendConformanceRequest,
-} from './conformance.js';
-import type { RunningServer } from './harness.js';
-import { createTestIssuer, type TestIssuer } from './test-issuer.js';
+import { isAuthError } from '@authcore/core';
+import { type ConformanceRequest, sendConformanceRequest } from './conformance.js';
+import { type StartServer, tableHarness } from './harness.js';
+import type { TestIssuer } from './test-issuer.js';
 
 /**
  * The routes of the second table every adapter runs, on what only an adapter does: hand a refusal
@@ -88,33 +78,16 @@ export interface StandardsHarness {
 }
 
 /** `conformanceHarness` for the `standardsRoutes` table. */
-export async function standardsHarness(
-  start: (
-    authenticator: Authenticator<AnyPrincipal>,
-    metadata: ResourceMetadataOptions,
-  ) => RunningServer | Promise<RunningServer>,
-): Promise<StandardsHarness> {
-  const issuer = await createTestIssuer();
-  const cases = await standardsCases(issuer);
-  const server = await start(conformanceAuthenticator(issuer), conformanceResourceMetadata);
-  return {
-    issuer,
-    cases,
-    async check({ request, expect }) {
-      const actual = await sendConformanceRequest(server.url, request);
-      const out: string[] = [];
-      if (actual.status !== expect.status) out.push(`status ${actual.status}`);
-      if (actual.wwwAuthenticate !== expect.wwwAuthenticate)
-        out.push(`WWW-Authenticate ${actual.wwwAuthenticate}`);
-      for (const [name, value] of Object.entries(expect.headers ?? {}))
-        if (actual.headers[name] !== value) out.push(`${name} ${actual.headers[name]}`);
-      if ('body' in expect && JSON.stringify(actual.body) !== JSON.stringify(expect.body))
-        out.push(`body ${actual.text}`);
-      return out;
-    },
-    close: async () => {
-      await server.close();
-      await issuer.close();
-    },
-  };
-}
+export const standardsHarness = (start: StartServer): Promise<StandardsHarness> =>
+  tableHarness(start, standardsCases, async ({ request, expect }, url) => {
+    const actual = await sendConformanceRequest(url, request);
+    const out: string[] = [];
+    if (actual.status !== expect.status) out.push(`status ${actual.status}`);
+    if (actual.wwwAuthenticate !== expect.wwwAuthenticate)
+      out.push(`WWW-Authenticate ${actual.wwwAuthenticate}`);
+    for (const [name, value] of Object.entries(expect.headers ?? {}))
+      if (actual.headers[name] !== value) out.push(`${name} ${actual.headers[name]}`);
+    if ('body' in expect && JSON.stringify(actual.body) !== JSON.stringify(expect.body))
+      out.push(`body ${actual.text}`);
+    return out;
+  });
