@@ -61,6 +61,7 @@ export type RunAuthenticate<P> = (
   request: RequestView,
   options?: AuthenticateOptions<P>,
   carrier?: object,
+  logger?: Logger,
 ) => AuthenticateResult<P> | Promise<AuthenticateResult<P>>;
 
 /** The challenge of the credential that authenticated a request, for a later scope guard. */
@@ -216,13 +217,15 @@ export function createAuthenticator<const S extends readonly AnyScheme[]>(
     request: RequestView,
     opts: AuthenticateOptions<P> = NO_OPTIONS,
     carrier?: object,
+    // A separate argument, so an adapter's per-request logger needs no copy of its options.
+    logger: Logger | undefined = opts.logger,
   ): AuthenticateResult<P> | Promise<AuthenticateResult<P>> {
     if (!observer) {
-      if (opts.logger === undefined) return check(request, opts, carrier, undefined);
+      if (logger === undefined) return check(request, opts, carrier, undefined);
       observe(true);
     }
     const o = observer as Observer;
-    const obs = o.start(opts.logger);
+    const obs = o.start(logger);
     let outcome: AuthenticateResult<P> | Promise<AuthenticateResult<P>>;
     try {
       outcome = check(request, opts, carrier, obs);

@@ -23,9 +23,7 @@ export function authenticateFor<P, R>(
   logger?: Logger,
 ): R | Promise<R> {
   bindAuthenticator(carrier, setup.authenticator as AdapterSetup<unknown>['authenticator']);
-  const options =
-    logger === undefined ? setup.authenticateOptions : { ...setup.authenticateOptions, logger };
-  const result = setup.run(request, options, carrier);
+  const result = setup.run(request, setup.authenticateOptions, carrier, logger);
   if (!('then' in result)) return settle(outcomeOf(setup, result));
   return result.then((r) => settle(outcomeOf(setup, r)));
 }

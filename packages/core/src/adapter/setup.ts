@@ -4,6 +4,7 @@ import {
   type RunAuthenticate,
   sameTickEntry,
 } from '../authenticator.js';
+import type { Logger } from '../observe/logger.js';
 import type { Requirement, ScopeRequirement } from '../scopes.js';
 
 /** Options every adapter's `authenticate` middleware takes, under the same names. */
@@ -90,6 +91,7 @@ export function adapterSetup<P>(
     authenticateOptions,
     run:
       sameTickEntry(authenticator) ??
-      ((request, opts?: AuthenticateOptions<P>) => authenticator.authenticate(request, opts)),
+      ((request, opts?: AuthenticateOptions<P>, _carrier?: object, logger?: Logger) =>
+        authenticator.authenticate(request, logger ? { ...opts, logger } : opts)),
   };
 }
