@@ -3,12 +3,12 @@ import { type AdapterOptions, adapterSetup, authenticateFor } from '@authcore/co
 import type { Request, RequestHandler } from 'express';
 import { refuse } from './lib/send.js';
 
-/** Express's own `trust proxy` setting, for the peer this request came from. */
+/** Express's own `trust proxy` setting, asked about the peer this request came from. */
 const trustedByApp = (req: Request): boolean => {
-  const trust = req.app.get('trust proxy fn') as
-    | ((address: string, hop: number) => boolean)
-    | undefined;
-  return trust?.(req.socket.remoteAddress ?? '', 0) === true;
+  // Unset (the default) or falsy trusts no one: no socket lookup.
+  if (!req.app.get('trust proxy')) return false;
+  const trust = req.app.get('trust proxy fn') as (address: string, hop: number) => boolean;
+  return trust(req.socket.remoteAddress ?? '', 0) === true;
 };
 
 /**
