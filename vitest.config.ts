@@ -6,6 +6,9 @@ const src = (pkg: string) =>
 const packages = ['core', 'express', 'koa', 'hono', 'fastify', 'testing', 'issuer', 'redis', 'mcp'];
 // Subpath exports, matched before their package's own name.
 const subpaths = {
+  '@authcore/core/adapter': fileURLToPath(
+    new URL('./packages/core/src/adapter/index.ts', import.meta.url),
+  ),
   '@authcore/mcp/express': fileURLToPath(new URL('./packages/mcp/src/express.ts', import.meta.url)),
   '@authcore/mcp/hono': fileURLToPath(new URL('./packages/mcp/src/hono.ts', import.meta.url)),
 };

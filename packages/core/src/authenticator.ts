@@ -56,12 +56,12 @@ export type AuthenticateResult<P> =
   | { ok: true; principal: undefined }
   | { ok: false; error: AuthError };
 
-/** Where an authenticator keeps its promise-free entry point, for `authenticateRequest`. */
-export const RUN: unique symbol = Symbol('authcore.run');
+/** An authenticator's promise-free entry point (see `sameTickEntry`). */
 export type RunAuthenticate<P> = (
   request: RequestView,
   options?: AuthenticateOptions<P>,
   carrier?: object,
+  logger?: Logger,
 ) => AuthenticateResult<P> | Promise<AuthenticateResult<P>>;
 
 /** The challenge of the credential that authenticated a request, for a later scope guard. */
@@ -69,7 +69,7 @@ export interface Challenge {
   readonly scheme: ChallengeScheme;
   readonly params: Readonly<Record<string, string>> | undefined;
 }
-/** Where `RUN` records that challenge on the adapter's request object (see `guardScopes`). */
+/** Where the same-tick entry records that challenge on the adapter's request object (see `guardScopes`). */
 export const CHALLENGE: unique symbol = Symbol('authcore.challenge');
 type ChallengeCarrier = { [CHALLENGE]?: Challenge };
 export const recordedChallenge = (carrier: object): Challenge | undefined =>
@@ -216,13 +216,15 @@ export function createAuthenticator<const S extends readonly AnyScheme[]>(
     request: RequestView,
     opts: AuthenticateOptions<P> = NO_OPTIONS,
     carrier?: object,
+    // A separate argument, so an adapter's per-request logger needs no copy of its options.
+    logger: Logger | undefined = opts.logger,
   ): AuthenticateResult<P> | Promise<AuthenticateResult<P>> {
     if (!observer) {
-      if (opts.logger === undefined) return check(request, opts, carrier, undefined);
+      if (logger === undefined) return check(request, opts, carrier, undefined);
       observe(true);
     }
     const o = observer as Observer;
-    const obs = o.start(opts.logger);
+    const obs = o.start(logger);
     let outcome: AuthenticateResult<P> | Promise<AuthenticateResult<P>>;
     try {
       outcome = check(request, opts, carrier, obs);
@@ -353,9 +355,20 @@ export function createAuthenticator<const S extends readonly AnyScheme[]>(
       return { ok: states.every((s) => s.ok), schemes: states };
     },
   };
-  Object.defineProperty(authenticator, RUN, { value: run });
+  SAME_TICK.set(authenticate, run as RunAuthenticate<unknown>);
   return authenticator;
 }
+
+// Keyed by the `authenticate` function rather than a property of the authenticator: a copy
+// (`{ ...authenticator }`) keeps the entry, and one whose `authenticate` is yours is never bypassed.
+const SAME_TICK = new WeakMap<object, RunAuthenticate<unknown>>();
+
+/**
+ * The promise-free entry point behind `authenticator.authenticate`, when `createAuthenticator` made
+ * that function: the result itself when it is known at once (a cached token, a malformed header).
+ */
+export const sameTickEntry = <P>(authenticator: Authenticator<P>): RunAuthenticate<P> | undefined =>
+  SAME_TICK.get(authenticator.authenticate) as RunAuthenticate<P> | undefined;
 
 const challengeOf = (principal: unknown): ChallengeScheme =>
   (principal as { scheme?: unknown } | undefined)?.scheme === 'apiKey' ? 'ApiKey' : 'Bearer';

@@ -1,17 +1,4 @@
 export {
-  type AdapterOptions,
-  type AdapterOutcome,
-  type AdapterSetup,
-  adapterRequirement,
-  adapterSetup,
-  authenticateFor,
-  authenticateRequest,
-  bindAuthenticator,
-  forwardableError,
-  forwardsErrors,
-  guardScopes,
-} from './adapter.js';
-export {
   type GenerateApiKeyOptions,
   type GeneratedApiKey,
   generateApiKey,
@@ -136,6 +123,6 @@ export {
   authorize,
   parseScopes,
   type Requirement,
-  requireScopes,
   type ScopeRequirement,
+  scopeRequirement,
 } from './scopes.js';

@@ -137,7 +137,11 @@ export function authorize<P extends AuthorizablePrincipal>(
   return undefined;
 }
 
-/** A reusable scope requirement: all of the scopes by default, or `{ anyOf }`. */
-export const requireScopes = (scopes: ScopeRequirement): { scopes: ScopeRequirement } => ({
+/**
+ * A reusable `Requirement` of scopes (all of them by default, or `{ anyOf }`) for
+ * `authenticate(request, { require })` and `authorize`. The adapters' `requireScopes` is the
+ * route guard; this is only the value.
+ */
+export const scopeRequirement = (scopes: ScopeRequirement): { scopes: ScopeRequirement } => ({
   scopes,
 });

@@ -1,13 +1,13 @@
 import {
   type AuthError,
   type AuthResult,
-  authenticateRequest,
   createAuthenticator,
   jwt,
   nodeRequestView,
   principalToJSON,
   type Scheme,
 } from '@authcore/core';
+import { adapterSetup } from '@authcore/core/adapter';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   bearer,
@@ -182,7 +182,7 @@ describe('never throws for what a request carries', () => {
     expect(pending).toBeInstanceOf(Promise);
     const expected = { ...INVALID_TOKEN, code: 'invalid_token' };
     expect(rendered(auth, await pending, 'scheme_error')).toEqual(expected);
-    const now = authenticateRequest(auth, bearer('abc'));
+    const now = adapterSetup(auth).run(bearer('abc'));
     expect('ok' in now && rendered(auth, now, 'scheme_error')).toEqual(expected);
   });
 

@@ -1,12 +1,12 @@
 import {
   AuthError,
-  adapterRequirement,
   authorize,
   createAuthenticator,
   jwt,
   parseScopes,
-  requireScopes,
+  scopeRequirement,
 } from '@authcore/core';
+import { adapterSetup } from '@authcore/core/adapter';
 import { describe, expect, it } from 'vitest';
 import {
   bearer,
@@ -75,9 +75,9 @@ describe('authorize', () => {
     expect(authorize(p, { check: () => 1 as unknown as boolean })?.code).toBe('insufficient_scope');
   });
 
-  it('requireScopes builds a reusable requirement', () => {
-    expect(requireScopes('a b')).toEqual({ scopes: 'a b' });
-    expect(authorize(principal(['a']), requireScopes({ anyOf: ['a'] }))).toBeUndefined();
+  it('scopeRequirement builds a reusable requirement', () => {
+    expect(scopeRequirement('a b')).toEqual({ scopes: 'a b' });
+    expect(authorize(principal(['a']), scopeRequirement({ anyOf: ['a'] }))).toBeUndefined();
   });
 });
 
@@ -105,8 +105,11 @@ describe('audience per resource (RFC 8707)', () => {
       ...INVALID_TOKEN,
       code: 'invalid_token',
     });
-    expect(adapterRequirement({ audience: 'https://billing.example' })).toEqual({
-      audience: 'https://billing.example',
-    });
+    expect(adapterSetup(auth, { audience: 'https://billing.example' }).authenticateOptions).toEqual(
+      {
+        optional: false,
+        require: { audience: 'https://billing.example' },
+      },
+    );
   });
 });

@@ -1,5 +1,4 @@
 export {
-  type AdapterOptions,
   AuthError,
   isAuthError,
   type Principal,
@@ -7,6 +6,7 @@ export {
   type ResourceMetadataOptions,
   type ScopeRequirement,
 } from '@authcore/core';
+export type { AdapterOptions } from '@authcore/core/adapter';
 export { authenticate } from './authenticate.js';
 export { requireScopes } from './require-scopes.js';
 export { resourceMetadata } from './resource-metadata.js';

@@ -1,4 +1,5 @@
-import { forwardsErrors, guardScopes, type ScopeRequirement } from '@authcore/core';
+import type { ScopeRequirement } from '@authcore/core';
+import { forwardsErrors, guardScopes } from '@authcore/core/adapter';
 import type { RequestHandler } from 'express';
 import { refuse } from './lib/send.js';
 import type { RequireScopesOptions } from './types.js';
@@ -14,8 +15,8 @@ export function requireScopes(
 ): RequestHandler {
   const forward = forwardsErrors(options.errors, '@authcore/express');
   return (req, res, next) => {
-    const denied = guardScopes(req, req.auth, scopes);
-    if (!denied) return next();
-    refuse(res, next, forward, denied.error, denied.response);
+    const refusal = guardScopes(req, req.auth, scopes, forward);
+    if (refusal) refuse(res, next, refusal);
+    else next();
   };
 }

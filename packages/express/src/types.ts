@@ -1,4 +1,5 @@
-import type { AdapterOptions, Principal } from '@authcore/core';
+import type { Principal } from '@authcore/core';
+import type { AdapterOptions } from '@authcore/core/adapter';
 
 declare global {
   namespace Express {

@@ -213,3 +213,66 @@ describe('the request view', () => {
     expect(res.status).toBe(400);
   });
 });
+
+describe("Express's own trust proxy setting", () => {
+  const proxy = { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'api.example.com' };
+  const urls = async (trust: boolean | string) => {
+    const urlsSeen: string[] = [];
+    const recording = createAuthenticator({
+      schemes: [jwt(issuer.jwtOptions())],
+      onFailure: (_error, request) => {
+        urlsSeen.push(request.url);
+      },
+    });
+    const app = express();
+    app.set('trust proxy', trust);
+    app.get('/app', authenticate(recording), (_req, res) => res.end());
+    app.get('/off', authenticate(recording, { trustProxy: false }), (_req, res) => res.end());
+    app.get('/on', authenticate(recording, { trustProxy: true }), (_req, res) => res.end());
+    const running = await listen(app);
+    for (const path of ['/app', '/off', '/on'])
+      await fetch(`${running.url}${path}`, { headers: proxy });
+    await running.close();
+    return { base: running.url, urls: urlsSeen };
+  };
+
+  it('reads X-Forwarded-* when the app trusts the proxy, unless trustProxy: false', async () => {
+    const { base, urls: seenUrls } = await urls(true);
+    expect(seenUrls).toEqual([
+      'https://api.example.com/app',
+      `${base}/off`,
+      'https://api.example.com/on',
+    ]);
+  });
+
+  it('asks the setting about the peer: a proxy address that is not this one is not trusted', async () => {
+    const { base, urls: seenUrls } = await urls('10.0.0.1');
+    expect(seenUrls).toEqual([`${base}/app`, `${base}/off`, 'https://api.example.com/on']);
+  });
+});
+
+describe('the same-tick path', () => {
+  it('a copy of the authenticator ({ ...authenticator }) goes on before any microtask once the token is cached', async () => {
+    const copy = { ...createAuthenticator({ schemes: [jwt(issuer.jwtOptions())] }) };
+    const app = express();
+    app.get(
+      '/tick',
+      (_req, res, next) => {
+        res.locals.microtaskRan = false;
+        queueMicrotask(() => {
+          res.locals.microtaskRan = true;
+        });
+        next();
+      },
+      authenticate(copy),
+      (_req, res) => {
+        res.json({ microtaskRan: res.locals.microtaskRan });
+      },
+    );
+    const running = await listen(app);
+    const call = async () =>
+      (await fetch(`${running.url}/tick`, { headers: bearer(reader) })).json();
+    expect([await call(), await call()]).toEqual([{ microtaskRan: true }, { microtaskRan: false }]);
+    await running.close();
+  });
+});

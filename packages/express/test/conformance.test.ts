@@ -1,26 +1,23 @@
-import type { AnyPrincipal, Authenticator } from '@authcore/core';
+import { createServer } from 'node:http';
+import type { AnyPrincipal, Authenticator, ResourceMetadataOptions } from '@authcore/core';
 import { principalToJSON } from '@authcore/core';
 import { authenticate, requireScopes, resourceMetadata } from '@authcore/express';
 import {
-  type ConformanceCase,
-  conformanceAuthenticator,
-  conformanceCases,
-  conformanceResourceMetadata,
+  conformanceHarness,
   conformanceRoutes,
-  createTestIssuer,
-  diffConformance,
+  listenOnLoopback,
   optionalBody,
-  sendConformanceRequest,
-  type TestIssuer,
 } from '@authcore/testing';
 import express from 'express';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listen } from './helpers.js';
+import { afterAll, describe, expect, it } from 'vitest';
 
 // The conformance routes, with both ways of asking for scopes (option and guard).
-function conformanceApp(authenticator: Authenticator<AnyPrincipal>) {
+function conformanceApp(
+  authenticator: Authenticator<AnyPrincipal>,
+  metadata: ResourceMetadataOptions,
+) {
   const app = express();
-  app.use(resourceMetadata(conformanceResourceMetadata));
+  app.use(resourceMetadata(metadata));
   app.get('/health', (_req, res) => {
     res.json(conformanceRoutes.health);
   });
@@ -50,33 +47,25 @@ function conformanceApp(authenticator: Authenticator<AnyPrincipal>) {
   return app;
 }
 
-// it.each needs the table when the file is collected, so the issuer is created at top level.
-const issuer: TestIssuer = await createTestIssuer();
-let server: Awaited<ReturnType<typeof listen>>;
-const cases: ConformanceCase[] = await conformanceCases(issuer);
-const authenticator = conformanceAuthenticator(issuer);
-
-beforeAll(async () => {
-  server = await listen(conformanceApp(authenticator));
+let url = '';
+const h = await conformanceHarness(async (authenticator, metadata) => {
+  const server = await listenOnLoopback(createServer(conformanceApp(authenticator, metadata)));
+  url = server.url;
+  return server;
 });
-afterAll(async () => {
-  await server?.close();
-  await issuer.close();
-});
+afterAll(() => h.close());
 
 describe('@authcore/express passes the adapter conformance suite', () => {
   it('has the whole table', () => {
-    expect(cases.length).toBeGreaterThanOrEqual(25);
+    expect(h.cases.length).toBeGreaterThanOrEqual(25);
   });
 
-  it.each(cases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
-    authenticator.takeReasons();
-    const response = await sendConformanceRequest(server.url, c.request);
-    expect(diffConformance(c.expect, response, authenticator.takeReasons())).toEqual([]);
+  it.each(h.cases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+    expect(await h.check(c)).toEqual([]);
   });
 
   it('sends the rendered error byte for byte: no charset, no ETag', async () => {
-    const response = await fetch(`${server.url}/v1/me`);
+    const response = await fetch(`${url}/v1/me`);
     expect(response.status).toBe(401);
     expect(response.headers.get('content-type')).toBe('application/json');
     expect(response.headers.get('cache-control')).toBe('no-store');

@@ -1,71 +1,46 @@
-import { type AuthError, isAuthError } from '@authcore/core';
+import { createServer } from 'node:http';
 import { authenticate, resourceMetadata } from '@authcore/express';
 import {
   conformanceAuthenticator,
-  conformanceResourceMetadata,
-  createTestIssuer,
+  diffForwarded,
+  listenOnLoopback,
+  standardsHarness,
+  standardsRoutes,
 } from '@authcore/testing';
 import express, { type ErrorRequestHandler } from 'express';
-import { afterAll, describe, expect, it } from 'vitest';
-import { listen } from './helpers.js';
+import { afterAll, expect, it } from 'vitest';
 
-const issuer = await createTestIssuer();
-const authenticator = conformanceAuthenticator(issuer);
-const now = Math.floor(Date.now() / 1000);
-const pwd = await issuer.issueToken({ sub: 'u', acr: 'pwd', auth_time: now - 60 });
-const STEP_UP =
-  'Bearer realm="api", error="insufficient_user_authentication", error_description="Stronger user authentication is required"';
-
-const forwarded: AuthError[] = [];
-const ok = (_req: express.Request, res: express.Response) => {
-  res.json({ ok: true });
-};
-const app = express();
-app.use(resourceMetadata(conformanceResourceMetadata));
-app.get('/forward', authenticate(authenticator, { acr: ['mfa'], errors: 'forward' }), ok);
-app.post('/.well-known/oauth-protected-resource', (_req, res) => {
-  res.status(405).json({ passedThrough: true });
+const forwarded: unknown[] = [];
+const h = await standardsHarness((authenticator, metadata) => {
+  const app = express();
+  app.use(resourceMetadata(metadata));
+  app.get('/forward', authenticate(authenticator, standardsRoutes.forward), (_req, res) => {
+    res.end();
+  });
+  app.post('/.well-known/oauth-protected-resource', (_req, res) => {
+    res.status(405).json(standardsRoutes.passedThrough);
+  });
+  const record: ErrorRequestHandler = (error, _req, _res, next) => {
+    forwarded.push(error);
+    next(error);
+  };
+  app.use(record);
+  return listenOnLoopback(createServer(app));
 });
-const onError: ErrorRequestHandler = (error, _req, _res, next) => {
-  if (isAuthError(error)) forwarded.push(error);
-  next(error);
-};
-app.use(onError);
-const server = await listen(app);
-afterAll(async () => {
-  await server.close();
-  await issuer.close();
+afterAll(() => h.close());
+
+it.each(h.cases.map((c) => [c.name, c] as const))('%s', async (_, c) => {
+  expect(await h.check(c)).toEqual([]);
 });
 
-const get = (path: string, token?: string, method = 'GET') =>
-  fetch(`${server.url}${path}`, {
-    method,
-    headers: token ? { authorization: `Bearer ${token}` } : {},
-  });
-
-describe('step-up (RFC 9470) per route', () => {
-  it('forwards the refusal with its challenge in headers for the default handler', async () => {
-    const res = await get('/forward', pwd);
-    expect(res.status).toBe(401);
-    expect(res.headers.get('www-authenticate')).toBe(`${STEP_UP}, acr_values="mfa"`);
-    expect(res.headers.get('cache-control')).toBe('no-store');
-    expect(forwarded.at(-1)?.code).toBe('insufficient_user_authentication');
-    expect(forwarded.at(-1)?.headers['www-authenticate']).toBe(`${STEP_UP}, acr_values="mfa"`);
-  });
-
-  it('refuses malformed step-up options when built', () => {
-    // @ts-expect-error a string, not a list
-    expect(() => authenticate(authenticator, { acr: 'mfa' })).toThrow(/@authcore\/express: `acr`/);
-    expect(() => authenticate(authenticator, { maxAge: -1 })).toThrow(TypeError);
-  });
+it("hands the refusal to Express's error path with its challenge in headers", () => {
+  expect(forwarded).toHaveLength(1);
+  expect(diffForwarded(forwarded[0])).toEqual([]);
 });
 
-describe('resourceMetadata (RFC 9728)', () => {
-  // GET and HEAD on both paths are in the conformance table.
-  it('lets other methods and paths through', async () => {
-    const post = await get('/.well-known/oauth-protected-resource', undefined, 'POST');
-    expect(post.status).toBe(405);
-    expect(await post.json()).toEqual({ passedThrough: true });
-    expect((await get('/.well-known/oauth-protected-resource/other')).status).toBe(404);
-  });
+it('refuses malformed step-up options when built', () => {
+  const authenticator = conformanceAuthenticator(h.issuer);
+  // @ts-expect-error a string, not a list
+  expect(() => authenticate(authenticator, { acr: 'mfa' })).toThrow(/@authcore\/express: `acr`/);
+  expect(() => authenticate(authenticator, { maxAge: -1 })).toThrow(TypeError);
 });

@@ -1,13 +1,7 @@
-import {
-  type Authenticator,
-  adapterSetup,
-  authenticateFor,
-  forwardableError,
-  nodeRequestView,
-  type Principal,
-} from '@authcore/core';
+import { type Authenticator, nodeRequestView, type Principal } from '@authcore/core';
+import { adapterSetup, authenticateFor } from '@authcore/core/adapter';
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
-import { send } from './lib/send.js';
+import { refuse } from './lib/send.js';
 import type { FastifyAuthOptions } from './types.js';
 
 /**
@@ -32,27 +26,20 @@ export function authenticate<P extends Principal>(
   authenticator: Authenticator<P>,
   options: FastifyAuthOptions = {},
 ): AuthHook {
-  const { forward, authenticateOptions } = adapterSetup(
-    authenticator,
-    options,
-    '@authcore/fastify',
-  );
+  const setup = adapterSetup(authenticator, options, '@authcore/fastify');
   const viewOptions = { trustProxy: options.trustProxy === true };
   const requestLog = options.requestLog !== false;
   return (request, reply, done) => {
     const pending = authenticateFor(
+      setup,
       request,
-      authenticator,
       nodeRequestView(request.raw, viewOptions),
-      requestLog ? { ...authenticateOptions, logger: request.log } : authenticateOptions,
       (outcome) => {
-        if (outcome.ok) {
-          request.auth = outcome.principal;
-          done();
-        } else if (forward) done(forwardableError(outcome.error, outcome.rendered));
-        // Answering early from a callback hook: send, and never call `done`.
-        else send(reply, outcome.rendered);
+        if (!outcome.ok) return refuse(reply, done, outcome);
+        request.auth = outcome.principal;
+        done();
       },
+      requestLog ? request.log : undefined,
     );
     // Never returned: Fastify would take a returned promise for an async hook.
     if (pending) pending.catch(done);

@@ -1,13 +1,14 @@
 import './types.js';
 
-export type {
-  AdapterOptions,
+export {
   AuthError,
-  Principal,
-  Register,
-  ResourceMetadataOptions,
-  ScopeRequirement,
+  isAuthError,
+  type Principal,
+  type Register,
+  type ResourceMetadataOptions,
+  type ScopeRequirement,
 } from '@authcore/core';
+export type { AdapterOptions } from '@authcore/core/adapter';
 export { type AuthHook, authenticate } from './authenticate.js';
 export { authcore } from './plugin.js';
 export { requireScopes } from './require-scopes.js';

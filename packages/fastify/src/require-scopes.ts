@@ -1,11 +1,7 @@
-import {
-  forwardableError,
-  forwardsErrors,
-  guardScopes,
-  type ScopeRequirement,
-} from '@authcore/core';
+import type { ScopeRequirement } from '@authcore/core';
+import { forwardsErrors, guardScopes } from '@authcore/core/adapter';
 import type { AuthHook } from './authenticate.js';
-import { send } from './lib/send.js';
+import { refuse } from './lib/send.js';
 import type { RequireScopesOptions } from './types.js';
 
 /**
@@ -20,9 +16,8 @@ export function requireScopes(
 ): AuthHook {
   const forward = forwardsErrors(options.errors, '@authcore/fastify');
   return (request, reply, done) => {
-    const denied = guardScopes(request, request.auth, scopes);
-    if (!denied) return done();
-    if (forward) done(forwardableError(denied.error, denied.response));
-    else send(reply, denied.response);
+    const refusal = guardScopes(request, request.auth, scopes, forward);
+    if (refusal) refuse(reply, done, refusal);
+    else done();
   };
 }

@@ -1,4 +1,5 @@
-import type { AdapterOptions, Authenticator, Principal } from '@authcore/core';
+import type { Authenticator, Principal } from '@authcore/core';
+import type { AdapterOptions } from '@authcore/core/adapter';
 
 /** The adapter's options, and whether refusals are logged on `request.log` (default `true`). */
 export interface FastifyAuthOptions extends AdapterOptions {

@@ -297,3 +297,41 @@ describe('the authcore plugin', () => {
     await app.close();
   });
 });
+
+describe('the same-tick path', () => {
+  it('a copy of the authenticator ({ ...authenticator }) goes on before any microtask once the token is cached', async () => {
+    const copy = { ...createAuthenticator({ schemes: [jwt(issuer.jwtOptions())] }) };
+    let microtaskRan = false;
+    const app = Fastify();
+    const mark = (_request: unknown, _reply: unknown, done: () => void) => {
+      microtaskRan = false;
+      queueMicrotask(() => {
+        microtaskRan = true;
+      });
+      done();
+    };
+    const check = (_request: unknown, reply: { send(body: unknown): void }) => {
+      reply.send({ microtaskRan });
+    };
+    // Before the plugin's hook: the plugin authenticates `/plugin` between `mark` and `check`.
+    app.addHook('onRequest', mark);
+    app.register(authcore, { authenticator: copy });
+    app.get('/tick', { config: { auth: false }, onRequest: [authenticate(copy), check] }, ok);
+    app.get('/plugin', { onRequest: check }, ok);
+    const get = await start(app);
+    const call = async (path: string) => (await get(path, { headers: bearer(reader) })).json();
+    expect([await call('/tick'), await call('/tick')]).toEqual([
+      { microtaskRan: true },
+      { microtaskRan: false },
+    ]);
+    expect(await call('/plugin')).toEqual({ microtaskRan: false });
+  });
+});
+
+describe('run-time exports', () => {
+  it('AuthError and isAuthError, as the other adapters export them', async () => {
+    const fastify = await import('@authcore/fastify');
+    expect(fastify.AuthError).toBe(AuthError);
+    expect(fastify.isAuthError(new fastify.AuthError('invalid_token'))).toBe(true);
+  });
+});

@@ -1,27 +1,17 @@
+import type { AnyPrincipal, Authenticator, ResourceMetadataOptions } from '@authcore/core';
 import { principalToJSON } from '@authcore/core';
 import { authcore, authenticate, requireScopes, resourceMetadata } from '@authcore/fastify';
-import {
-  type ConformanceCase,
-  conformanceAuthenticator,
-  conformanceCases,
-  conformanceResourceMetadata,
-  conformanceRoutes,
-  createTestIssuer,
-  diffConformance,
-  optionalBody,
-  sendConformanceRequest,
-  type TestIssuer,
-} from '@authcore/testing';
+import { conformanceHarness, conformanceRoutes, optionalBody } from '@authcore/testing';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
-type Authenticator = ReturnType<typeof conformanceAuthenticator>;
+type Build = (a: Authenticator<AnyPrincipal>, metadata: ResourceMetadataOptions) => FastifyInstance;
 
 // The conformance contract with the plugin and route `config.auth`.
-function withPlugin(authenticator: Authenticator): FastifyInstance {
+const withPlugin: Build = (authenticator, metadata) => {
   const app = Fastify();
   app.register(authcore, { authenticator });
-  app.register(resourceMetadata(conformanceResourceMetadata));
+  app.register(resourceMetadata(metadata));
   app.get('/health', { config: { auth: false } }, async () => conformanceRoutes.health);
   app.get('/v1/me', async (request) => principalToJSON(request.auth!));
   app.get(
@@ -46,13 +36,13 @@ function withPlugin(authenticator: Authenticator): FastifyInstance {
     async () => conformanceRoutes.recent,
   );
   return app;
-}
+};
 
 // The same contract with explicit hooks and no plugin.
-function withHooks(authenticator: Authenticator): FastifyInstance {
+const withHooks: Build = (authenticator, metadata) => {
   const app = Fastify();
   const required = authenticate(authenticator);
-  app.register(resourceMetadata(conformanceResourceMetadata));
+  app.register(resourceMetadata(metadata));
   app.get('/health', async () => conformanceRoutes.health);
   app.get('/v1/me', { onRequest: required }, async (request) => principalToJSON(request.auth!));
   app.get(
@@ -81,37 +71,27 @@ function withHooks(authenticator: Authenticator): FastifyInstance {
     async () => conformanceRoutes.recent,
   );
   return app;
-}
+};
 
-// it.each needs the table when the file is collected, so the issuer is created at top level.
-const issuer: TestIssuer = await createTestIssuer();
-const cases: ConformanceCase[] = await conformanceCases(issuer);
-const apps: FastifyInstance[] = [];
-
+const harness = (build: Build) =>
+  conformanceHarness(async (authenticator, metadata) => {
+    const app = build(authenticator, metadata);
+    return { url: await app.listen({ port: 0, host: '127.0.0.1' }), close: () => app.close() };
+  });
+const harnesses = {
+  'the authcore plugin with route config': await harness(withPlugin),
+  'explicit authenticate / requireScopes hooks': await harness(withHooks),
+};
 afterAll(async () => {
-  await Promise.all(apps.map((app) => app.close()));
-  await issuer.close();
+  for (const h of Object.values(harnesses)) await h.close();
 });
 
-describe.each([
-  ['the authcore plugin with route config', withPlugin],
-  ['explicit authenticate / requireScopes hooks', withHooks],
-])('@authcore/fastify conformance: %s', (_, build) => {
-  let baseUrl: string;
-  const authenticator = conformanceAuthenticator(issuer);
-  beforeAll(async () => {
-    const app = build(authenticator);
-    apps.push(app);
-    baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
-  });
-
+describe.each(Object.entries(harnesses))('@authcore/fastify conformance: %s', (_, h) => {
   it('has the whole table of cases', () => {
-    expect(cases.length).toBeGreaterThanOrEqual(25);
+    expect(h.cases.length).toBeGreaterThanOrEqual(25);
   });
 
-  it.each(cases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
-    authenticator.takeReasons();
-    const response = await sendConformanceRequest(baseUrl, c.request);
-    expect(diffConformance(c.expect, response, authenticator.takeReasons()), c.name).toEqual([]);
+  it.each(h.cases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+    expect(await h.check(c), c.name).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
-import type { AdapterOptions, Authenticator, Principal } from '@authcore/core';
-import { adapterSetup, authenticateFor } from '@authcore/core';
+import type { Authenticator, Principal } from '@authcore/core';
+import { type AdapterOptions, adapterSetup, authenticateFor } from '@authcore/core/adapter';
 import type { MiddlewareHandler } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { requestView } from './lib/request-view.js';
@@ -24,20 +24,14 @@ export function authenticate<P extends Principal>(
   authenticator: Authenticator<P>,
   options: AdapterOptions = {},
 ): MiddlewareHandler<AuthEnv<P | undefined>> {
-  const { forward, authenticateOptions } = adapterSetup(authenticator, options, '@authcore/hono');
+  const setup = adapterSetup(authenticator, options, '@authcore/hono');
   const trustProxy = options.trustProxy === true;
   // A cached token is answered in the same tick: no await before `next`.
   return createMiddleware<AuthEnv<P | undefined>>(async (c, next) =>
-    authenticateFor(
-      c,
-      authenticator,
-      requestView(c, trustProxy),
-      authenticateOptions,
-      (outcome) => {
-        if (!outcome.ok) return refuse(c, forward, outcome.error, outcome.rendered);
-        c.set('auth', outcome.principal);
-        return next();
-      },
-    ),
+    authenticateFor(setup, c, requestView(c, trustProxy), (outcome) => {
+      if (!outcome.ok) return refuse(c, outcome);
+      c.set('auth', outcome.principal);
+      return next();
+    }),
   );
 }

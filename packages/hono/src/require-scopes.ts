@@ -1,4 +1,5 @@
-import { forwardsErrors, guardScopes, type ScopeRequirement } from '@authcore/core';
+import type { ScopeRequirement } from '@authcore/core';
+import { forwardsErrors, guardScopes } from '@authcore/core/adapter';
 import type { MiddlewareHandler } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { refuse } from './lib/send.js';
@@ -14,8 +15,8 @@ export function requireScopes(
 ): MiddlewareHandler<AuthEnv> {
   const forward = forwardsErrors(options.errors, '@authcore/hono');
   return createMiddleware<AuthEnv>(async (c, next) => {
-    const denied = guardScopes(c, c.get('auth'), scopes);
-    if (denied) return refuse(c, forward, denied.error, denied.response);
+    const refusal = guardScopes(c, c.get('auth'), scopes, forward);
+    if (refusal) return refuse(c, refusal);
     await next();
   });
 }

@@ -1,4 +1,5 @@
-import type { AdapterOptions, Principal } from '@authcore/core';
+import type { Principal } from '@authcore/core';
+import type { AdapterOptions } from '@authcore/core/adapter';
 
 /**
  * The variables `authenticate` sets: `c.get('auth')` / `c.var.auth` is the principal, or

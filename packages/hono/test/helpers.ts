@@ -1,15 +1,18 @@
 import type { AddressInfo } from 'node:net';
 import type { Authenticator } from '@authcore/core';
-import { type Principal, principalToJSON } from '@authcore/core';
-import { conformanceResourceMetadata, conformanceRoutes, optionalBody } from '@authcore/testing';
+import { type Principal, principalToJSON, type ResourceMetadataOptions } from '@authcore/core';
+import { conformanceRoutes, optionalBody } from '@authcore/testing';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { authenticate, requireScopes, resourceMetadata } from '../src/index.js';
 
 /** The conformance contract (see `@authcore/testing`), written as a user would. */
-export function conformanceApp(authenticator: Authenticator<Principal>) {
+export function conformanceApp(
+  authenticator: Authenticator<Principal>,
+  metadata: ResourceMetadataOptions,
+) {
   return new Hono()
-    .use(resourceMetadata(conformanceResourceMetadata))
+    .use(resourceMetadata(metadata))
     .get('/health', (c) => c.json(conformanceRoutes.health))
     .get('/v1/me', authenticate(authenticator), (c) => c.json(principalToJSON(c.var.auth)))
     .get('/v1/orders', authenticate(authenticator), requireScopes('orders:read'), (c) =>

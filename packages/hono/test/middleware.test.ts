@@ -259,3 +259,22 @@ function rawGet(url: string, path: string, authorization: string): Promise<numbe
     r.end();
   });
 }
+
+describe('the same-tick path', () => {
+  it('a copy of the authenticator ({ ...authenticator }) goes on before any microtask once the token is cached', async () => {
+    const copy = { ...createAuthenticator({ schemes: [jwt(issuer.jwtOptions())] }) };
+    let microtaskRan = false;
+    const app = new Hono()
+      .use(async (_c, next) => {
+        microtaskRan = false;
+        queueMicrotask(() => {
+          microtaskRan = true;
+        });
+        await next();
+      })
+      .get('/', authenticate(copy), (c) => c.json({ microtaskRan }));
+    const url = await serve(app);
+    const call = async () => (await get(url, '/', bearer(reader))).body;
+    expect([await call(), await call()]).toEqual([{ microtaskRan: true }, { microtaskRan: false }]);
+  });
+});

@@ -1,4 +1,5 @@
-import { forwardsErrors, guardScopes, type ScopeRequirement } from '@authcore/core';
+import type { ScopeRequirement } from '@authcore/core';
+import { forwardsErrors, guardScopes } from '@authcore/core/adapter';
 import type { Middleware } from 'koa';
 import { refuse } from './lib/send.js';
 import type { AuthState, RequireScopesOptions } from './types.js';
@@ -13,9 +14,9 @@ export function requireScopes(
   options: RequireScopesOptions = {},
 ): Middleware<AuthState> {
   const forward = forwardsErrors(options.errors, '@authcore/koa');
-  return async (ctx, next) => {
-    const denied = guardScopes(ctx, ctx.state.auth, scopes);
-    if (denied) return refuse(ctx, forward, denied.error, denied.response);
-    await next();
+  return (ctx, next) => {
+    const refusal = guardScopes(ctx, ctx.state.auth, scopes, forward);
+    if (!refusal) return next();
+    refuse(ctx, refusal);
   };
 }

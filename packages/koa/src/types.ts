@@ -1,4 +1,5 @@
-import type { AdapterOptions, Principal } from '@authcore/core';
+import type { Principal } from '@authcore/core';
+import type { AdapterOptions } from '@authcore/core/adapter';
 
 /**
  * The state `authenticate` fills: `ctx.state.auth` is the principal (typed by `Register` in

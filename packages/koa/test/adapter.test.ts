@@ -217,3 +217,25 @@ describe('options', () => {
     expect(() => authenticate(undefined)).toThrow(TypeError);
   });
 });
+
+describe('the same-tick path', () => {
+  it('a copy of the authenticator ({ ...authenticator }) goes on before any microtask once the token is cached', async () => {
+    const copy = { ...createAuthenticator({ schemes: [jwt(issuer.jwtOptions())] }) };
+    let microtaskRan = false;
+    const app = new Koa()
+      .use((_ctx, next) => {
+        microtaskRan = false;
+        queueMicrotask(() => {
+          microtaskRan = true;
+        });
+        return next();
+      })
+      .use(authenticate(copy))
+      .use((ctx) => {
+        ctx.body = { microtaskRan };
+      });
+    const url = await serve(app);
+    const call = async () => (await fetch(`${url}/`, { headers: bearer(reader) })).json();
+    expect([await call(), await call()]).toEqual([{ microtaskRan: true }, { microtaskRan: false }]);
+  });
+});

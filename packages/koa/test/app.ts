@@ -1,5 +1,10 @@
-import { type AnyPrincipal, type Authenticator, principalToJSON } from '@authcore/core';
-import { conformanceResourceMetadata, conformanceRoutes, optionalBody } from '@authcore/testing';
+import {
+  type AnyPrincipal,
+  type Authenticator,
+  principalToJSON,
+  type ResourceMetadataOptions,
+} from '@authcore/core';
+import { conformanceRoutes, optionalBody } from '@authcore/testing';
 import Koa, { type Middleware } from 'koa';
 import { type AuthState, authenticate, requireScopes, resourceMetadata } from '../src/index.js';
 
@@ -20,10 +25,13 @@ export const route =
  * The conformance routes (see `@authcore/testing`): `GET /v1/orders` goes through the
  * `requireScopes` guard, `POST /v1/orders` through the `scopes` option of `authenticate`.
  */
-export function conformanceApp(authenticator: Authenticator<AnyPrincipal>): Koa {
+export function conformanceApp(
+  authenticator: Authenticator<AnyPrincipal>,
+  metadata: ResourceMetadataOptions,
+): Koa {
   const auth = authenticate(authenticator);
   return new Koa()
-    .use(resourceMetadata(conformanceResourceMetadata))
+    .use(resourceMetadata(metadata))
     .use(
       route('GET', '/health', (ctx) => {
         ctx.body = conformanceRoutes.health;

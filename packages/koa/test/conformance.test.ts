@@ -1,37 +1,19 @@
-import {
-  conformanceAuthenticator,
-  conformanceCases,
-  createTestIssuer,
-  diffConformance,
-  sendConformanceRequest,
-} from '@authcore/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer } from 'node:http';
+import { conformanceHarness, listenOnLoopback } from '@authcore/testing';
+import { afterAll, describe, expect, it } from 'vitest';
 import { conformanceApp } from './app.js';
-import { type Listening, listen } from './helpers.js';
 
-// it.each needs the table when the file is collected, so the issuer is created at top level.
-const issuer = await createTestIssuer();
-const cases = await conformanceCases(issuer);
-const authenticator = conformanceAuthenticator(issuer);
-let server: Listening;
-
-beforeAll(async () => {
-  server = await listen(conformanceApp(authenticator));
-});
-
-afterAll(async () => {
-  await server?.close();
-  await issuer.close();
-});
+const h = await conformanceHarness((authenticator, metadata) =>
+  listenOnLoopback(createServer(conformanceApp(authenticator, metadata).callback())),
+);
+afterAll(() => h.close());
 
 describe('@authcore/koa passes the adapter conformance suite', () => {
   it('has the whole table', () => {
-    expect(cases.length).toBeGreaterThanOrEqual(25);
+    expect(h.cases.length).toBeGreaterThanOrEqual(25);
   });
 
-  it.each(cases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
-    authenticator.takeReasons();
-    const response = await sendConformanceRequest(server.url, c.request);
-    expect(diffConformance(c.expect, response, authenticator.takeReasons())).toEqual([]);
+  it.each(h.cases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+    expect(await h.check(c)).toEqual([]);
   });
 });

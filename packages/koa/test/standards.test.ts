@@ -1,74 +1,48 @@
-import { type AuthError, isAuthError } from '@authcore/core';
+import { createServer } from 'node:http';
 import {
   conformanceAuthenticator,
-  conformanceResourceMetadata,
-  createTestIssuer,
+  diffForwarded,
+  listenOnLoopback,
+  standardsHarness,
+  standardsRoutes,
 } from '@authcore/testing';
-import Koa, { type Middleware } from 'koa';
-import { afterAll, describe, expect, it } from 'vitest';
+import Koa from 'koa';
+import { afterAll, expect, it } from 'vitest';
 import { type AuthState, authenticate, resourceMetadata } from '../src/index.js';
 import { route } from './app.js';
-import { listen } from './helpers.js';
 
-const issuer = await createTestIssuer();
-const authenticator = conformanceAuthenticator(issuer);
-const now = Math.floor(Date.now() / 1000);
-const pwd = await issuer.issueToken({ sub: 'u', acr: 'pwd', auth_time: now - 60 });
-const STEP_UP =
-  'Bearer realm="api", error="insufficient_user_authentication", error_description="Stronger user authentication is required"';
-
-const forwarded: AuthError[] = [];
-const ok: Middleware<AuthState> = (ctx) => {
-  ctx.body = { ok: true };
-};
-const app = new Koa<AuthState>()
-  .use(resourceMetadata(conformanceResourceMetadata))
-  .use(
-    route('GET', '/forward', authenticate(authenticator, { acr: ['mfa'], errors: 'forward' }), ok),
-  )
-  .use(
-    route('POST', '/.well-known/oauth-protected-resource', (ctx) => {
-      ctx.status = 405;
-      ctx.body = { passedThrough: true };
-    }),
-  );
-app.on('error', (error) => {
-  if (isAuthError(error)) forwarded.push(error);
+const forwarded: unknown[] = [];
+const h = await standardsHarness((authenticator, metadata) => {
+  const app = new Koa<AuthState>()
+    .use(resourceMetadata(metadata))
+    .use(
+      route('GET', '/forward', authenticate(authenticator, standardsRoutes.forward), (ctx) => {
+        ctx.body = '';
+      }),
+    )
+    .use(
+      route('POST', '/.well-known/oauth-protected-resource', (ctx) => {
+        ctx.status = 405;
+        ctx.body = standardsRoutes.passedThrough;
+      }),
+    );
+  app.on('error', (error) => forwarded.push(error));
+  return listenOnLoopback(createServer(app.callback()));
 });
-const server = await listen(app);
-afterAll(async () => {
-  await server.close();
-  await issuer.close();
+afterAll(() => h.close());
+
+it.each(h.cases.map((c) => [c.name, c] as const))('%s', async (_, c) => {
+  expect(await h.check(c)).toEqual([]);
 });
 
-const get = (path: string, token?: string, method = 'GET') =>
-  fetch(`${server.url}${path}`, {
-    method,
-    headers: token ? { authorization: `Bearer ${token}` } : {},
-  });
-
-describe('step-up (RFC 9470) per route', () => {
-  it("forwards the refusal with its challenge in headers for Koa's default handler", async () => {
-    const res = await get('/forward', pwd);
-    expect(res.status).toBe(401);
-    expect(res.headers.get('www-authenticate')).toBe(`${STEP_UP}, acr_values="mfa"`);
-    expect(res.headers.get('cache-control')).toBe('no-store');
-    expect(forwarded.at(-1)?.code).toBe('insufficient_user_authentication');
-  });
-
-  it('refuses malformed step-up options when built', () => {
-    // @ts-expect-error a string, not a list
-    expect(() => authenticate(authenticator, { acr: 'mfa' })).toThrow(/@authcore\/koa: `acr`/);
-    expect(() => authenticate(authenticator, { maxAge: -1 })).toThrow(TypeError);
-  });
+it("throws the refusal to Koa's error path with its challenge in headers", () => {
+  expect(forwarded).toHaveLength(1);
+  expect(diffForwarded(forwarded[0])).toEqual([]);
 });
 
-describe('resourceMetadata (RFC 9728)', () => {
-  // GET and HEAD on both paths are in the conformance table.
-  it('lets other methods and paths through', async () => {
-    const post = await get('/.well-known/oauth-protected-resource', undefined, 'POST');
-    expect(post.status).toBe(405);
-    expect(await post.json()).toEqual({ passedThrough: true });
-    expect((await get('/.well-known/oauth-protected-resource/other')).status).toBe(404);
-  });
+it('refuses malformed step-up options when built', () => {
+  const authenticator = conformanceAuthenticator(h.issuer);
+  // @ts-expect-error a string, not a list
+  expect(() => authenticate(authenticator, { acr: 'mfa' })).toThrow(/@authcore\/koa: `acr`/);
+  expect(() => authenticate(authenticator, { maxAge: -1 })).toThrow(TypeError);
 });

@@ -1,11 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import {
-  type AuthError,
-  forwardableError,
-  forwardsErrors,
-  guardScopes,
-  type RenderedError,
-} from '@authcore/core';
+import { forwardsErrors, guardScopes, type Refusal } from '@authcore/core/adapter';
 import type {} from '@authcore/express';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { type AuthInfo, type AuthInfoOptions, accessToken, toAuthInfo } from './auth-info.js';
@@ -55,21 +49,12 @@ export async function handleMcpRequest(
   }
 }
 
-function send(res: Response, response: RenderedError): void {
+// As @authcore/express answers: the rendering byte for byte, or the `AuthError` to `next`.
+function refuse(res: Response, next: NextFunction, { forward, error, response }: Refusal) {
+  if (forward) return next(error);
   res.status(response.status);
-  for (const [name, value] of Object.entries(response.headers)) res.setHeader(name, value);
+  for (const name in response.headers) res.setHeader(name, response.headers[name]!);
   res.end(response.body);
-}
-
-function refuse(
-  res: Response,
-  next: NextFunction,
-  forward: boolean,
-  error: AuthError,
-  rendered: RenderedError,
-) {
-  if (forward) next(forwardableError(error, rendered));
-  else send(res, rendered);
 }
 
 /**
@@ -89,8 +74,8 @@ export function requireToolScopes(
     if (req.body === undefined && req.is('application/json'))
       return next(new Error('@authcore/mcp/express: requireToolScopes needs express.json() first'));
     for (const requirement of toolRequirements(req.body, tools)) {
-      const denied = guardScopes(req, req.auth, requirement);
-      if (denied) return refuse(res, next, forward, denied.error, denied.response);
+      const refusal = guardScopes(req, req.auth, requirement, forward);
+      if (refusal) return refuse(res, next, refusal);
     }
     next();
   };

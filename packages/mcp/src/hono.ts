@@ -1,11 +1,5 @@
-import {
-  type AuthError,
-  forwardableError,
-  forwardsErrors,
-  guardScopes,
-  type Principal,
-  type RenderedError,
-} from '@authcore/core';
+import type { Principal } from '@authcore/core';
+import { forwardsErrors, guardScopes, type Refusal } from '@authcore/core/adapter';
 import type {} from '@authcore/hono';
 import type { Context, MiddlewareHandler } from 'hono';
 import { createMiddleware } from 'hono/factory';
@@ -30,15 +24,12 @@ export function mcpAuthInfo<P extends Principal | undefined>(
   return toAuthInfo(principal, accessToken(c.req.header('authorization')), options);
 }
 
-function refuse(c: Context, forward: boolean, error: AuthError, rendered: RenderedError) {
-  const status = rendered.status as ContentfulStatusCode;
-  if (!forward) return c.body(rendered.body, status, rendered.headers);
-  const res = new Response(rendered.body, { status, headers: rendered.headers });
-  throw new HTTPException(status, {
-    res,
-    message: error.description,
-    cause: forwardableError(error, rendered),
-  });
+// As @authcore/hono answers: the rendering, or an `HTTPException` whose cause is the `AuthError`.
+function refuse(c: Context, { forward, error, response }: Refusal) {
+  const status = response.status as ContentfulStatusCode;
+  if (!forward) return c.body(response.body, status, response.headers);
+  const res = new Response(response.body, { status, headers: response.headers });
+  throw new HTTPException(status, { res, message: error.description, cause: error });
 }
 
 /**
@@ -67,8 +58,8 @@ export function requireToolScopes(
       }
     }
     for (const requirement of toolRequirements(body, tools)) {
-      const denied = guardScopes(c, c.get('auth'), requirement);
-      if (denied) return refuse(c, forward, denied.error, denied.response);
+      const refusal = guardScopes(c, c.get('auth'), requirement, forward);
+      if (refusal) return refuse(c, refusal);
     }
     await next();
   });

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AnyPrincipal, Authenticator, ResourceMetadataOptions } from '@authcore/core';
 import {
+  type ConformanceAuthenticator,
   type ConformanceCase,
   conformanceAuthenticator,
   conformanceCases,
@@ -47,31 +48,41 @@ export interface ConformanceHarness {
   close(): Promise<void>;
 }
 
-/**
- * Everything one adapter's conformance test needs, whatever the test runner: a test issuer, the
- * case table, and the server `start` builds with the conformance authenticator and metadata.
- */
-export async function conformanceHarness(
-  start: (
-    authenticator: Authenticator<AnyPrincipal>,
-    metadata: ResourceMetadataOptions,
-  ) => RunningServer | Promise<RunningServer>,
-): Promise<ConformanceHarness> {
+/** How a test builds the server under test, with the conformance authenticator and metadata. */
+export type StartServer = (
+  authenticator: Authenticator<AnyPrincipal>,
+  metadata: ResourceMetadataOptions,
+) => RunningServer | Promise<RunningServer>;
+
+/** A table's harness: an issuer, its cases, the server `start` builds, and a `check` per case. */
+export async function tableHarness<C>(
+  start: StartServer,
+  table: (issuer: TestIssuer) => Promise<C[]>,
+  diff: (c: C, baseUrl: string, authenticator: ConformanceAuthenticator) => Promise<string[]>,
+) {
   const issuer = await createTestIssuer();
-  const cases = await conformanceCases(issuer);
+  const cases = await table(issuer);
   const authenticator = conformanceAuthenticator(issuer);
   const server = await start(authenticator, conformanceResourceMetadata);
   return {
     issuer,
     cases,
-    check: async (c) => {
-      authenticator.takeReasons();
-      const response = await sendConformanceRequest(server.url, c.request);
-      return diffConformance(c.expect, response, authenticator.takeReasons());
-    },
+    check: (c: C) => diff(c, server.url, authenticator),
     close: async () => {
       await server.close();
       await issuer.close();
     },
   };
 }
+
+/**
+ * Everything one adapter's conformance test needs, whatever the test runner: a test issuer, the
+ * case table, and the server `start` builds with the conformance authenticator and metadata.
+ */
+export const conformanceHarness = (start: StartServer): Promise<ConformanceHarness> =>
+  tableHarness(start, conformanceCases, async (c: ConformanceCase, url, authenticator) => {
+    // The reason is never rendered: the authenticator records the one it refused for.
+    authenticator.takeReasons();
+    const response = await sendConformanceRequest(url, c.request);
+    return diffConformance(c.expect, response, authenticator.takeReasons());
+  });

@@ -20,7 +20,16 @@ export {
   conformanceHarness,
   listenOnLoopback,
   type RunningServer,
+  type StartServer,
 } from './harness.js';
+export {
+  diffForwarded,
+  type StandardsCase,
+  type StandardsHarness,
+  standardsCases,
+  standardsHarness,
+  standardsRoutes,
+} from './standards.js';
 export {
   createTestIssuer,
   type DpopKey,

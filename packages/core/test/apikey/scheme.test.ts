@@ -7,7 +7,7 @@ import {
   MemoryApiKeyStore,
   nodeRequestView,
   parseApiKey,
-  requireScopes,
+  scopeRequirement,
 } from '@authcore/core';
 import { describe, expect, it } from 'vitest';
 import { CountingStore, keyOf, settle, typo, withHeaders } from './helpers.js';
@@ -295,7 +295,7 @@ describe('apiKey scheme', () => {
   it('enforces scopes: 403 insufficient_scope naming the scopes', async () => {
     const { key, auth } = await setup();
     const view = withHeaders({ 'x-api-key': key });
-    expect((await auth.authenticate(view, { require: requireScopes('orders:read') })).ok).toBe(
+    expect((await auth.authenticate(view, { require: scopeRequirement('orders:read') })).ok).toBe(
       true,
     );
     const denied = await auth.authenticate(view, { require: { scopes: 'orders:read admin' } });

@@ -1,4 +1,4 @@
-import { authenticateFor, guardScopes } from '@authcore/core';
+import { adapterSetup, authenticateFor, guardScopes } from '@authcore/core/adapter';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bearer, rendered, sign, type TestKey, testKeys, userClaims } from '../fixtures.js';
 import {
@@ -39,10 +39,9 @@ describe('a scope refusal is challenged like the credential that authenticated t
 
     const carrier = {};
     const outcome = await authenticateFor(
+      adapterSetup(auth),
       carrier,
-      auth,
       dpopRequest(`DPoP ${token}`, [await proofBy(client, token)]),
-      undefined,
       (o) => o,
     );
     expect(outcome.ok).toBe(true);
@@ -60,7 +59,7 @@ describe('a scope refusal is challenged like the credential that authenticated t
     const auth = dpopAuthenticator(ES256);
     const token = await sign(ES256, userClaims());
     const carrier = {};
-    const outcome = await authenticateFor(carrier, auth, bearer(token), undefined, (o) => o);
+    const outcome = await authenticateFor(adapterSetup(auth), carrier, bearer(token), (o) => o);
     if (!outcome.ok) throw new Error('expected a principal');
     const denied = guardScopes(carrier, outcome.principal, 'admin');
     expect(denied?.response.headers['www-authenticate']).toBe(

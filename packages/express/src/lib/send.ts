@@ -1,4 +1,5 @@
-import { type AuthError, forwardableError, type RenderedError } from '@authcore/core';
+import type { RenderedError } from '@authcore/core';
+import type { Refusal } from '@authcore/core/adapter';
 import type { NextFunction, Response } from 'express';
 
 /**
@@ -8,21 +9,10 @@ import type { NextFunction, Response } from 'express';
  */
 export function send(res: Response, response: RenderedError): void {
   res.status(response.status);
-  for (const [name, value] of Object.entries(response.headers)) res.setHeader(name, value);
+  for (const name in response.headers) res.setHeader(name, response.headers[name]!);
   res.end(response.body);
 }
 
-/**
- * A refusal: sent, or with `errors: 'forward'` handed to `next` as an `AuthError` carrying what
- * Express's default handler reads besides `status`: `headers` (the challenge, `cache-control`).
- */
-export function refuse(
-  res: Response,
-  next: NextFunction,
-  forward: boolean,
-  error: AuthError,
-  rendered: RenderedError,
-): void {
-  if (forward) next(forwardableError(error, rendered));
-  else send(res, rendered);
-}
+/** A refusal: sent, or handed to `next` for Express's error handler (`errors: 'forward'`). */
+export const refuse = (res: Response, next: NextFunction, refusal: Refusal): void =>
+  refusal.forward ? next(refusal.error) : send(res, refusal.response);

@@ -1,4 +1,5 @@
-import { type AuthError, forwardableError, type RenderedError } from '@authcore/core';
+import type { RenderedError } from '@authcore/core';
+import type { Refusal } from '@authcore/core/adapter';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -12,15 +13,9 @@ export const send = (c: Context, response: RenderedError): Response =>
  * carrying the same rendering as `res` and, as `cause`, the `AuthError` with the challenge in its
  * `headers`.
  */
-export function refuse(
-  c: Context,
-  forward: boolean,
-  error: AuthError,
-  rendered: RenderedError,
-): Response {
-  if (!forward) return send(c, rendered);
-  const status = rendered.status as ContentfulStatusCode;
-  const res = new Response(rendered.body, { status, headers: rendered.headers });
-  const cause = forwardableError(error, rendered);
-  throw new HTTPException(status, { res, message: error.description, cause });
+export function refuse(c: Context, { forward, error, response }: Refusal): Response {
+  if (!forward) return send(c, response);
+  const status = response.status as ContentfulStatusCode;
+  const res = new Response(response.body, { status, headers: response.headers });
+  throw new HTTPException(status, { res, message: error.description, cause: error });
 }

@@ -1,4 +1,5 @@
-import { type AuthError, forwardableError, type RenderedError } from '@authcore/core';
+import type { RenderedError } from '@authcore/core';
+import type { Refusal } from '@authcore/core/adapter';
 import type { Context } from 'koa';
 
 /**
@@ -12,15 +13,10 @@ export function send(ctx: Context, response: RenderedError): void {
 }
 
 /**
- * A refusal: sent, or with `errors: 'forward'` thrown as an `AuthError` carrying what Koa's own
- * `ctx.onerror` reads: `status`, `expose` and `headers` (the challenge and `cache-control`).
+ * A refusal: sent, or thrown (`errors: 'forward'`) for Koa's `ctx.onerror`, which reads `status`,
+ * `expose` and `headers` off the `AuthError`.
  */
-export function refuse(
-  ctx: Context,
-  forward: boolean,
-  error: AuthError,
-  rendered: RenderedError,
-): void {
-  if (forward) throw forwardableError(error, rendered);
-  send(ctx, rendered);
+export function refuse(ctx: Context, refusal: Refusal): void {
+  if (refusal.forward) throw refusal.error;
+  send(ctx, refusal.response);
 }
