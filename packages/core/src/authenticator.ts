@@ -71,7 +71,11 @@ export interface Challenge {
 }
 /** Where the same-tick entry records that challenge on the adapter's request object (see `guardScopes`). */
 export const CHALLENGE: unique symbol = Symbol('authcore.challenge');
-type ChallengeCarrier = { [CHALLENGE]?: Challenge };
+// What a later scope guard's refusal is reported with: the request view (for `onFailure`) and
+// the adapter's per-request logger (Fastify's `request.log`), when there is one.
+const VIEW: unique symbol = Symbol('authcore.view');
+const LOGGER: unique symbol = Symbol('authcore.logger');
+type ChallengeCarrier = { [CHALLENGE]?: Challenge; [VIEW]?: RequestView; [LOGGER]?: Logger };
 export const recordedChallenge = (carrier: object): Challenge | undefined =>
   (carrier as ChallengeCarrier)[CHALLENGE];
 
@@ -219,6 +223,10 @@ export function createAuthenticator<const S extends readonly AnyScheme[]>(
     // A separate argument, so an adapter's per-request logger needs no copy of its options.
     logger: Logger | undefined = opts.logger,
   ): AuthenticateResult<P> | Promise<AuthenticateResult<P>> {
+    if (carrier) {
+      (carrier as ChallengeCarrier)[VIEW] = request;
+      if (logger !== undefined) (carrier as ChallengeCarrier)[LOGGER] = logger;
+    }
     if (!observer) {
       if (logger === undefined) return check(request, opts, carrier, undefined);
       observe(true);
@@ -356,12 +364,46 @@ export function createAuthenticator<const S extends readonly AnyScheme[]>(
     },
   };
   SAME_TICK.set(authenticate, run as RunAuthenticate<unknown>);
+  // A scope guard's refusal comes after `authenticate` said yes: it reaches `onFailure`, the
+  // logger and telemetry all the same, or a missing scope would be the one silent refusal.
+  GUARD_REFUSED.set(authenticate, (carrier, error, principal) => {
+    const c = carrier as ChallengeCarrier;
+    const view = c[VIEW];
+    if (view) fail(error, view);
+    const logger = c[LOGGER];
+    if (!observer) {
+      if (logger === undefined) return;
+      observe(true);
+    }
+    const scheme = (principal as { scheme?: unknown } | undefined)?.scheme;
+    (observer as Observer).guardRefused(
+      logger,
+      typeof scheme === 'string' ? scheme : 'none',
+      error,
+    );
+  });
   return authenticator;
 }
 
 // Keyed by the `authenticate` function rather than a property of the authenticator: a copy
 // (`{ ...authenticator }`) keeps the entry, and one whose `authenticate` is yours is never bypassed.
 const SAME_TICK = new WeakMap<object, RunAuthenticate<unknown>>();
+const GUARD_REFUSED = new WeakMap<
+  object,
+  (carrier: object, error: AuthError, principal: unknown) => void
+>();
+
+/** Reports a scope guard's refusal of a request `authenticator` authenticated (see `guardScopes`). */
+export const reportGuardRefusal = <P>(
+  authenticator: Authenticator<P>,
+  carrier: object,
+  error: AuthError,
+  principal: unknown,
+): void => {
+  try {
+    GUARD_REFUSED.get(authenticator.authenticate)?.(carrier, error, principal);
+  } catch {}
+};
 
 /**
  * The promise-free entry point behind `authenticator.authenticate`, when `createAuthenticator` made

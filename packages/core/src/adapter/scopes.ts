@@ -1,4 +1,9 @@
-import { type Authenticator, recordedChallenge, withScheme } from '../authenticator.js';
+import {
+  type Authenticator,
+  recordedChallenge,
+  reportGuardRefusal,
+  withScheme,
+} from '../authenticator.js';
 import { AuthError } from '../errors.js';
 import type { ScopeRequirement } from '../scopes.js';
 import { type Refusal, refusal } from './refusal.js';
@@ -37,5 +42,6 @@ export function guardScopes(
     const challenge = recordedChallenge(carrier);
     error = challenge ? withScheme(result.error, challenge) : result.error;
   }
+  reportGuardRefusal(authenticator, carrier, error, principal);
   return refusal(authenticator, error, forward);
 }

@@ -87,6 +87,9 @@ export function createObserver(options: ObserverOptions, always = false) {
   const tokenCache = meter?.createCounter('authcore.token_cache', {
     description: 'Verified-token cache lookups, by result (hit, miss)',
   });
+  const guardRefusals = meter?.createCounter('authcore.scope_refusals', {
+    description: 'Requests a scope guard refused after authentication, by scheme and reason',
+  });
   const introspections = meter?.createCounter('authcore.introspection.calls', {
     description: 'Introspection calls, by outcome',
   });
@@ -217,6 +220,35 @@ export function createObserver(options: ObserverOptions, always = false) {
       const scheme = obs.scheme ?? 'none';
       if (telemetry) record(obs, scheme, outcome);
       if (obs.logger) log(obs.logger, scheme, outcome, thrown);
+    },
+    /** A scope guard refused a request after `authenticate` let it through. */
+    guardRefused(logger: Logger | undefined, scheme: string, error: AuthError): void {
+      const attributes: Attributes = {
+        'authcore.scheme': scheme,
+        'authcore.outcome': 'refused',
+        'authcore.reason': error.reason,
+        'authcore.error_code': error.code,
+        'http.response.status_code': error.status,
+      };
+      if (tracer) {
+        try {
+          const span = tracer.startSpan('authcore.authorize');
+          span.setAttributes(attributes);
+          span.end();
+        } catch {}
+      }
+      try {
+        guardRefusals?.add(1, { 'authcore.scheme': scheme, 'authcore.reason': error.reason });
+      } catch {}
+      const l = logger ?? baseLogger;
+      if (!l) return;
+      eventLogger = l;
+      try {
+        l.debug(
+          { reason: error.reason, code: error.code, status: error.status, scheme },
+          'authcore: request refused by a scope guard',
+        );
+      } catch {}
     },
     /** The sink every scheme reports to. */
     event(event: SchemeEvent): void {
