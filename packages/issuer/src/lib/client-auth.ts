@@ -14,6 +14,8 @@ export interface AuthenticatedClient {
 // Compared against when the client is unknown, so that costs what a wrong secret costs.
 const DUMMY_HASH = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 const formDecode = (s: string) => decodeURIComponent(s.replace(/\+/g, ' '));
 
 function parseBasic(value: string): { id: string; secret: string } | undefined {
@@ -21,7 +23,7 @@ function parseBasic(value: string): { id: string; secret: string } | undefined {
   if (!match) return undefined;
   try {
     const bytes = Uint8Array.from(atob(match[1]!), (c) => c.charCodeAt(0));
-    const decoded = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    const decoded = UTF8.decode(bytes);
     const colon = decoded.indexOf(':');
     if (colon < 0) return undefined;
     // RFC 6749 §2.3.1: both parts are form-urlencoded before being joined.

@@ -65,6 +65,9 @@ export function errorResponse(error: OAuthError): Response {
   return json(error.status, error.body(), error.headers);
 }
 
+const DECODER = new TextDecoder();
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 /** Request parameters with RFC 6749 §3.1 rules: empty means absent, no repeats. */
 export interface Params {
   get(name: string): string | undefined;
@@ -98,7 +101,7 @@ export async function readForm(request: Request): Promise<Params> {
 export async function readFormBody(request: Request): Promise<URLSearchParams> {
   if (mediaType(request) !== 'application/x-www-form-urlencoded')
     throw new OAuthError('invalid_request', 'the body must be application/x-www-form-urlencoded');
-  return new URLSearchParams(new TextDecoder().decode(await readBody(request, MAX_BODY_BYTES)));
+  return new URLSearchParams(DECODER.decode(await readBody(request, MAX_BODY_BYTES)));
 }
 
 /** An `application/json` body of at most `max` bytes, parsed; `invalid_client_metadata` else. */
@@ -107,7 +110,7 @@ export async function readJsonBody(request: Request, max: number): Promise<unkno
     throw new OAuthError('invalid_client_metadata', 'the body must be application/json');
   const bytes = await readBody(request, max);
   try {
-    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    return JSON.parse(STRICT_UTF8.decode(bytes));
   } catch {
     throw new OAuthError('invalid_client_metadata', 'the body must be a JSON object');
   }
