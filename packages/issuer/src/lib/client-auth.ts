@@ -1,7 +1,7 @@
-import { fetchRequestView } from '@authcore/core';
 import type { ClientRecord, ClientStore } from '../stores/types.js';
 import type { Context } from './context.js';
 import { digestsEqual, sha256 } from './crypto.js';
+import { headerLines, type Incoming } from './exchange.js';
 import { OAuthError, type Params, readForm } from './http.js';
 
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
@@ -41,14 +41,14 @@ function parseBasic(value: string): { id: string; secret: string } | undefined {
  * `client_secret_basic`, `client_secret_post`, or `none` for a public client when allowed.
  */
 export async function authenticateClient(
-  request: Request,
+  request: Incoming,
   params: Params,
   clients: ClientStore,
   options: { realm: string; allowPublic: boolean },
 ): Promise<AuthenticatedClient> {
   // Fetch merges repeated lines with ", "; the core's view splits them back (RFC 6750 §2: one
   // credential per request, and RFC 6749 §2.3: one authentication method).
-  const lines = fetchRequestView(request).headers('authorization');
+  const lines = headerLines(request, 'authorization');
   if (lines.length > 1)
     throw new OAuthError('invalid_request', 'use only one Authorization header');
   const header = lines[0] ?? null;
@@ -103,7 +103,7 @@ export async function authenticateClient(
  */
 export async function tokenRequest(
   ctx: Context,
-  request: Request,
+  request: Incoming,
   allowPublic: boolean,
 ): Promise<{ client: ClientRecord; token: string }> {
   const params = await readForm(request);
