@@ -22,7 +22,10 @@ function parseBasic(value: string): { id: string; secret: string } | undefined {
   const match = /^basic +([A-Za-z0-9+/]+={0,2}) *$/i.exec(value);
   if (!match) return undefined;
   try {
-    const bytes = Uint8Array.from(atob(match[1]!), (c) => c.charCodeAt(0));
+    const binary = atob(match[1]!);
+    // A plain loop: `Uint8Array.from` with a map function was most of this function's time.
+    const bytes = new Uint8Array(binary.length);
+    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
     const decoded = UTF8.decode(bytes);
     const colon = decoded.indexOf(':');
     if (colon < 0) return undefined;
