@@ -1,9 +1,4 @@
-import {
-  DPOP_ALGORITHMS,
-  type DpopOptions,
-  dpopProofVerifier,
-  fetchRequestView,
-} from '@authcore/core';
+import { DPOP_ALGORITHMS, type DpopOptions, dpopProofVerifier } from '@authcore/core';
 import type { JSONWebKeySet } from 'jose';
 import { authorizeEndpoint } from './endpoints/authorize.js';
 import { introspectEndpoint } from './endpoints/introspect.js';
@@ -17,7 +12,15 @@ import { revokeEndpoint } from './endpoints/revoke.js';
 import { tokenEndpoint } from './endpoints/token.js';
 import type { Context } from './lib/context.js';
 import { endpoint, endpointErrors, type Handler } from './lib/endpoint.js';
-import { json, methodNotAllowed } from './lib/http.js';
+import {
+  type Answer,
+  fromRequest,
+  headerLines,
+  type Incoming,
+  toResponse,
+} from './lib/exchange.js';
+import { methodNotAllowed, reply } from './lib/http.js';
+import { internalHandlers } from './lib/internal.js';
 import { KeyRing, SIGNING_ALGORITHMS } from './lib/keys.js';
 import { observeIssuer } from './lib/observe.js';
 import { importSealingKey } from './lib/seal.js';
@@ -228,7 +231,7 @@ export function createIssuer(options: IssuerOptions): Issuer {
     metadataDocuments: dynamic.metadataDocuments,
   });
   const post =
-    (handler: (ctx: Context, request: Request) => Promise<Response>): Handler =>
+    (handler: (ctx: Context, request: Incoming) => Promise<Answer>): Handler =>
     (request) => {
       if (request.method !== 'POST') throw methodNotAllowed('POST');
       return handler(ctx, request);
@@ -244,21 +247,24 @@ export function createIssuer(options: IssuerOptions): Issuer {
     handlers.authorize = async (request) => {
       if (request.method !== 'GET' && request.method !== 'POST')
         throw methodNotAllowed('GET, POST');
-      return authorizeEndpoint(ctx, request);
+      // The host's hook is handed a Web `Request`: built here only, when not given one.
+      return authorizeEndpoint(ctx, request.request());
     };
-  if (dynamic.register) handlers.registration = dynamic.register;
+  const register = dynamic.register;
+  if (register) handlers.registration = (request) => register(request.request());
   // Every endpoint answers through the one wrapper that turns what it throws into an answer.
   const endpoints = new Map<string, Handler>();
   for (const [name, handler] of Object.entries(handlers) as [EndpointName, Handler][])
     endpoints.set(paths[name], endpoint(ctx.errors, name, handler));
-  const notFound = async () => json(404, { error: 'not_found' });
+  const notFound = async () => reply(404, { error: 'not_found' });
+  const handle = observeIssuer(
+    options.telemetry,
+    (request) => routes.get(new URL(request.url).pathname) ?? 'unknown',
+    (request) => (endpoints.get(new URL(request.url).pathname) ?? notFound)(request),
+  );
 
-  return {
-    fetch: observeIssuer(
-      options.telemetry,
-      (request) => routes.get(new URL(request.url).pathname) ?? 'unknown',
-      (request) => (endpoints.get(new URL(request.url).pathname) ?? notFound)(request),
-    ),
+  const issuerHandler: Issuer = {
+    fetch: async (request) => toResponse(await handle(fromRequest(request))),
     issuerUrl: issuer,
     paths,
     handles: (pathname) => routes.has(pathname),
@@ -267,6 +273,8 @@ export function createIssuer(options: IssuerOptions): Issuer {
     rotateKeys: () => ctx.keys.rotate(),
     isRevoked: (jti) => ctx.revocations.isRevoked(jti),
   };
+  internalHandlers.set(issuerHandler, handle);
+  return issuerHandler;
 }
 
 // RFC 9864's fully-specified `Ed25519` (what current oauth4webapi signs with) beside `EdDSA`,
@@ -283,10 +291,11 @@ function dpopChecker(
   const algorithms = options?.algorithms ?? ISSUER_DPOP_ALGORITHMS;
   const verify = dpopProofVerifier({ ...options, algorithms });
   return {
-    dpop: (request: Request) => {
-      const view = fetchRequestView(request);
-      return verify({ method: request.method, url: tokenUrl, headers: view.headers }, now());
-    },
+    dpop: (request: Incoming) =>
+      verify(
+        { method: request.method, url: tokenUrl, headers: (name) => headerLines(request, name) },
+        now(),
+      ),
     dpopAlgorithms: [...algorithms],
   };
 }

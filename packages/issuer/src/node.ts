@@ -3,6 +3,8 @@
  * import, so the package stays runtime-neutral.
  */
 import { requestUrl } from '@authcore/core';
+import type { Answer, Incoming, Reply } from './lib/exchange.js';
+import { internalHandlers } from './lib/internal.js';
 
 /** The part of Node's `IncomingMessage` the bridge reads (Express's `originalUrl` included). */
 export interface NodeIncomingLike extends AsyncIterable<Uint8Array | string> {
@@ -100,16 +102,8 @@ function webHeaders(req: NodeIncomingLike): [string, string][] {
   return headers;
 }
 
-/**
- * Builds a Web `Request` from a Node request, reading its body (at most `maxBodyBytes`). Throws
- * on a malformed `Host` / `X-Forwarded-Host` or an oversized body; `toNodeListener` answers
- * those 400 and 413.
- */
-export async function toWebRequest(
-  req: NodeIncomingLike,
-  options: NodeListenerOptions = {},
-): Promise<Request> {
-  const method = req.method ?? 'GET';
+/** The request's absolute URL, by the core's builder; a malformed Host is refused (400). */
+function nodeUrl(req: NodeIncomingLike, options: NodeListenerOptions): string {
   const proto =
     (options.trustProxy && first(req.headers['x-forwarded-proto'])) ||
     ((req.socket as { encrypted?: unknown } | null | undefined)?.encrypted === true
@@ -122,14 +116,93 @@ export async function toWebRequest(
   // The core's builder: a Host with a path or query in it is refused, never pasted into the URL.
   const url = requestUrl(proto, host, req.originalUrl ?? req.url ?? '/');
   if (url === undefined) throw new Refused(400, 'malformed Host header or request target');
-  const headers = webHeaders(req);
-  const hasBody = method !== 'GET' && method !== 'HEAD';
-  const body = hasBody ? await readBody(req, options.maxBodyBytes ?? 65_536) : undefined;
-  return new Request(url, {
+  return url;
+}
+
+const hasBody = (method: string) => method !== 'GET' && method !== 'HEAD';
+
+const buildRequest = (
+  req: NodeIncomingLike,
+  method: string,
+  url: string,
+  body: Uint8Array<ArrayBuffer> | undefined,
+) =>
+  new Request(url, {
     method,
-    headers,
+    headers: webHeaders(req),
     ...(body && body.byteLength > 0 && { body }),
   });
+
+/**
+ * Builds a Web `Request` from a Node request, reading its body (at most `maxBodyBytes`). Throws
+ * on a malformed `Host` / `X-Forwarded-Host` or an oversized body; `toNodeListener` answers
+ * those 400 and 413.
+ */
+export async function toWebRequest(
+  req: NodeIncomingLike,
+  options: NodeListenerOptions = {},
+): Promise<Request> {
+  const method = req.method ?? 'GET';
+  const url = nodeUrl(req, options);
+  const body = hasBody(method) ? await readBody(req, options.maxBodyBytes ?? 65_536) : undefined;
+  return buildRequest(req, method, url, body);
+}
+
+/** A header as `Headers.get` gives it: repeated lines merged with ", " (`Authorization` from the raw lines). */
+function nodeHeader(req: NodeIncomingLike, name: string): string | null {
+  const key = name.toLowerCase();
+  if (req.rawHeaders && REPEATED_IN_RAW.has(key)) {
+    const raw = req.rawHeaders;
+    let merged: string | null = null;
+    for (let i = 0; i + 1 < raw.length; i += 2)
+      if (raw[i]!.toLowerCase() === key)
+        merged = merged === null ? raw[i + 1]! : `${merged}, ${raw[i + 1]!}`;
+    return merged;
+  }
+  if (key.startsWith(':')) return null;
+  const value = req.headers[key];
+  if (value === undefined) return null;
+  return typeof value === 'string' ? value : value.join(', ');
+}
+
+/**
+ * The issuer's view of a Node request, its body already read by the bridge (bounded): what the
+ * Web `Request` would give, without building one unless a route asks for it.
+ */
+async function toIncoming(req: NodeIncomingLike, options: NodeListenerOptions): Promise<Incoming> {
+  const method = req.method ?? 'GET';
+  const url = nodeUrl(req, options);
+  const body = hasBody(method) ? await readBody(req, options.maxBodyBytes ?? 65_536) : undefined;
+  const headers = { get: (name: string) => nodeHeader(req, name) };
+  let request: Request | undefined;
+  return {
+    method,
+    url,
+    headers,
+    // The same bound a Web `Request` body gets (`readBounded`): declared length, then size.
+    body: async (max) => {
+      if (Number(headers.get('content-length')) > max) return undefined;
+      const bytes = body ?? new Uint8Array(0);
+      return bytes.byteLength > max ? undefined : bytes;
+    },
+    request: () => {
+      request ??= buildRequest(req, method, url, body);
+      return request;
+    },
+  };
+}
+
+const encoder = new TextEncoder();
+
+/** Writes the issuer's own answer as it is: no Web `Response` to build and read back. */
+function sendReply(res: NodeResponseLike, reply: Reply): void {
+  const body = reply.body === undefined ? undefined : encoder.encode(reply.body);
+  res.statusCode = reply.status;
+  for (const name in reply.headers) res.setHeader(name, reply.headers[name]!);
+  // Set here, not left to `end`: a framework may have sent headers another way.
+  if (reply.status !== 204 && reply.status !== 304)
+    res.setHeader('content-length', String(body?.byteLength ?? 0));
+  res.end(body);
 }
 
 /** Writes a Web `Response` to a Node response. */
@@ -162,29 +235,35 @@ export function toNodeListener(
       const path = (req.originalUrl ?? req.url ?? '/').split('?')[0]!;
       if (!handler.handles(path)) return next();
     }
-    let response: Response;
+    const internal = internalHandlers.get(handler);
+    let answer: Answer;
     try {
-      response = await handler.fetch(await toWebRequest(req, options));
+      answer = internal
+        ? await internal(await toIncoming(req, options))
+        : await handler.fetch(await toWebRequest(req, options));
     } catch (error) {
-      response =
+      answer =
         error instanceof Refused
-          ? new Response(
-              JSON.stringify({ error: 'invalid_request', error_description: error.description }),
-              {
-                status: error.status,
-                headers: {
-                  'content-type': 'application/json',
-                  'cache-control': 'no-store',
-                  // The unread rest of the body is not waited for.
-                  ...(error.status === 413 && { connection: 'close' }),
-                },
+          ? {
+              status: error.status,
+              headers: {
+                'content-type': 'application/json',
+                'cache-control': 'no-store',
+                // The unread rest of the body is not waited for.
+                ...(error.status === 413 && { connection: 'close' }),
               },
-            )
-          : new Response(JSON.stringify({ error: 'server_error' }), {
+              body: JSON.stringify({
+                error: 'invalid_request',
+                error_description: error.description,
+              }),
+            }
+          : {
               status: 500,
               headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
-            });
+              body: JSON.stringify({ error: 'server_error' }),
+            };
     }
-    await sendWebResponse(res, response);
+    if (answer instanceof Response) await sendWebResponse(res, answer);
+    else sendReply(res, answer);
   };
 }

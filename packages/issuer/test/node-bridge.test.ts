@@ -132,3 +132,102 @@ describe('one client authentication method at /token (RFC 6749 §2.3)', () => {
     });
   });
 });
+
+describe('toNodeListener writes the issuer’s answers itself', () => {
+  const lengthOf = (res: string) => /\r\ncontent-length: (\d+)\r\n/i.exec(res)?.[1];
+  function rawFull(request: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () => socket.write(request));
+      let data = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (chunk) => {
+        data += chunk;
+      });
+      socket.on('error', reject);
+      socket.on('close', () => resolve(data));
+    });
+  }
+
+  it('a token answer has its exact Content-Length, not a chunked body', async () => {
+    const form = 'grant_type=client_credentials&scope=read';
+    const res = await rawFull(
+      `POST /token HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: ${SERVICE}\r\n` +
+        `Content-Type: application/x-www-form-urlencoded\r\nContent-Length: ${form.length}\r\n` +
+        'Connection: close\r\n\r\n' +
+        form,
+    );
+    expect(res).toMatch(/^HTTP\/1\.1 200 /);
+    expect(res).not.toMatch(/transfer-encoding/i);
+    const body = res.slice(res.indexOf('\r\n\r\n') + 4);
+    expect(Number(lengthOf(res))).toBe(Buffer.byteLength(body));
+    expect(res).toMatch(/\r\ncache-control: no-store\r\n/i);
+    expect(res).toMatch(/\r\npragma: no-cache\r\n/i);
+    expect(JSON.parse(body)).toMatchObject({ token_type: 'Bearer', expires_in: 600 });
+  });
+
+  it('an error answer keeps its status, challenge and length', async () => {
+    const form = 'grant_type=client_credentials';
+    const res = await rawFull(
+      `POST /token HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n` +
+        `Authorization: ${basic('service', 'wrong')}\r\n` +
+        `Content-Type: application/x-www-form-urlencoded\r\nContent-Length: ${form.length}\r\n` +
+        'Connection: close\r\n\r\n' +
+        form,
+    );
+    expect(res).toMatch(/^HTTP\/1\.1 401 /);
+    expect(res).toMatch(/\r\nwww-authenticate: Basic realm="http:\/\/127\.0\.0\.1:\d+"\r\n/i);
+    const body = res.slice(res.indexOf('\r\n\r\n') + 4);
+    expect(Number(lengthOf(res))).toBe(Buffer.byteLength(body));
+    expect(JSON.parse(body)).toEqual({
+      error: 'invalid_client',
+      error_description: 'client authentication failed',
+    });
+  });
+
+  it('an empty answer (revocation) says Content-Length: 0', async () => {
+    const form = 'token=nothing-we-issued';
+    const res = await rawFull(
+      `POST /revoke HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: ${SERVICE}\r\n` +
+        `Content-Type: application/x-www-form-urlencoded\r\nContent-Length: ${form.length}\r\n` +
+        'Connection: close\r\n\r\n' +
+        form,
+    );
+    expect(res).toMatch(/^HTTP\/1\.1 200 /);
+    expect(lengthOf(res)).toBe('0');
+    expect(res.endsWith('\r\n\r\n')).toBe(true);
+  });
+
+  it('the authorize hook gets a Web Request with the body, and its Response is written as is', async () => {
+    const hooked = createServer();
+    await new Promise<void>((resolve) => hooked.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(hooked.address() as AddressInfo).port}`;
+    const issuer = createIssuer({
+      issuer: url,
+      clients: CLIENTS,
+      authorize: async (request) =>
+        new Response(`${request.method} ${await request.text()}`, {
+          status: 200,
+          headers: [
+            ['set-cookie', 'a=1'],
+            ['set-cookie', 'b=2'],
+          ],
+        }),
+    });
+    hooked.on('request', toNodeListener(issuer));
+    try {
+      const form = new URLSearchParams({
+        client_id: 'spa',
+        redirect_uri: 'http://127.0.0.1/cb',
+        response_type: 'code',
+        code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+        code_challenge_method: 'S256',
+      });
+      const res = await fetch(`${url}/authorize`, { method: 'POST', body: form });
+      expect(res.status).toBe(200);
+      expect(res.headers.getSetCookie()).toEqual(['a=1', 'b=2']);
+      expect(await res.text()).toBe(`POST ${form}`);
+    } finally {
+      await new Promise((resolve) => hooked.close(resolve));
+    }
+  });
+});

@@ -1,5 +1,6 @@
 import type { Context } from '../lib/context.js';
 import { randomToken, sha256 } from '../lib/crypto.js';
+import { fromRequest } from '../lib/exchange.js';
 import { OAuthError, readFormBody, safeDescription, toParams } from '../lib/http.js';
 import { resolveAudience, resolveScopes } from '../lib/policy.js';
 import type { AuthorizeContext, ClientInfo } from '../options.js';
@@ -52,7 +53,7 @@ export async function authorizeEndpoint(ctx: Context, request: Request): Promise
   // A clone, so that the host's hook can still read the body; bounded like every body.
   const raw =
     request.method === 'POST'
-      ? await readFormBody(request.clone())
+      ? await readFormBody(fromRequest(request.clone()))
       : new URL(request.url).searchParams;
   const params = toParams(raw);
   const clientId = params.get('client_id');

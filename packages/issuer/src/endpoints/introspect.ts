@@ -1,6 +1,7 @@
 import { tokenRequest } from '../lib/client-auth.js';
 import type { Context } from '../lib/context.js';
-import { json } from '../lib/http.js';
+import type { Incoming, Reply } from '../lib/exchange.js';
+import { reply } from '../lib/http.js';
 import { parseRefreshToken, verifyOwnAccessToken } from '../lib/tokens.js';
 
 /** What an active token looks like to `/introspect` (RFC 7662 §2.2). */
@@ -18,7 +19,7 @@ export interface IntrospectionResponse {
   [claim: string]: unknown;
 }
 
-const inactive = () => json(200, { active: false });
+const inactive = () => reply(200, { active: false });
 
 async function introspect(
   ctx: Context,
@@ -58,8 +59,8 @@ async function introspect(
  * expiry, revocation of the token and of its refresh-token family. Access tokens are described
  * to any confidential client; refresh tokens only to the client they were issued to.
  */
-export async function introspectEndpoint(ctx: Context, request: Request): Promise<Response> {
+export async function introspectEndpoint(ctx: Context, request: Incoming): Promise<Reply> {
   const { client, token } = await tokenRequest(ctx, request, false);
   const result = await introspect(ctx, token, client.clientId);
-  return result ? json(200, result) : inactive();
+  return result ? reply(200, result) : inactive();
 }

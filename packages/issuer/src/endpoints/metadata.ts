@@ -1,5 +1,6 @@
 import type { Context } from '../lib/context.js';
-import { json, methodNotAllowed } from '../lib/http.js';
+import type { Incoming, Reply } from '../lib/exchange.js';
+import { methodNotAllowed, reply } from '../lib/http.js';
 import { PUBLIC_HEADERS } from './jwks.js';
 
 /** RFC 8414 authorization server metadata, as this issuer publishes it. */
@@ -66,8 +67,8 @@ export function buildMetadata(
 
 /** `GET /.well-known/oauth-authorization-server…` (RFC 8414 §3). */
 export function metadataEndpoint(metadata: AuthorizationServerMetadata) {
-  return async (request: Request): Promise<Response> => {
+  return async (request: Incoming): Promise<Reply> => {
     if (request.method !== 'GET') throw methodNotAllowed('GET');
-    return json(200, metadata, { ...PUBLIC_HEADERS, 'cache-control': 'public, max-age=300' });
+    return reply(200, metadata, { ...PUBLIC_HEADERS, 'cache-control': 'public, max-age=300' });
   };
 }

@@ -1,5 +1,6 @@
 import { tokenRequest } from '../lib/client-auth.js';
 import type { Context } from '../lib/context.js';
+import type { Incoming, Reply } from '../lib/exchange.js';
 import { OAuthError } from '../lib/http.js';
 import { parseRefreshToken, revokeFamily, verifyOwnAccessToken } from '../lib/tokens.js';
 
@@ -9,7 +10,7 @@ const notYours = () => new OAuthError('invalid_request', 'the token was not issu
  * `POST /revoke` (RFC 7009). A refresh token revokes its whole family, access tokens included;
  * an access token is revoked by `jti`. Unknown and invalid tokens are answered 200 as well.
  */
-export async function revokeEndpoint(ctx: Context, request: Request): Promise<Response> {
+export async function revokeEndpoint(ctx: Context, request: Incoming): Promise<Reply> {
   const { client, token } = await tokenRequest(ctx, request, true);
   // `token_type_hint` is optional and only an optimisation (§2.1): the token's shape decides.
   const payload = await verifyOwnAccessToken(ctx, token);
@@ -25,5 +26,5 @@ export async function revokeEndpoint(ctx: Context, request: Request): Promise<Re
       await revokeFamily(ctx, found.record.familyId, until);
     }
   }
-  return new Response(null, { status: 200, headers: { 'cache-control': 'no-store' } });
+  return { status: 200, headers: { 'cache-control': 'no-store' }, body: undefined };
 }

@@ -1,7 +1,8 @@
 import { type AuthenticatedClient, authenticateClient } from '../lib/client-auth.js';
 import type { Context } from '../lib/context.js';
 import { digestsEqual, sha256 } from '../lib/crypto.js';
-import { json, OAuthError, type Params, readForm } from '../lib/http.js';
+import type { Incoming, Reply } from '../lib/exchange.js';
+import { OAuthError, type Params, readForm, reply } from '../lib/http.js';
 import { noteGrant } from '../lib/observe.js';
 import { resolveAudience, resolveScopes } from '../lib/policy.js';
 import {
@@ -28,7 +29,7 @@ function tokenResponse(
   scopes: readonly string[],
   refreshToken: string | undefined,
   jkt: string | undefined,
-): Response {
+): Reply {
   const body: TokenResponse = {
     access_token: accessToken,
     token_type: jkt === undefined ? 'Bearer' : 'DPoP',
@@ -36,7 +37,7 @@ function tokenResponse(
   };
   if (scopes.length > 0) body.scope = scopes.join(' ');
   if (refreshToken !== undefined) body.refresh_token = refreshToken;
-  return json(200, body, { pragma: 'no-cache' });
+  return reply(200, body, { pragma: 'no-cache' });
 }
 
 const NOT_ALLOWED = {
@@ -219,8 +220,8 @@ const bindRefresh = (claims: Record<string, unknown> | undefined, jkt: string | 
   jkt === undefined ? claims : { ...claims, cnf: { jkt } };
 
 /** The DPoP key a token request proves possession of, if it sends a proof (RFC 9449 §5). */
-async function dpopKey(ctx: Context, request: Request): Promise<string | undefined> {
-  if (!ctx.dpop || !request.headers.has('dpop')) return undefined;
+async function dpopKey(ctx: Context, request: Incoming): Promise<string | undefined> {
+  if (!ctx.dpop || request.headers.get('dpop') === null) return undefined;
   const checked = await ctx.dpop(request);
   if (checked.ok) return checked.jkt;
   const { error } = checked;
@@ -233,7 +234,7 @@ async function dpopKey(ctx: Context, request: Request): Promise<string | undefin
 }
 
 /** `POST /token` (RFC 6749 §3.2). */
-export async function tokenEndpoint(ctx: Context, request: Request): Promise<Response> {
+export async function tokenEndpoint(ctx: Context, request: Incoming): Promise<Reply> {
   const params = await readForm(request);
   const grantType = params.get('grant_type');
   noteGrant(request, grantType);

@@ -7,6 +7,7 @@ import type {
   RevocationStore,
 } from '../stores/types.js';
 import type { EndpointErrors } from './endpoint.js';
+import type { Incoming } from './exchange.js';
 import type { KeyRing } from './keys.js';
 
 /** Everything an endpoint needs, resolved once by `createIssuer`. */
@@ -27,7 +28,7 @@ export interface Context {
   /** What an error becomes, reported and logged: for an endpoint that answers it itself. */
   errors: EndpointErrors;
   /** Checks a DPoP proof sent to `/token` (RFC 9449 §5); `undefined` when DPoP is off. */
-  dpop: ((request: Request) => Promise<DpopCheck>) | undefined;
+  dpop: ((request: Incoming) => Promise<DpopCheck>) | undefined;
   /** Proof algorithms accepted, for the metadata document. */
   dpopAlgorithms: readonly string[];
 }

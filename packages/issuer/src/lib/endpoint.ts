@@ -1,8 +1,9 @@
 import type { Logger } from '@authcore/core';
 import type { EndpointName } from '../options.js';
-import { errorResponse, OAuthError } from './http.js';
+import type { Answer, Incoming } from './exchange.js';
+import { errorReply, OAuthError } from './http.js';
 
-export type Handler = (request: Request) => Promise<Response>;
+export type Handler = (request: Incoming) => Promise<Answer>;
 
 /**
  * A store that cannot answer (Redis down, failing over) is the server's problem, not the
@@ -95,7 +96,7 @@ export function endpoint(errors: EndpointErrors, name: EndpointName, handler: Ha
     } catch (error) {
       const refusal = errors.refuse(name, error);
       errors.refused(name, refusal.code, refusal.status);
-      return errorResponse(refusal);
+      return errorReply(refusal);
     }
   };
 }

@@ -1,4 +1,4 @@
-import { readBounded } from '@authcore/core';
+import { type Incoming, type Reply, toResponse } from './exchange.js';
 
 /** RFC 6749 §5.2 error codes, plus those of RFC 8707, RFC 7009, RFC 6749 §4.1.2.1 and RFC 7591. */
 export type OAuthErrorCode =
@@ -50,20 +50,29 @@ export class OAuthError extends Error {
   }
 }
 
+/** A JSON answer, not yet a `Response` (the Node bridge writes it as it is). */
+export function reply(status: number, body: unknown, headers: Record<string, string> = {}): Reply {
+  return {
+    status,
+    headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers },
+    body: JSON.stringify(body),
+  };
+}
+
 export function json(
   status: number,
   body: unknown,
   headers: Record<string, string> = {},
 ): Response {
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers },
-  });
+  return toResponse(reply(status, body, headers));
 }
 
-export function errorResponse(error: OAuthError): Response {
-  return json(error.status, error.body(), error.headers);
+export function errorReply(error: OAuthError): Reply {
+  return reply(error.status, error.body(), error.headers);
 }
+
+const DECODER = new TextDecoder();
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Request parameters with RFC 6749 §3.1 rules: empty means absent, no repeats. */
 export interface Params {
@@ -87,7 +96,7 @@ export function toParams(search: URLSearchParams): Params {
 }
 
 /** The `application/x-www-form-urlencoded` body of a POST, as parameters. */
-export async function readForm(request: Request): Promise<Params> {
+export async function readForm(request: Incoming): Promise<Params> {
   return toParams(await readFormBody(request));
 }
 
@@ -95,19 +104,19 @@ export async function readForm(request: Request): Promise<Params> {
  * The raw form body of a POST, read through the core's bounded reader like every body: past
  * `MAX_BODY_BYTES` it stops pulling the stream and answers 413, whatever mounts the handler.
  */
-export async function readFormBody(request: Request): Promise<URLSearchParams> {
+export async function readFormBody(request: Incoming): Promise<URLSearchParams> {
   if (mediaType(request) !== 'application/x-www-form-urlencoded')
     throw new OAuthError('invalid_request', 'the body must be application/x-www-form-urlencoded');
-  return new URLSearchParams(new TextDecoder().decode(await readBody(request, MAX_BODY_BYTES)));
+  return new URLSearchParams(DECODER.decode(await readBody(request, MAX_BODY_BYTES)));
 }
 
 /** An `application/json` body of at most `max` bytes, parsed; `invalid_client_metadata` else. */
-export async function readJsonBody(request: Request, max: number): Promise<unknown> {
+export async function readJsonBody(request: Incoming, max: number): Promise<unknown> {
   if (mediaType(request) !== 'application/json')
     throw new OAuthError('invalid_client_metadata', 'the body must be application/json');
   const bytes = await readBody(request, max);
   try {
-    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    return JSON.parse(STRICT_UTF8.decode(bytes));
   } catch {
     throw new OAuthError('invalid_client_metadata', 'the body must be a JSON object');
   }
@@ -116,11 +125,11 @@ export async function readJsonBody(request: Request, max: number): Promise<unkno
 /** Largest form body read, whatever mounts the handler (the node bridge has its own cap). */
 export const MAX_BODY_BYTES = 65_536;
 
-const mediaType = (request: Request) =>
+const mediaType = (request: Incoming) =>
   request.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase();
 
-async function readBody(request: Request, max: number): Promise<Uint8Array> {
-  const bytes = await readBounded(request, max);
+async function readBody(request: Incoming, max: number): Promise<Uint8Array> {
+  const bytes = await request.body(max);
   if (bytes === undefined)
     throw new OAuthError('invalid_request', 'the request body is too large', 413);
   return bytes;

@@ -1,7 +1,8 @@
 import type { MeterLike, TelemetryOptions, TracerLike } from '@authcore/core';
+import type { Answer, Incoming } from './exchange.js';
 
 // The grant of a token request, noted by the token endpoint for the request's span and counters.
-const GRANTS = new WeakMap<Request, string>();
+const GRANTS = new WeakMap<Incoming, string>();
 const KNOWN_GRANTS = new Set([
   'client_credentials',
   'authorization_code',
@@ -9,7 +10,7 @@ const KNOWN_GRANTS = new Set([
   'urn:ietf:params:oauth:grant-type:token-exchange',
 ]);
 /** Bounded: an unknown grant type is counted as `unsupported`, not by what the client sent. */
-export const noteGrant = (request: Request, grantType: string | undefined): void => {
+export const noteGrant = (request: Incoming, grantType: string | undefined): void => {
   if (GRANTS_ACTIVE.on)
     GRANTS.set(request, grantType && KNOWN_GRANTS.has(grantType) ? grantType : 'unsupported');
 };
@@ -23,9 +24,9 @@ const clock = () => performance.now();
  */
 export function observeIssuer(
   telemetry: TelemetryOptions | undefined,
-  endpointOf: (request: Request) => string,
-  handler: (request: Request) => Promise<Response>,
-): (request: Request) => Promise<Response> {
+  endpointOf: (request: Incoming) => string,
+  handler: (request: Incoming) => Promise<Answer>,
+): (request: Incoming) => Promise<Answer> {
   if (!telemetry) return handler;
   const tracer: TracerLike | undefined = telemetry.api
     ? telemetry.api.trace.getTracer('@authcore/issuer')

@@ -1,4 +1,5 @@
 import { digestsEqual, randomToken, sha256 } from '../lib/crypto.js';
+import { fromRequest } from '../lib/exchange.js';
 import { json, methodNotAllowed, OAuthError, readJsonBody } from '../lib/http.js';
 import type { ClientRecord, GrantType, RegisteredClientStore } from '../stores/types.js';
 import { type ClientMetadata, checkClientMetadata, type MetadataPolicy } from './metadata.js';
@@ -69,7 +70,7 @@ async function register(config: RegistrationConfig, request: Request): Promise<R
     if (token === '' || !(await config.initialAccessToken!(token, request)))
       throw bearerError(config.realm, false, 'the initial access token is not valid');
   }
-  const body = await readJsonBody(request, MAX_REGISTRATION_BYTES);
+  const body = await readJsonBody(fromRequest(request), MAX_REGISTRATION_BYTES);
   let metadata: ClientMetadata = checkClientMetadata(body, config.metadata);
   if (config.review) {
     const reviewed = await config.review(structuredClone(metadata), request);

@@ -1,4 +1,5 @@
 import { sha256 } from '../lib/crypto.js';
+import { deepFreeze } from '../lib/freeze.js';
 import type { ClientRecord, ClientStore, GrantType } from './types.js';
 
 /** A client as you configure it; the secret is hashed when the store loads it. */
@@ -101,7 +102,10 @@ export function clientRecord(config: ClientConfig): Omit<ClientRecord, 'clientSe
   };
 }
 
-/** Clients held in memory, validated at construction; secrets are hashed once, on first use. */
+/**
+ * Clients held in memory, validated at construction; secrets are hashed once, on first use.
+ * Records come out deep-frozen: callers share them read-only.
+ */
 export function memoryClientStore(clients: readonly ClientConfig[]): ClientStore {
   const pending = new Map<string, ReturnType<typeof clientRecord>>();
   for (const config of clients) {
@@ -116,15 +120,15 @@ export function memoryClientStore(clients: readonly ClientConfig[]): ClientStore
     for (const [id, { clientSecret, ...record }] of pending) {
       const hash =
         clientSecret !== undefined ? clientSecretHash(clientSecret) : record.clientSecretHash;
-      out.set(id, { ...record, clientSecretHash: hash });
+      out.set(id, deepFreeze({ ...record, clientSecretHash: hash }));
     }
     return out;
   };
   return {
     async get(clientId) {
       loaded ??= load();
-      const record = (await loaded).get(clientId);
-      return record && structuredClone(record);
+      // Frozen at load: handed out as is, not copied per request.
+      return (await loaded).get(clientId);
     },
   };
 }

@@ -1,3 +1,4 @@
+import { deepFreeze } from '../lib/freeze.js';
 import type { ClientRecord, RegisteredClientStore } from './types.js';
 
 export interface MemoryRegisteredClientStoreOptions {
@@ -9,7 +10,7 @@ export interface MemoryRegisteredClientStoreOptions {
 
 /**
  * Registered clients in this process's memory, bounded: expired ones are dropped when room is
- * needed. Records go in and come out as copies, so no caller shares one.
+ * needed. Records go in as copies, deep-frozen, and come out frozen: callers share them read-only.
  */
 export function memoryRegisteredClientStore(
   options: MemoryRegisteredClientStoreOptions = {},
@@ -29,12 +30,12 @@ export function memoryRegisteredClientStore(
         clients.delete(clientId);
         return undefined;
       }
-      return structuredClone(record);
+      return record;
     },
     async register(record) {
       if (clients.size >= max) for (const [id, r] of clients) if (expired(r)) clients.delete(id);
       if (clients.size >= max || clients.has(record.clientId)) return false;
-      clients.set(record.clientId, structuredClone(record));
+      clients.set(record.clientId, deepFreeze(structuredClone(record)));
       return true;
     },
     async remove(clientId) {
