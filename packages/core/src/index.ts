@@ -64,13 +64,7 @@ export {
   type JwtOptions,
   jwt,
 } from './jwt/scheme.js';
-// The one bounded cache type, exported for the issuer's memory stores (not for adapters or apps);
-// the lead may move it to an internal subpath.
-export { BoundedCache, type BoundedCacheOptions } from './lib/bounded-cache.js';
 export type { FetchLike } from './lib/fetch-json.js';
-// For @authcore/issuer: the one bounded body reader and constant-time compare it shares with the core.
-export { type BoundedSource, readBounded } from './lib/read-bounded.js';
-export { timingSafeEqual } from './lib/timing-safe-equal.js';
 export {
   type MetadataResponse,
   protectedResourceMetadata,

@@ -1,4 +1,4 @@
-import { timingSafeEqual } from '@authcore/core';
+import { timingSafeEqual } from '@authcore/core/adapter';
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 import { base64url } from 'jose';
 

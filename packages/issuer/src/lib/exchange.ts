@@ -1,4 +1,5 @@
-import { fetchRequestView, readBounded } from '@authcore/core';
+import { fetchRequestView } from '@authcore/core';
+import { readBounded } from '@authcore/core/adapter';
 
 /**
  * What the issuer's endpoints read of a request. A Web `Request` fits it (`fromRequest`) and so

@@ -1,4 +1,4 @@
-import { BoundedCache } from '@authcore/core';
+import { BoundedCache } from '@authcore/core/adapter';
 import type {
   CodeRecord,
   CodeStore,
