@@ -23,6 +23,7 @@ import { methodNotAllowed, reply } from './lib/http.js';
 import { internalHandlers } from './lib/internal.js';
 import { KeyRing, SIGNING_ALGORITHMS } from './lib/keys.js';
 import { observeIssuer } from './lib/observe.js';
+import { integerOption } from './lib/options.js';
 import { importSealingKey } from './lib/seal.js';
 import type { EndpointName, IssuerOptions } from './options.js';
 import { setupDynamicClients } from './registration/setup.js';
@@ -60,20 +61,13 @@ export interface Issuer {
 
 const DEFAULT_REFRESH_TTL = 14 * 24 * 3600;
 
-function integer(
+const integer = (
   name: string,
   value: number | undefined,
   fallback: number,
   min: number,
   max: number,
-) {
-  const v = value ?? fallback;
-  if (!Number.isInteger(v) || v < min || v > max)
-    throw new TypeError(
-      `createIssuer: \`${name}\` must be an integer from ${min} to ${max} seconds`,
-    );
-  return v;
-}
+) => integerOption(name, value, fallback, min, max, 'seconds');
 
 function checkIssuer(issuer: unknown): URL {
   if (typeof issuer !== 'string') throw new TypeError('createIssuer: `issuer` is required');

@@ -1,6 +1,7 @@
 import { looksLikeDocumentUrl, metadataDocumentClients } from '../cimd/documents.js';
 import { nodeDocumentFetcher } from '../cimd/node-fetcher.js';
 import { digestsEqual, sha256 } from '../lib/crypto.js';
+import { integerOption } from '../lib/options.js';
 import type { IssuerOptions } from '../options.js';
 import { memoryRegisteredClientStore } from '../stores/registered.js';
 import type { ClientStore, GrantType } from '../stores/types.js';
@@ -19,19 +20,6 @@ export interface DynamicClients {
 const fail = (message: string): never => {
   throw new TypeError(`createIssuer: ${message}`);
 };
-
-function bounded(
-  name: string,
-  value: number | undefined,
-  fallback: number,
-  min: number,
-  max: number,
-) {
-  const v = value ?? fallback;
-  if (!Number.isInteger(v) || v < min || v > max)
-    fail(`\`${name}\` must be an integer from ${min} to ${max}`);
-  return v;
-}
 
 const GRANTS: readonly GrantType[] = ['authorization_code', 'refresh_token', 'client_credentials'];
 
@@ -94,7 +82,7 @@ export function setupDynamicClients(
         defaultAuthMethod: 'client_secret_basic',
       },
       audience,
-      clientTtl: bounded(
+      clientTtl: integerOption(
         'registration.clientTtl',
         registration.clientTtl,
         0,
@@ -113,21 +101,21 @@ export function setupDynamicClients(
         fetch: documents.fetch ?? nodeDocumentFetcher(),
         allowUrl: documents.allowUrl,
         allowLoopback,
-        timeoutMs: bounded(
+        timeoutMs: integerOption(
           'clientMetadataDocuments.timeoutMs',
           documents.timeoutMs,
           3000,
           100,
           10_000,
         ),
-        maxBytes: bounded(
+        maxBytes: integerOption(
           'clientMetadataDocuments.maxBytes',
           documents.maxBytes,
           5120,
           512,
           65_536,
         ),
-        cacheEntries: bounded(
+        cacheEntries: integerOption(
           'clientMetadataDocuments.cacheEntries',
           documents.cacheEntries,
           1000,
@@ -136,8 +124,14 @@ export function setupDynamicClients(
         ),
         cache: documents.cache,
         onError: options.onError ?? (() => {}),
-        maxAge: bounded('clientMetadataDocuments.maxAge', documents.maxAge, 3600, 0, 24 * 3600),
-        defaultMaxAge: bounded(
+        maxAge: integerOption(
+          'clientMetadataDocuments.maxAge',
+          documents.maxAge,
+          3600,
+          0,
+          24 * 3600,
+        ),
+        defaultMaxAge: integerOption(
           'clientMetadataDocuments.defaultMaxAge',
           documents.defaultMaxAge,
           300,
