@@ -1,5 +1,5 @@
+import { readBounded } from '@authcore/core/adapter';
 import { describe, expect, it } from 'vitest';
-import { readBounded } from '../../src/index.js';
 
 /** An endless stream of `chunk`-byte pieces that counts what was pulled and whether it was cancelled. */
 function endless(chunk: number) {
