@@ -24,6 +24,8 @@ function bundle(): Promise<string> {
       logLevel: 'error',
       alias: {
         '@authcore/redis': here('../src/index.ts'),
+        // The subpath first: esbuild would otherwise resolve it under the package's alias.
+        '@authcore/core/adapter': here('../../core/src/adapter/index.ts'),
         '@authcore/core': here('../../core/src/index.ts'),
       },
     });
