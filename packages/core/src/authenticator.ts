@@ -60,7 +60,7 @@ export type AuthenticateResult<P> =
 export type RunAuthenticate<P> = (
   request: RequestView,
   options?: AuthenticateOptions<P>,
-  carrier?: object,
+  passage?: Passage,
   logger?: Logger,
 ) => AuthenticateResult<P> | Promise<AuthenticateResult<P>>;
 
@@ -69,15 +69,21 @@ export interface Challenge {
   readonly scheme: ChallengeScheme;
   readonly params: Readonly<Record<string, string>> | undefined;
 }
-/** Where the same-tick entry records that challenge on the adapter's request object (see `guardScopes`). */
-export const CHALLENGE: unique symbol = Symbol('authcore.challenge');
-// What a later scope guard's refusal is reported with: the request view (for `onFailure`) and
-// the adapter's per-request logger (Fastify's `request.log`), when there is one.
-const VIEW: unique symbol = Symbol('authcore.view');
-const LOGGER: unique symbol = Symbol('authcore.logger');
-type ChallengeCarrier = { [CHALLENGE]?: Challenge; [VIEW]?: RequestView; [LOGGER]?: Logger };
-export const recordedChallenge = (carrier: object): Challenge | undefined =>
-  (carrier as ChallengeCarrier)[CHALLENGE];
+
+/**
+ * What a later scope guard needs of one request an adapter authenticated: the authenticator, the
+ * request view and logger (to report a refusal) and, once known, the challenge. The adapter puts
+ * it on its request object in one write (see `authenticateFor`): a framework's request is a large
+ * object, and every property added to it costs far more than a field of this one.
+ */
+export class Passage {
+  challenge: Challenge | undefined = undefined;
+  constructor(
+    readonly authenticator: Authenticator<unknown>,
+    readonly view: RequestView,
+    readonly logger: Logger | undefined,
+  ) {}
+}
 
 export interface Authenticator<P> {
   /** `optional: true`: the principal may be `undefined` (an anonymous request). */
@@ -170,11 +176,26 @@ export function createAuthenticator<const S extends readonly AnyScheme[]>(
     return rebuild(denied, { ...challenge, scopes: [...new Set([...granted, ...denied.scopes])] });
   };
 
-  // The challenge of each credential slot, with the parameters of the scheme that verified it.
+  // The challenge of each credential slot, with the parameters of the scheme that verified it:
+  // made once per (scheme, slot), the same frozen object for every request.
+  const slotChallenges = new Map<
+    Scheme<P> | undefined,
+    Partial<Record<Credential['slot'], Challenge>>
+  >();
   const challengeOfSlot = (slot: Credential['slot'], scheme: Scheme<P> | undefined): Challenge => {
-    const name: ChallengeScheme =
-      slot === 'apiKey' ? 'ApiKey' : slot === 'dpop' ? 'DPoP' : 'Bearer';
-    return { scheme: name, params: scheme?.challengeParams?.[name] };
+    let bySlot = slotChallenges.get(scheme);
+    if (bySlot === undefined) {
+      bySlot = {};
+      slotChallenges.set(scheme, bySlot);
+    }
+    let challenge = bySlot[slot];
+    if (challenge === undefined) {
+      const name: ChallengeScheme =
+        slot === 'apiKey' ? 'ApiKey' : slot === 'dpop' ? 'DPoP' : 'Bearer';
+      challenge = Object.freeze({ scheme: name, params: scheme?.challengeParams?.[name] });
+      bySlot[slot] = challenge;
+    }
+    return challenge;
   };
 
   const NO_OPTIONS: AuthenticateOptions<P> = {};
@@ -196,7 +217,7 @@ export function createAuthenticator<const S extends readonly AnyScheme[]>(
     challenge: Challenge,
     request: RequestView,
     opts: AuthenticateOptions<P>,
-    carrier: object | undefined,
+    passage: Passage | undefined,
   ): AuthResult<P> => {
     if (!result.ok) {
       const error = routeScoped(result.error, opts);
@@ -210,7 +231,7 @@ export function createAuthenticator<const S extends readonly AnyScheme[]>(
       if (denied)
         return fail(routeScoped(denial(denied, result.principal, challenge), opts), request);
     }
-    if (carrier) (carrier as ChallengeCarrier)[CHALLENGE] = challenge;
+    if (passage) passage.challenge = challenge;
     return result;
   };
 
@@ -219,23 +240,19 @@ export function createAuthenticator<const S extends readonly AnyScheme[]>(
   function run(
     request: RequestView,
     opts: AuthenticateOptions<P> = NO_OPTIONS,
-    carrier?: object,
+    passage?: Passage,
     // A separate argument, so an adapter's per-request logger needs no copy of its options.
     logger: Logger | undefined = opts.logger,
   ): AuthenticateResult<P> | Promise<AuthenticateResult<P>> {
-    if (carrier) {
-      (carrier as ChallengeCarrier)[VIEW] = request;
-      if (logger !== undefined) (carrier as ChallengeCarrier)[LOGGER] = logger;
-    }
     if (!observer) {
-      if (logger === undefined) return check(request, opts, carrier, undefined);
+      if (logger === undefined) return check(request, opts, passage, undefined);
       observe(true);
     }
     const o = observer as Observer;
     const obs = o.start(logger);
     let outcome: AuthenticateResult<P> | Promise<AuthenticateResult<P>>;
     try {
-      outcome = check(request, opts, carrier, obs);
+      outcome = check(request, opts, passage, obs);
     } catch (error) {
       o.end(obs, undefined, error);
       throw error;
@@ -259,7 +276,7 @@ export function createAuthenticator<const S extends readonly AnyScheme[]>(
   function check(
     request: RequestView,
     opts: AuthenticateOptions<P>,
-    carrier: object | undefined,
+    passage: Passage | undefined,
     obs: Observation | undefined,
   ): AuthenticateResult<P> | Promise<AuthenticateResult<P>> {
     let extracted: ReturnType<typeof extractCredential>;
@@ -309,16 +326,16 @@ export function createAuthenticator<const S extends readonly AnyScheme[]>(
         error: new AuthError('invalid_token', { cause, reason: 'scheme_error' }),
       };
     }
-    if (!('then' in verified)) return finish(verified, challenge, request, opts, carrier);
+    if (!('then' in verified)) return finish(verified, challenge, request, opts, passage);
     return verified.then(
-      (result) => finish(result, challenge, request, opts, carrier),
+      (result) => finish(result, challenge, request, opts, passage),
       (cause: unknown) =>
         finish(
           { ok: false, error: new AuthError('invalid_token', { cause, reason: 'scheme_error' }) },
           challenge,
           request,
           opts,
-          carrier,
+          passage,
         ),
     );
   }
@@ -366,11 +383,9 @@ export function createAuthenticator<const S extends readonly AnyScheme[]>(
   SAME_TICK.set(authenticate, run as RunAuthenticate<unknown>);
   // A scope guard's refusal comes after `authenticate` said yes: it reaches `onFailure`, the
   // logger and telemetry all the same, or a missing scope would be the one silent refusal.
-  GUARD_REFUSED.set(authenticate, (carrier, error, principal) => {
-    const c = carrier as ChallengeCarrier;
-    const view = c[VIEW];
-    if (view) fail(error, view);
-    const logger = c[LOGGER];
+  GUARD_REFUSED.set(authenticate, (passage, error, principal) => {
+    fail(error, passage.view);
+    const logger = passage.logger;
     if (!observer) {
       if (logger === undefined) return;
       observe(true);
@@ -390,18 +405,17 @@ export function createAuthenticator<const S extends readonly AnyScheme[]>(
 const SAME_TICK = new WeakMap<object, RunAuthenticate<unknown>>();
 const GUARD_REFUSED = new WeakMap<
   object,
-  (carrier: object, error: AuthError, principal: unknown) => void
+  (passage: Passage, error: AuthError, principal: unknown) => void
 >();
 
-/** Reports a scope guard's refusal of a request `authenticator` authenticated (see `guardScopes`). */
-export const reportGuardRefusal = <P>(
-  authenticator: Authenticator<P>,
-  carrier: object,
+/** Reports a scope guard's refusal of the request of `passage` (see `guardScopes`). */
+export const reportGuardRefusal = (
+  passage: Passage,
   error: AuthError,
   principal: unknown,
 ): void => {
   try {
-    GUARD_REFUSED.get(authenticator.authenticate)?.(carrier, error, principal);
+    GUARD_REFUSED.get(passage.authenticator.authenticate)?.(passage, error, principal);
   } catch {}
 };
 

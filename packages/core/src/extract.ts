@@ -25,7 +25,9 @@ export interface CredentialSources {
 
 // RFC 6750 §2.1: credentials = "Bearer" 1*SP b64token; the scheme is case-insensitive (RFC 9110 §11.1).
 const AUTHORIZATION = /^([A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*)(?: +(.*))?$/;
-const BEARER = /^bearer +([A-Za-z0-9\-._~+/]+=*)$/i;
+// The scheme's casings spelled out rather than `/i`: a case-insensitive regex also folds every
+// character of the token class it then scans (hundreds), at twice the cost.
+const BEARER = /^[Bb][Ee][Aa][Rr][Ee][Rr] +([A-Za-z0-9\-._~+/]+=*)$/;
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 const API_KEY = /^[\x21-\x7e]+$/;
 

@@ -1,21 +1,16 @@
-import {
-  type Authenticator,
-  recordedChallenge,
-  reportGuardRefusal,
-  withScheme,
-} from '../authenticator.js';
+import { type Passage, reportGuardRefusal, withScheme } from '../authenticator.js';
 import { AuthError } from '../errors.js';
 import type { ScopeRequirement } from '../scopes.js';
 import { type Refusal, refusal } from './refusal.js';
 
-// Which authenticator authenticated a request, so a later scope guard renders with its options.
-// A module-private symbol on the request object rather than a WeakMap: it is set on every
-// request, and a property write costs far less than a WeakMap entry (and its GC bookkeeping).
-const BOUND: unique symbol = Symbol('authcore.authenticator');
-type Carrier = { [BOUND]?: Authenticator<unknown> };
+// What `authenticateFor` recorded of a request, for a later scope guard. A module-private symbol
+// on the request object rather than a WeakMap: it is set on every request, and one property
+// write costs far less than a WeakMap entry (and its GC bookkeeping).
+const PASSAGE: unique symbol = Symbol('authcore.passage');
+type Carrier = { [PASSAGE]?: Passage };
 
-export const bindAuthenticator = (carrier: object, authenticator: Authenticator<unknown>) => {
-  (carrier as Carrier)[BOUND] = authenticator;
+export const attachPassage = (carrier: object, passage: Passage): void => {
+  (carrier as Carrier)[PASSAGE] = passage;
 };
 
 /**
@@ -30,18 +25,18 @@ export function guardScopes(
   scopes: ScopeRequirement,
   forward = false,
 ): Refusal | undefined {
-  const authenticator = (carrier as Carrier)[BOUND];
-  if (!authenticator) {
+  const passage = (carrier as Carrier)[PASSAGE];
+  if (!passage) {
     throw new Error('authcore: a scope guard ran before `authenticate` on this route');
   }
   let error: AuthError;
   if (principal === undefined) error = new AuthError('credentials_required');
   else {
-    const result = authenticator.authorize(principal, { scopes });
+    const result = passage.authenticator.authorize(principal, { scopes });
     if (result.ok) return undefined;
-    const challenge = recordedChallenge(carrier);
+    const { challenge } = passage;
     error = challenge ? withScheme(result.error, challenge) : result.error;
   }
-  reportGuardRefusal(authenticator, carrier, error, principal);
-  return refusal(authenticator, error, forward);
+  reportGuardRefusal(passage, error, principal);
+  return refusal(passage.authenticator, error, forward);
 }

@@ -1,6 +1,7 @@
 import {
   type AuthenticateOptions,
   type Authenticator,
+  type Passage,
   type RunAuthenticate,
   sameTickEntry,
 } from '../authenticator.js';
@@ -91,7 +92,7 @@ export function adapterSetup<P>(
     authenticateOptions,
     run:
       sameTickEntry(authenticator) ??
-      ((request, opts?: AuthenticateOptions<P>, _carrier?: object, logger?: Logger) =>
+      ((request, opts?: AuthenticateOptions<P>, _passage?: Passage, logger?: Logger) =>
         authenticator.authenticate(request, logger ? { ...opts, logger } : opts)),
   };
 }

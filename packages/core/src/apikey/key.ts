@@ -1,7 +1,7 @@
-import { sha256 } from '@noble/hashes/sha2.js';
 import { base64url } from 'jose';
 import { base62Digit, base62Fixed } from '../lib/base62.js';
 import { crc32 } from '../lib/crc32.js';
+import { sha256Digest } from '../lib/digest.js';
 import type { ApiKeyRecord } from './types.js';
 
 // <prefix>_<id>_<secret><checksum>
@@ -93,7 +93,8 @@ export function splitApiKey(key: unknown): ApiKeyParts | 'malformed' | 'checksum
 const encoder = new TextEncoder();
 
 /** SHA-256 of a secret (its UTF-8 bytes): what a record stores, what a presented key is compared by. */
-export const hashSecret = (secret: string): Uint8Array => sha256(encoder.encode(secret));
+export const hashSecret = (secret: string): Uint8Array =>
+  sha256Digest(encoder.encode(secret)).slice();
 
 // Scratch for `hashKey`: a key of the API key form is ASCII and at most MAX_KEY_LENGTH long.
 // Zeroed after each use, so no key is left in it.
@@ -101,12 +102,12 @@ const SCRATCH = new Uint8Array(MAX_KEY_LENGTH);
 
 /**
  * The SHA-256 of a whole key (of the API key form) as a 16-code-unit string to key a map by:
- * memos hold this, never the key. Nothing allocated but the digest and the string: it runs on
- * every request with an API key.
+ * memos hold this, never the key. Nothing allocated but the string: it runs on every request
+ * with an API key.
  */
 export function hashKey(key: string): string {
   const { read, written } = encoder.encodeInto(key, SCRATCH);
-  const d = sha256(read === key.length ? SCRATCH.subarray(0, written) : encoder.encode(key));
+  const d = sha256Digest(read === key.length ? SCRATCH.subarray(0, written) : encoder.encode(key));
   SCRATCH.fill(0, 0, written);
   const u = (i: number) => d[i]! | (d[i + 1]! << 8);
   return String.fromCharCode(

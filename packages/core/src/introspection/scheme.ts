@@ -1,7 +1,7 @@
-import { sha256 } from '@noble/hashes/sha2.js';
 import { base64url } from 'jose';
 import { AuthError, type AuthResult } from '../errors.js';
 import { BoundedCache } from '../lib/bounded-cache.js';
+import { sha256Digest } from '../lib/digest.js';
 import { type FetchLike, fetchJson } from '../lib/fetch-json.js';
 import { deepFreeze, readonlyDate, readonlyScopes } from '../lib/frozen.js';
 import { EventHub, OBSERVE } from '../observe/events.js';
@@ -63,7 +63,7 @@ const positiveInt = (v: unknown, name: string) => {
     throw new TypeError(`introspection: \`${name}\` must be a positive integer`);
   return v as number | undefined;
 };
-const digestOf = (token: string) => base64url.encode(sha256(new TextEncoder().encode(token)));
+const digestOf = (token: string) => base64url.encode(sha256Digest(new TextEncoder().encode(token)));
 /** A refusal remembered by the negative cache: it never reaches the endpoint again. */
 interface Refusal {
   readonly cause: unknown;

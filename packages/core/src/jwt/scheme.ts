@@ -7,7 +7,7 @@ import type { Credential } from '../extract.js';
 import { BoundedCache } from '../lib/bounded-cache.js';
 import type { FetchLike } from '../lib/fetch-json.js';
 import { deepFreeze, readonlyDate, readonlyScopes } from '../lib/frozen.js';
-import { EventHub, OBSERVE } from '../observe/events.js';
+import { EventHub, OBSERVE, type SchemeEvent } from '../observe/events.js';
 import type { JwtClaims, JwtPrincipal } from '../principal.js';
 import type { AuthFailureReason } from '../reasons.js';
 import type { RequestView } from '../request.js';
@@ -149,6 +149,8 @@ const isAudience = (aud: unknown) =>
   aud === undefined ||
   typeof aud === 'string' ||
   (Array.isArray(aud) && aud.every((a) => typeof a === 'string'));
+const CACHE_HIT: SchemeEvent = Object.freeze({ type: 'token_cache', scheme: 'jwt', hit: true });
+const CACHE_MISS: SchemeEvent = Object.freeze({ type: 'token_cache', scheme: 'jwt', hit: false });
 const signatureOf = (token: string) => token.slice(token.lastIndexOf('.') + 1);
 // An outage of the key source is no fault of the client's: 503 with `Retry-After`, not 401.
 const invalid = (cause: unknown, reason: AuthFailureReason = joseReason(cause)) =>
@@ -332,11 +334,11 @@ export function jwt<Claims = JwtClaims>(options: JwtOptions<Claims>): Scheme<Jwt
     error: invalid(cause, reason),
   });
 
-  // The checks jose does not make; then the claims schema.
-  const accept = async (
+  // The checks jose does not make (the claims schema comes after them): the refusal, if any.
+  const claimsProblem = (
     t: number,
     payload: JWTPayload,
-  ): Promise<{ ok: true; claims: Claims } | { ok: false; error: AuthError }> => {
+  ): { ok: false; error: AuthError } | undefined => {
     for (const claim of NUMERIC_DATES) {
       if (payload[claim] !== undefined && !isNumericDate(payload[claim]))
         return rejected(
@@ -359,7 +361,14 @@ export function jwt<Claims = JwtClaims>(options: JwtOptions<Claims>): Scheme<Jwt
     if (payload.iat !== undefined && payload.iat > t / 1000 + clockTolerance) {
       return rejected(new Error('iat is in the future'), 'token_not_yet_valid');
     }
-    if (!schema) return { ok: true, claims: payload as Claims };
+    return undefined;
+  };
+
+  // The claims schema's verdict, awaited only when there is a schema.
+  const validate = async (
+    schema: StandardSchemaV1<unknown, Claims>,
+    payload: JWTPayload,
+  ): Promise<{ ok: true; claims: Claims } | { ok: false; error: AuthError }> => {
     const result = await schema['~standard'].validate(payload);
     if (!result.issues) return { ok: true, claims: result.value };
     return rejected(
@@ -416,7 +425,10 @@ export function jwt<Claims = JwtClaims>(options: JwtOptions<Claims>): Scheme<Jwt
     } catch (cause) {
       return rejected(cause);
     }
-    const accepted = await accept(t, payload);
+    const problem = claimsProblem(t, payload);
+    if (problem) return problem;
+    if (!schema) return admit(token, payload, payload as Claims);
+    const accepted = await validate(schema, payload);
     return accepted.ok ? admit(token, payload, accepted.claims) : accepted;
   };
 
@@ -487,8 +499,7 @@ export function jwt<Claims = JwtClaims>(options: JwtOptions<Claims>): Scheme<Jwt
       // A hit is the exact string of a token verified before: the form checks held for it then.
       const entry = cache?.get(signatureOf(credential.token));
       const hit = entry !== undefined && entry.token === credential.token ? entry : undefined;
-      if (cache && hub.active)
-        hub.emit({ type: 'token_cache', scheme: 'jwt', hit: hit !== undefined });
+      if (cache && hub.active) hub.emit(hit === undefined ? CACHE_MISS : CACHE_HIT);
       // The same-tick answer adapters rely on: a cached Bearer token, no revocation hook.
       if (hit && !options.isRevoked && (credential.slot !== 'dpop' || !dpop))
         return checkBearer(hit);

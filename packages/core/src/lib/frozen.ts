@@ -6,21 +6,27 @@ const readOnly = (what: string) => () => {
   throw new TypeError(`authcore: ${what} are read-only`);
 };
 
-// The prototype of a read-only set: `Set.prototype` under `add`, `delete` and `clear` that
-// throw, and `constructor` still `Set` (equality checks such as `toEqual` compare it).
-const readonlySetPrototype = (what: string) =>
-  Object.freeze(
-    Object.create(Set.prototype, {
-      constructor: { value: Set },
-      add: { value: readOnly(what) },
-      delete: { value: readOnly(what) },
-      clear: { value: readOnly(what) },
-    }),
-  );
-const READONLY_SET = {
-  scopes: readonlySetPrototype('scopes'),
-  roles: readonlySetPrototype('roles'),
+// A read-only set: a `Set` subclass whose `add`, `delete` and `clear` throw, filled through
+// `Set.prototype.add` in its constructor, and whose `constructor` still reads `Set` (equality
+// checks such as `toEqual` compare it). A class rather than `Object.setPrototypeOf` on a fresh
+// set: one is built per verified token, and changing a live object's prototype is slow.
+const readonlySetClass = (what: string) => {
+  class ReadonlyStringSet extends Set<string> {
+    constructor(values: Iterable<string>) {
+      super();
+      for (const v of values) super.add(v);
+    }
+  }
+  Object.defineProperties(ReadonlyStringSet.prototype, {
+    constructor: { value: Set },
+    add: { value: readOnly(what) },
+    delete: { value: readOnly(what) },
+    clear: { value: readOnly(what) },
+  });
+  Object.freeze(ReadonlyStringSet.prototype);
+  return ReadonlyStringSet;
 };
+const READONLY_SET = { scopes: readonlySetClass('scopes'), roles: readonlySetClass('roles') };
 
 /**
  * A frozen `Set` whose `add`, `delete` and `clear` throw: `has`, iteration and the ES2025 set
@@ -30,7 +36,7 @@ const READONLY_SET = {
 export const readonlyScopes = (
   values: Iterable<string>,
   what: 'scopes' | 'roles' = 'scopes',
-): ReadonlySet<string> => Object.freeze(Object.setPrototypeOf(new Set(values), READONLY_SET[what]));
+): ReadonlySet<string> => Object.freeze(new READONLY_SET[what](values));
 
 /** A `Date` whose setters throw. */
 class ReadonlyDate extends Date {}

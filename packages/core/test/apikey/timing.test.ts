@@ -1,6 +1,6 @@
 import { apiKey, createAuthenticator, generateApiKey, parseApiKey } from '@authcore/core';
-import { sha256 } from '@noble/hashes/sha2.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { sha256Digest } from '../../src/lib/digest.js';
 import { timingSafeEqual } from '../../src/lib/timing-safe-equal.js';
 import { CountingStore, keyOf, typo, withHeaders } from './helpers.js';
 
@@ -10,11 +10,11 @@ vi.mock('../../src/lib/timing-safe-equal.js', async (importOriginal) => {
   return { timingSafeEqual: vi.fn(original.timingSafeEqual) };
 });
 const compare = vi.mocked(timingSafeEqual);
-vi.mock('@noble/hashes/sha2.js', async (importOriginal) => {
-  const original = await importOriginal<typeof import('@noble/hashes/sha2.js')>();
-  return { ...original, sha256: vi.fn(original.sha256) };
+vi.mock('../../src/lib/digest.js', async (importOriginal) => {
+  const original = await importOriginal<typeof import('../../src/lib/digest.js')>();
+  return { sha256Digest: vi.fn(original.sha256Digest) };
 });
-const hash = vi.mocked(sha256);
+const hash = vi.mocked(sha256Digest);
 
 afterEach(() => {
   vi.restoreAllMocks();
