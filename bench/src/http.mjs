@@ -88,7 +88,7 @@ export function startServer(framework, mode, fixture) {
  * @param {string} framework @param {string} mode
  * @param {{ token: string, plainToken: string, apiKey: string }} fx
  */
-function headersFor(framework, mode, fx) {
+export function headersFor(framework, mode, fx) {
   if (mode === 'none') return {};
   if (mode === 'apikey') return { 'x-api-key': fx.apiKey };
   // hono/jwt refuses `typ: at+jwt`; it gets the same claims and key with `typ: JWT`.
@@ -101,7 +101,7 @@ function headersFor(framework, mode, fx) {
  * @param {string} framework @param {number} port @param {string} mode
  * @param {{ token: string, plainToken: string, apiKey: string }} fx
  */
-async function sanity(framework, port, mode, fx) {
+export async function sanity(framework, port, mode, fx) {
   const url = `http://127.0.0.1:${port}/v1/me`;
   const good = await fetch(url, { headers: headersFor(framework, mode, fx) });
   const body = await good.text();

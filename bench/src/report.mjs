@@ -13,6 +13,12 @@ const range = (/** @type {number[] | undefined} */ a, /** @type {number[] | unde
   return `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}`;
 };
 
+// How far the rounds of one candidate fall apart: the noise a single ratio carries.
+const spread = (/** @type {number[] | undefined} */ ratios) =>
+  ratios && ratios.length > 1
+    ? `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}`
+    : '–';
+
 /** Limits for the memory checks, in MB of heap after GC. */
 const MEMORY_LIMITS = { validGrowthMB: 4, garbageGrowthMB: 1 };
 
@@ -155,11 +161,6 @@ export function renderReport({ machine, config, results, elapsed }) {
 
   if (results.http) {
     const h = config.http;
-    // How far the rounds of one candidate fall apart: the noise a single ratio carries.
-    const spread = (/** @type {number[] | undefined} */ ratios) =>
-      ratios && ratios.length > 1
-        ? `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}`
-        : '–';
     md.push('', '## 2. HTTP');
     md.push('');
     md.push(
@@ -367,6 +368,52 @@ export function renderReport({ machine, config, results, elapsed }) {
             a?.reason ?? p?.reason,
           );
         }
+      }
+    }
+  }
+
+  if (results.paired) {
+    const p = results.paired;
+    const pc = config.paired;
+    md.push('', '## 6. HTTP, paired with the baseline (the figures for the no-auth targets)', '');
+    if (p.error) md.push(`n/a: ${p.error}`);
+    else {
+      md.push(
+        'Part 2 measures a candidate and the no-auth server one after the other, and on this ' +
+          'shared VM the CPU speed drifts by a third from second to second. Here the no-auth ' +
+          'server and the candidate run at the same time' +
+          (p.pinned ? ', both pinned to the same CPU (the load generators to the other)' : '') +
+          `, each driven by its own load generator (${p.loader}, ${pc.connections} connections, ` +
+          `${pc.duration} s, ${pc.rounds} round(s)). The scheduler gives them the same share of ` +
+          'the CPU, and the same drift, so the ratio of their requests per second is the ratio ' +
+          'of their costs per request. Both get the candidate’s request (the baseline ignores ' +
+          'the credential). The control row pairs two no-auth servers: its distance from 1.00x ' +
+          'is the method’s own error.' +
+          (p.loader === 'wrk'
+            ? ''
+            : ' Without `wrk` autocannon drives both from one process, and the fastest servers ' +
+              'can outrun it: their ratios are then pulled towards 1.00x.'),
+        '',
+        '| framework | candidate | req/s | baseline req/s | vs no auth | rounds (lowest–highest) |',
+        '| --- | --- | ---: | ---: | ---: | ---: |',
+      );
+      for (const { framework, rows } of p.frameworks) {
+        for (const r of rows) {
+          const label = r.label ?? r.mode;
+          md.push(
+            r.reason
+              ? `| ${framework} | ${label} | n/a: ${r.reason} | | | |`
+              : `| ${framework} | ${label} | ${int(r.rps)} | ${int(r.baseRps)} | ${x(r.ratio)} | ${spread(r.ratios)} |`,
+          );
+        }
+        if (framework === 'node') continue;
+        const jwtCache = rows.find((/** @type {{ mode: string }} */ r) => r.mode === 'jwt-cache');
+        target(
+          `http ${framework}, paired: authcore JWT cache on / no auth`,
+          jwtCache?.ratio,
+          0.92,
+          jwtCache?.reason,
+        );
       }
     }
   }

@@ -2,7 +2,7 @@
 // on stdout and bench/RESULTS.md. `--smoke`: the same harness with tiny durations, a few seconds
 // in all, writing nothing unless `--out` is given (the test suite runs it so the harness cannot rot).
 //
-// Options: --smoke, --part=core,http,memory,issuer,distinct (or --only=, or BENCH_PART; a partial
+// Options: --smoke, --part=core,http,memory,issuer,distinct,paired (or --only=, or BENCH_PART; a partial
 // run writes no RESULTS.md unless --out is given), --out=FILE (markdown), --json=FILE,
 // --frameworks=express,koa, --core-ms, --rounds, --http-s, --memory-tokens, --memory-garbage,
 // --tokens (distinct tokens, 5,000). `--k v` works as `--k=v` does.
@@ -28,7 +28,7 @@ const argv = {};
 const smoke = argv.smoke === 'true';
 const num = (/** @type {string} */ k, /** @type {number} */ d) =>
   argv[k] === undefined ? d : Number(argv[k]);
-const ALL = 'core,http,memory,issuer,distinct';
+const ALL = 'core,http,memory,issuer,distinct,paired';
 const only = new Set((argv.part ?? argv.only ?? process.env.BENCH_PART ?? ALL).split(','));
 const partial = ALL.split(',').some((p) => !only.has(p));
 const KEEP_MARKER = '<!-- written by hand below: pnpm bench keeps it -->';
@@ -69,6 +69,13 @@ const config = {
     connections: 64,
     ...(smoke && { amount: 32 }),
   },
+  paired: {
+    duration: num('http-s', 3),
+    rounds: num('rounds', smoke ? 1 : 5),
+    connections: 32,
+    ...(smoke && { amount: 32 }),
+    ...(argv.frameworks && { frameworks: argv.frameworks.split(',') }),
+  },
   memory: {
     tokens: num('memory-tokens', smoke ? 1000 : 1_000_000),
     garbage: num('memory-garbage', smoke ? 1000 : 100_000),
@@ -76,11 +83,11 @@ const config = {
   },
 };
 
-/** @returns {Promise<object>} */
-function runDistinct() {
+/** A part run in `http-child.mjs` (a process of its own): its result, sent back over IPC. */
+function inChild(/** @type {'distinct' | 'paired'} */ part) {
   const script = fileURLToPath(new URL('./http-child.mjs', import.meta.url));
   return new Promise((resolve, reject) => {
-    const child = fork(script, [JSON.stringify(config.distinct), 'distinct'], {
+    const child = fork(script, [JSON.stringify(config[part]), part], {
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });
     /** @type {object | undefined} */
@@ -90,7 +97,7 @@ function runDistinct() {
     });
     child.on('exit', (code) => {
       if (code === 0 && message) resolve(message);
-      else reject(new Error(`distinct-token run failed (${code})`));
+      else reject(new Error(`${part} run failed (${code})`));
     });
   });
 }
@@ -152,7 +159,7 @@ const machine = {
 };
 
 const started = performance.now();
-/** @type {{ core?: Awaited<ReturnType<typeof runCore>>, http?: Awaited<ReturnType<typeof runHttp>>, memory?: Awaited<ReturnType<typeof runMemory>> | { error: string }, issuer?: Awaited<ReturnType<typeof runIssuer>> | { error: string }, distinct?: object }} */
+/** @type {{ core?: Awaited<ReturnType<typeof runCore>>, http?: Awaited<ReturnType<typeof runHttp>>, memory?: Awaited<ReturnType<typeof runMemory>> | { error: string }, issuer?: Awaited<ReturnType<typeof runIssuer>> | { error: string }, distinct?: object, paired?: object }} */
 const results = {};
 const lap = (/** @type {string} */ part) =>
   log(`${part} (${Math.round(performance.now() - started) / 1000} s)…`);
@@ -183,9 +190,17 @@ if (only.has('issuer')) {
 if (only.has('distinct')) {
   lap('distinct tokens');
   try {
-    results.distinct = await runDistinct();
+    results.distinct = await inChild('distinct');
   } catch (error) {
     results.distinct = { error: /** @type {Error} */ (error).message };
+  }
+}
+if (only.has('paired')) {
+  lap('http, paired with the baseline');
+  try {
+    results.paired = await inChild('paired');
+  } catch (error) {
+    results.paired = { error: /** @type {Error} */ (error).message };
   }
 }
 const elapsed = (performance.now() - started) / 1000;

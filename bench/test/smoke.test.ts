@@ -54,6 +54,15 @@ describe('bench smoke run', () => {
     const node = report.results.http.find((f: { framework: string }) => f.framework === 'node');
     for (const row of node.rows as Row[]) expect(row.rps, row.label).toBeGreaterThan(0);
 
+    // The paired part: every framework has its control, JWT and API key rows, each a ratio.
+    const paired: { framework: string; rows: (Row & { mode: string; ratio?: number })[] }[] =
+      report.results.paired.frameworks;
+    expect(paired.map((f) => f.framework)).toEqual(['express', 'koa', 'hono', 'fastify', 'node']);
+    for (const { framework, rows } of paired) {
+      expect(rows.map((r) => r.mode), framework).toEqual(['none', 'jwt-cache', 'apikey']);
+      for (const row of rows) expect(row.ratio, `${framework} ${row.mode}`).toBeGreaterThan(0);
+    }
+
     expect(report.results.memory.accepted).toBe(report.results.memory.tokens);
     expect(report.results.memory.garbageAccepted).toBe(0);
     // The issuer part: both issuers minted real tokens (checked before load) and served load.
