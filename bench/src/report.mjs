@@ -92,7 +92,9 @@ export function renderReport({ machine, config, results, elapsed }) {
       if (group.includes('distinct')) {
         md.push(
           `${int(c.distinctTokens)} distinct ES256 tokens taken in turn, so every call verifies a ` +
-            "signature (authcore's default cache holds 1,000 entries and misses every time), " +
+            "signature (authcore's default cache holds 1,000 entries and misses every time); " +
+            `${c.distinctMs} ms per candidate per round, ${c.distinctRounds} rounds (short ` +
+            'windows: the CPU speed drifts over seconds here); ' +
             (pinned
               ? 'the process pinned to one CPU (`taskset`: the event loop and the threadpool that runs WebCrypto share it).'
               : 'nothing pinned (no `taskset` here).'),

@@ -43,6 +43,8 @@ const config = {
     rounds: num('rounds', smoke ? 1 : 4),
     concurrency: 64,
     distinctTokens: num('tokens', smoke ? 50 : 5000),
+    distinctMs: smoke ? 40 : 200,
+    distinctRounds: num('rounds', smoke ? 1 : 25),
   },
   http: {
     duration: num('http-s', 2),

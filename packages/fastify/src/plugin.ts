@@ -1,3 +1,4 @@
+import { PASSAGE } from '@authcore/core/adapter';
 import type { FastifyPluginAsync } from 'fastify';
 import { fastifyPlugin } from 'fastify-plugin';
 import { type AuthHook, authenticate } from './authenticate.js';
@@ -23,6 +24,8 @@ const plugin: FastifyPluginAsync<AuthcorePluginOptions> = async (app, options) =
     return hook;
   };
   app.decorateRequest('auth', undefined);
+  // Declared ahead like \`auth\`: the hook's write on every request then changes no shape.
+  app.decorateRequest(PASSAGE, null);
   app.addHook('onRequest', (request, reply, done) => {
     const auth = request.routeOptions.config.auth;
     // Public routes and unknown URLs (nothing there to protect) go on untouched.

@@ -7,5 +7,5 @@ export { type BoundedSource, readBounded } from '../lib/read-bounded.js';
 export { timingSafeEqual } from '../lib/timing-safe-equal.js';
 export { type AdapterOutcome, authenticateFor } from './authenticate.js';
 export type { Refusal } from './refusal.js';
-export { guardScopes } from './scopes.js';
+export { guardScopes, PASSAGE } from './scopes.js';
 export { type AdapterOptions, type AdapterSetup, adapterSetup, forwardsErrors } from './setup.js';

@@ -3,10 +3,12 @@ import { AuthError } from '../errors.js';
 import type { ScopeRequirement } from '../scopes.js';
 import { type Refusal, refusal } from './refusal.js';
 
-// What `authenticateFor` recorded of a request, for a later scope guard. A module-private symbol
-// on the request object rather than a WeakMap: it is set on every request, and one property
-// write costs far less than a WeakMap entry (and its GC bookkeeping).
-const PASSAGE: unique symbol = Symbol('authcore.passage');
+/**
+ * The property `authenticateFor` sets on its carrier: what a later scope guard needs of the
+ * request. A framework that declares its request's properties ahead (Fastify's `decorateRequest`)
+ * declares this one too, so the write on every request changes no object's shape.
+ */
+export const PASSAGE: unique symbol = Symbol('authcore.passage');
 type Carrier = { [PASSAGE]?: Passage };
 
 export const attachPassage = (carrier: object, passage: Passage): void => {
