@@ -108,6 +108,30 @@ describe('Authorization: Bearer', () => {
   });
 });
 
+describe('a cached token vouches for no other token', () => {
+  // The verified-token cache is keyed by the signature segment: a token that shares a cached
+  // token's signature but differs anywhere else is not that token, and its form is checked.
+  it.each([
+    ['a character outside b64token in the payload', (t: string) => t.replace('.', '.@')],
+    ['a space inside the token', (t: string) => t.replace('.', '. ')],
+    [
+      'a quote before the signature',
+      (t: string) => `${t.slice(0, t.lastIndexOf('.'))}".${t.slice(t.lastIndexOf('.') + 1)}`,
+    ],
+    ['padding in the middle', (t: string) => t.replace('.', '=.')],
+  ])('%s is still invalid_request 400 once the real token is cached', async (_name, spoil) => {
+    const auth = jwtAuthenticator({ keys: key.jwk });
+    expect((await auth.authenticate(nodeView(['Authorization', `Bearer ${token}`]))).ok).toBe(true);
+    const forged = spoil(token);
+    expect(forged.slice(forged.lastIndexOf('.'))).toBe(token.slice(token.lastIndexOf('.')));
+    const result = await auth.authenticate(nodeView(['Authorization', `Bearer ${forged}`]));
+    expect(rendered(auth, result, 'malformed_credentials')).toEqual(BAD_REQUEST);
+    // And the cached token itself is still accepted, in any casing of the scheme.
+    const again = await auth.authenticate(nodeView(['Authorization', `bEARER  ${token}`]));
+    expect(again.ok).toBe(true);
+  });
+});
+
 describe('more than one credential is invalid_request', () => {
   it('two Authorization headers, Node rawHeaders view', async () => {
     const auth = jwtAuthenticator({ keys: key.jwk });
