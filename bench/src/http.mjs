@@ -46,11 +46,12 @@ export function modeLabel(mode, peer) {
  * @param {string} framework
  * @param {string} mode
  * @param {object} fixture
+ * @param {string} [script] another checkout's `server.mjs` (old against new); default this one's
  * @returns {Promise<{ port: number, child: import('node:child_process').ChildProcess } | { error: string }>}
  */
-export function startServer(framework, mode, fixture) {
+export function startServer(framework, mode, fixture, script = SERVER) {
   return new Promise((resolve) => {
-    const child = fork(SERVER, [], {
+    const child = fork(script, [], {
       env: {
         ...process.env,
         NODE_ENV: 'production',

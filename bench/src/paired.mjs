@@ -16,7 +16,7 @@ import { median } from './stats.mjs';
 
 const run = promisify(execFile);
 
-const hasWrk = () => {
+export const hasWrk = () => {
   try {
     execFileSync('wrk', ['--version'], { stdio: 'ignore' });
     return true;
@@ -31,7 +31,7 @@ const hasWrk = () => {
  * @param {{ duration: number, connections: number, amount?: number }} opts @param {boolean} wrk
  * @returns {Promise<number>} requests per second, every answer a 2xx
  */
-async function load(port, headers, opts, wrk) {
+export async function load(port, headers, opts, wrk) {
   const url = `http://127.0.0.1:${port}/v1/me`;
   if (wrk && !opts.amount) {
     const args = ['-t1', `-c${opts.connections}`, `-d${opts.duration}s`];
