@@ -59,7 +59,7 @@ export function renderReport({ machine, config, results, elapsed }) {
   md.push('');
   md.push(
     'Run it with `pnpm build && pnpm bench` (every part, written here), or one part with ' +
-      '`pnpm bench -- --part distinct` (parts: core, http, memory, issuer, distinct; several ' +
+      '`pnpm bench -- --part distinct` (parts: core, http, memory, issuer, distinct, paired; several ' +
       'with commas; or `BENCH_PART=distinct pnpm bench`): a partial run prints its tables and ' +
       'writes this file only with `--out=FILE`. `pnpm smoke` runs every part with tiny ' +
       'durations (the test suite does).',
