@@ -5,10 +5,9 @@
 // server in a process of its own. Two scenarios with the same servers: "one CPU" (each server
 // pinned to one CPU, the load generator to the other) and "two CPUs" (nothing pinned). Candidates
 // run in alternation round by round; ratios are taken within a round, figures are medians.
-import http from 'node:http';
 import autocannon from 'autocannon';
 import { httpAffinity } from './affinity.mjs';
-import { startServer } from './http.mjs';
+import { miniLoad, startServer } from './http.mjs';
 import { median } from './stats.mjs';
 
 /**
@@ -84,7 +83,10 @@ function rotation(tokens) {
  */
 async function load(port, next, opts) {
   if (opts.amount)
-    return miniLoad(port, next, { amount: opts.amount, connections: opts.connections });
+    return miniLoad(port, () => ({ authorization: `Bearer ${next()}` }), {
+      amount: opts.amount,
+      connections: opts.connections,
+    });
   const result = await autocannon({
     url: `http://127.0.0.1:${port}/v1/me`,
     connections: opts.connections,
@@ -101,37 +103,6 @@ async function load(port, next, opts) {
   const bad = result.non2xx + result.errors + result.timeouts;
   if (bad > 0) throw new Error(`${bad} failed requests (non-2xx ${result.non2xx})`);
   return { rps: result.requests.total / Math.max(result.duration, 1e-3), p99: result.latency.p99 };
-}
-
-/**
- * The smoke run's loader (autocannon ticks once a second): `amount` keep-alive requests.
- * @param {number} port @param {() => string} next @param {{ amount: number, connections: number }} opts
- */
-async function miniLoad(port, next, opts) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: opts.connections });
-  let sent = 0;
-  let bad = 0;
-  const t0 = performance.now();
-  const one = () =>
-    new Promise((resolve) => {
-      const headers = { authorization: `Bearer ${next()}` };
-      const req = http.get({ host: '127.0.0.1', port, path: '/v1/me', headers, agent }, (res) => {
-        if (res.statusCode !== 200) bad++;
-        res.resume();
-        res.on('end', resolve);
-      });
-      req.on('error', () => {
-        bad++;
-        resolve(undefined);
-      });
-    });
-  const worker = async () => {
-    while (sent++ < opts.amount) await one();
-  };
-  await Promise.all(Array.from({ length: opts.connections }, worker));
-  agent.destroy();
-  if (bad > 0) throw new Error(`${bad} failed requests`);
-  return { rps: opts.amount / ((performance.now() - t0) / 1000), p99: Number.NaN };
 }
 
 /**

@@ -121,21 +121,26 @@ export async function sanity(framework, port, mode, fx) {
  * The smoke run's loader: `amount` keep-alive requests, `connections` at a time. autocannon
  * ticks once a second, so even a tiny run of it takes a second; the smoke run calls it once
  * (the first warm-up) and this for the rest, to stay within a few seconds.
- * @param {number} port @param {Record<string, string>} headers
+ * `headers`: the same for every request, or a function giving each request's (distinct tokens).
+ * @param {number} port @param {Record<string, string> | (() => Record<string, string>)} headers
  * @param {{ amount: number, connections: number }} opts
  */
-async function miniLoad(port, headers, opts) {
+export async function miniLoad(port, headers, opts) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: opts.connections });
   let next = 0;
   let bad = 0;
   const t0 = performance.now();
   const one = () =>
     new Promise((resolve) => {
-      const req = http.get({ host: '127.0.0.1', port, path: '/v1/me', headers, agent }, (res) => {
-        if (res.statusCode !== 200) bad++;
-        res.resume();
-        res.on('end', resolve);
-      });
+      const h = typeof headers === 'function' ? headers() : headers;
+      const req = http.get(
+        { host: '127.0.0.1', port, path: '/v1/me', headers: h, agent },
+        (res) => {
+          if (res.statusCode !== 200) bad++;
+          res.resume();
+          res.on('end', resolve);
+        },
+      );
       req.on('error', () => {
         bad++;
         resolve(undefined);
