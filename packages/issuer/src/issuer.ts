@@ -143,6 +143,7 @@ export function createIssuer(options: IssuerOptions): Issuer {
           Math.max(accessTokenTtl, 2 * keyRefreshInterval),
           366 * 24 * 3600,
         );
+  const errors = endpointErrors({ onError: options.onError, logger: options.logger, now });
   const keys = new KeyRing({
     alg: algorithm,
     graceMs: keyGracePeriod * 1000,
@@ -157,7 +158,7 @@ export function createIssuer(options: IssuerOptions): Issuer {
         : importSealingKey(options.keyEncryptionKey),
     initial: options.keys,
     now,
-    onError: options.onError ?? (() => {}),
+    onError: (error) => errors.background(error),
   });
 
   const base = issuerUrl.pathname.replace(/\/+$/, '');
@@ -217,7 +218,7 @@ export function createIssuer(options: IssuerOptions): Issuer {
     codeTtl,
     now,
     authorize: options.authorize,
-    errors: endpointErrors({ onError: options.onError, logger: options.logger, now }),
+    errors,
     ...dpopChecker(options.dpop, urls.token, now),
   };
   const metadata = buildMetadata(ctx, scopesSupported, {

@@ -170,7 +170,15 @@ describe('a key store shared by instances', () => {
         down ? Promise.reject(new Error('store down')) : memory.compareAndSet(e, n),
     };
     const errors: unknown[] = [];
-    const [a] = two(store, { keyGracePeriod: 1200, onError: (e) => errors.push(e) });
+    const warnings: [Record<string, unknown>, string][] = [];
+    const noop = () => {};
+    const logger = {
+      debug: noop,
+      info: noop,
+      error: noop,
+      warn: (fields: Record<string, unknown>, message: string) => warnings.push([fields, message]),
+    };
+    const [a] = two(store, { keyGracePeriod: 1200, onError: (e) => errors.push(e), logger });
     const signing = await kid(a!);
     const lastRead = clock.t;
     down = true;
@@ -178,6 +186,13 @@ describe('a key store shared by instances', () => {
     clock.t = lastRead + 600_000;
     expect(await kid(a!)).toBe(signing);
     expect(errors.map(String)).toEqual(['Error: store down']);
+    // The logger hears of it too, by the error's name only (its message may name what it held).
+    expect(warnings).toEqual([
+      [
+        { endpoint: 'jwks', errorName: 'Error' },
+        'authcore issuer: the key store failed: the keys last read still sign and are published (onError has the error)',
+      ],
+    ]);
     await expect(a!.rotateKeys()).rejects.toThrow('store down');
     clock.t = lastRead + 600_001;
     expect(await token(a!)).toEqual({ status: 500, body: { error: 'server_error' } });

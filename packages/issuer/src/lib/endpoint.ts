@@ -27,6 +27,11 @@ export interface EndpointErrors {
   refuse(endpoint: EndpointName, error: unknown): OAuthError;
   /** The debug line of one refused request: its endpoint, OAuth error code and status. */
   refused(endpoint: EndpointName, code: string, status: number): void;
+  /**
+   * An error of the issuer's own work between requests (the key ring's reads and rotations of a
+   * shared key store): `onError`, and a rate-limited warning with the error's name only.
+   */
+  background(error: unknown): void;
 }
 
 export function endpointErrors(options: {
@@ -55,6 +60,15 @@ export function endpointErrors(options: {
   };
   return {
     refused,
+    background(error) {
+      onError(error);
+      warn(
+        'jwks',
+        'key_store',
+        { errorName: error instanceof Error ? error.name : typeof error },
+        'the key store failed: the keys last read still sign and are published (onError has the error)',
+      );
+    },
     refuse(endpoint, error) {
       if (error instanceof OAuthError) return error;
       onError(error);
