@@ -59,7 +59,10 @@ describe('bench smoke run', () => {
       report.results.paired.frameworks;
     expect(paired.map((f) => f.framework)).toEqual(['express', 'koa', 'hono', 'fastify', 'node']);
     for (const { framework, rows } of paired) {
-      expect(rows.map((r) => r.mode), framework).toEqual(['none', 'jwt-cache', 'apikey']);
+      expect(
+        rows.map((r) => r.mode),
+        framework,
+      ).toEqual(['none', 'jwt-cache', 'apikey']);
       for (const row of rows) expect(row.ratio, `${framework} ${row.mode}`).toBeGreaterThan(0);
     }
 
