@@ -51,6 +51,19 @@ const timed = async <T>(work: Promise<T>) => {
   return { ...result, ms: performance.now() - start };
 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+// Redis replicates asynchronously: wait until every replica of `port` acknowledged what it has,
+// so the failover below loses nothing the test wrote (a loaded machine lags well past 200 ms).
+async function replicated(port: number): Promise<void> {
+  const until = performance.now() + 10_000;
+  for (;;) {
+    const info = cli(port, 'info', 'replication');
+    const offset = Number(/^master_repl_offset:(\d+)/m.exec(info)?.[1] ?? Number.NaN);
+    const acked = [...info.matchAll(/^slave\d+:.*offset=(\d+)/gm)].map((m) => Number(m[1]));
+    if (acked.length > 0 && acked.every((o) => o >= offset)) return;
+    expect(performance.now(), 'replicated within 10 s').toBeLessThan(until);
+    await sleep(50);
+  }
+}
 
 describe('a node that stops answering', () => {
   it('a replica: the stores do not notice', async () => {
@@ -76,7 +89,7 @@ describe('a node that stops answering', () => {
     const unknown = await jtiOn(victim, true, 'unknown');
     const elsewhere = await jtiOn(victim, false, 'elsewhere');
     await stores.revocations.revoke(before, Date.now() + 600_000);
-    await sleep(200); // replicated (asynchronous)
+    await replicated(victim);
 
     cluster.pause(victim);
     const pausedAt = performance.now();
