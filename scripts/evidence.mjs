@@ -93,10 +93,13 @@ async function get(url, token) {
 const ISSUER = 'https://issuer.example';
 const AUDIENCE = 'https://api.example';
 
-// (a) A real JWKS server that goes down while the API runs.
-async function outage() {
-  section('(a) JWKS outage: the log lines and the response');
-  const key = await rsaKey('k-1');
+/**
+ * A real JWKS server for a key of `kid`, the API in front of an authenticator on it (`scheme`
+ * and `options` added to the JWT scheme's and the authenticator's), and a token of that key
+ * (`claims` added to its own).
+ */
+async function jwksApi(kid, scheme, options, claims) {
+  const key = await rsaKey(kid);
   const jwks = await listen((_req, res) => {
     res
       .writeHead(200, { 'content-type': 'application/json' })
@@ -109,24 +112,32 @@ async function outage() {
         audience: AUDIENCE,
         algorithms: ['RS256'],
         jwksUri: `${jwks.url}/jwks.json`,
-        // Keys refreshed at every request and no stale keys: the outage shows at once.
-        cache: false,
-        jwks: { cacheMaxAgeMs: 1, staleIfErrorMs: 0, retryAfterFailureMs: 5_000 },
+        ...scheme,
       }),
     ],
-    logger,
+    ...options,
   });
   const server = await api(authenticator);
   const token = await mint(
     key,
     { alg: 'RS256', typ: 'at+jwt', kid: key.kid },
+    { iss: ISSUER, aud: AUDIENCE, sub: 'user-1', iat: now(), exp: now() + 600, ...claims },
+  );
+  return { jwks, server, token };
+}
+
+// (a) A real JWKS server that goes down while the API runs.
+async function outage() {
+  section('(a) JWKS outage: the log lines and the response');
+  const { jwks, server, token } = await jwksApi(
+    'k-1',
+    // Keys refreshed at every request and no stale keys: the outage shows at once.
     {
-      iss: ISSUER,
-      aud: AUDIENCE,
-      sub: 'user-1',
-      iat: now(),
-      exp: now() + 600,
+      cache: false,
+      jwks: { cacheMaxAgeMs: 1, staleIfErrorMs: 0, retryAfterFailureMs: 5_000 },
     },
+    { logger },
+    {},
   );
   print('JWKS up:');
   print(`  ${await get(server.url, token)}`);
@@ -149,36 +160,13 @@ async function telemetry() {
   const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
   const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 });
   const meterProvider = new MeterProvider({ readers: [reader] });
-  const key = await rsaKey('k-2');
-  const jwks = await listen((_req, res) => {
-    res
-      .writeHead(200, { 'content-type': 'application/json' })
-      .end(JSON.stringify({ keys: [key.jwk] }));
-  });
-  const authenticator = createAuthenticator({
-    schemes: [
-      jwt({
-        issuer: ISSUER,
-        audience: AUDIENCE,
-        algorithms: ['RS256'],
-        jwksUri: `${jwks.url}/jwks.json`,
-      }),
-    ],
-    telemetry: { tracer: tracerProvider.getTracer('api'), meter: meterProvider.getMeter('api') },
-  });
-  const server = await api(authenticator);
-  const token = await mint(
-    key,
-    { alg: 'RS256', typ: 'at+jwt', kid: key.kid },
+  const { jwks, server, token } = await jwksApi(
+    'k-2',
+    {},
     {
-      iss: ISSUER,
-      aud: AUDIENCE,
-      sub: 'user-1',
-      client_id: 'web-app',
-      scope: 'orders:read',
-      iat: now(),
-      exp: now() + 600,
+      telemetry: { tracer: tracerProvider.getTracer('api'), meter: meterProvider.getMeter('api') },
     },
+    { client_id: 'web-app', scope: 'orders:read' },
   );
   print(`request: ${await get(server.url, token)}`);
   for (const span of spans.getFinishedSpans()) {

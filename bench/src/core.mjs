@@ -61,6 +61,23 @@ const nodeRequest = (/** @type {string[]} */ extra) => ({
  * @typedef {{ name: string, reason: string }} Unavailable
  */
 
+/**
+ * authcore's JWT scheme on local keys, as a candidate of every group: its default cache, or none.
+ * @param {'ES256' | 'RS256' | 'EdDSA'} alg @param {object} jwk @param {boolean} cache
+ */
+const authcoreFor = (alg, jwk, cache) =>
+  createAuthenticator({
+    schemes: [
+      jwt({
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        algorithms: [alg],
+        keys: /** @type {import('jose').JWK} */ (jwk),
+        ...(cache ? {} : { cache: false }),
+      }),
+    ],
+  });
+
 /** @param {'ES256' | 'RS256' | 'EdDSA'} alg */
 async function jwtCandidates(alg) {
   const fx = await jwtFixture(alg);
@@ -74,20 +91,8 @@ async function jwtCandidates(alg) {
   const fastOpts = { key: fx.pem, algorithms: [alg], allowedIss: ISSUER, allowedAud: AUDIENCE };
   const fastNoCache = createVerifier({ ...fastOpts, cache: false });
   const fastCache = createVerifier({ ...fastOpts, cache: true });
-  const authcore = (/** @type {boolean} */ cache) =>
-    createAuthenticator({
-      schemes: [
-        jwt({
-          issuer: ISSUER,
-          audience: AUDIENCE,
-          algorithms: [alg],
-          keys: fx.jwk,
-          ...(cache ? {} : { cache: false }),
-        }),
-      ],
-    });
-  const authOff = authcore(false);
-  const authOn = authcore(true);
+  const authOff = authcoreFor(alg, fx.jwk, false);
+  const authOn = authcoreFor(alg, fx.jwk, true);
   const req = nodeRequest(['Authorization', `Bearer ${token}`]);
   const ok = (/** @type {{ ok: boolean }} */ r) => r.ok === true;
 
@@ -178,20 +183,8 @@ async function distinctCandidates(n) {
   const joseKey = await importJWK(/** @type {import('jose').JWK} */ (fx.server.jwk), 'ES256');
   const claims = { issuer: ISSUER, audience: AUDIENCE, algorithms: ['ES256'] };
   const requests = tokens.map((t) => nodeRequest(['Authorization', `Bearer ${t}`]));
-  const authcore = (/** @type {boolean} */ cache) =>
-    createAuthenticator({
-      schemes: [
-        jwt({
-          issuer: ISSUER,
-          audience: AUDIENCE,
-          algorithms: ['ES256'],
-          keys: /** @type {import('jose').JWK} */ (fx.server.jwk),
-          ...(cache ? {} : { cache: false }),
-        }),
-      ],
-    });
-  const authOff = authcore(false);
-  const authOn = authcore(true);
+  const authOff = authcoreFor('ES256', fx.server.jwk, false);
+  const authOn = authcoreFor('ES256', fx.server.jwk, true);
   const turn = () => {
     let i = 0;
     return () => i++ % n;
